@@ -1,0 +1,3 @@
+DROP TABLE desks;
+DROP INDEX units_parent_code;
+DROP TABLE units;

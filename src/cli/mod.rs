@@ -1,0 +1,145 @@
+//! The `sipas` command line: one file per subcommand.
+
+mod demo;
+mod desks;
+mod migrate;
+mod output;
+mod serve;
+mod units;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
+use crate::i18n::{Lang, Localized};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sipas",
+    version,
+    about = "sipas — khảo sát sự hài lòng của người dân với dịch vụ hành chính công\n\
+             sipas — citizen-satisfaction surveys for public administrative services",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand accepts; each also has a `SIPAS_*` environment variable and a
+/// key in the configuration file.
+#[derive(Args, Debug)]
+struct GlobalArgs {
+    /// Tệp cấu hình TOML / TOML configuration file
+    #[arg(long, global = true, value_name = "FILE", env = "SIPAS_CONFIG", hide_env_values = true)]
+    config: Option<PathBuf>,
+    /// Địa chỉ lắng nghe / address to listen on [env: SIPAS_BIND] [default: 127.0.0.1:8080]
+    #[arg(long, global = true, value_name = "ADDR")]
+    bind: Option<String>,
+    /// Cơ sở dữ liệu: postgres://… hoặc tệp SQLite / database: postgres://… or a SQLite file
+    /// [env: SIPAS_DATABASE_URL] [default: DATA_DIR/sipas.sqlite3]
+    #[arg(long = "database", global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Thư mục dữ liệu / data directory [env: SIPAS_DATA_DIR] [default: data]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Địa chỉ công khai in trong mã QR / public address printed in QR codes
+    /// [env: SIPAS_BASE_URL] [default: http://BIND]
+    #[arg(long, global = true, value_name = "URL")]
+    base_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Chạy máy chủ web / run the web server
+    Serve,
+    /// Cập nhật lược đồ cơ sở dữ liệu / apply pending database migrations
+    Migrate,
+    /// Tạo cơ sở dữ liệu mẫu rồi chạy / seed a demo database and serve it
+    Demo(demo::DemoArgs),
+    /// Đơn vị hành chính / administrative units
+    #[command(subcommand)]
+    Units(units::UnitsCommand),
+    /// Quầy tiếp nhận / reception desks
+    #[command(subcommand)]
+    Desks(desks::DesksCommand),
+}
+
+/// What every subcommand gets: the settings and the language to talk in.
+pub struct Context {
+    pub settings: Settings,
+    pub lang: Lang,
+}
+
+impl Context {
+    /// The text in the language of the command line.
+    pub fn t<'a>(&self, vi: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(vi, en)
+    }
+}
+
+/// Turns an error that can explain itself into a one-line error in the CLI's language.
+pub trait OrLocalized<T> {
+    fn or_localized(self, lang: Lang) -> anyhow::Result<T>;
+}
+
+impl<T, E: Localized> OrLocalized<T> for Result<T, E> {
+    fn or_localized(self, lang: Lang) -> anyhow::Result<T> {
+        self.map_err(|e| anyhow::anyhow!(e.message().get(lang).to_string()))
+    }
+}
+
+/// Parses the command line, runs the subcommand, and reports a failure on one line of
+/// standard error with a non-zero exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let line = format!("{error:#}").replace('\n', " ");
+            eprintln!("sipas: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let overrides = Overrides {
+        bind: cli.global.bind,
+        base_url: cli.global.base_url,
+        database_url: cli.global.database_url,
+        data_dir: cli.global.data_dir,
+    };
+    let settings = Settings::load(cli.global.config.as_deref(), &overrides)?;
+    // One-shot commands keep standard error for what matters.
+    let serving = matches!(cli.command, Command::Serve | Command::Demo(_));
+    let level = if serving { settings.log_level.as_str() } else { "warn" };
+    crate::telemetry::init(settings.log_format, level).map_err(anyhow::Error::msg)?;
+    let ctx = Context {
+        lang: settings.language,
+        settings,
+    };
+    match cli.command {
+        Command::Serve => serve::run(&ctx),
+        Command::Migrate => migrate::run(&ctx),
+        Command::Demo(args) => demo::run(&ctx, &args),
+        Command::Units(command) => units::run(&ctx, command),
+        Command::Desks(command) => desks::run(&ctx, command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

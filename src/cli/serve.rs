@@ -1,0 +1,32 @@
+//! `sipas serve`: run the web server until SIGINT or SIGTERM.
+
+use super::{Context, OrLocalized};
+use crate::config::Settings;
+use crate::db::Database;
+use crate::startup::{Application, open_database};
+
+pub fn run(ctx: &Context) -> anyhow::Result<()> {
+    let (db, _) = open_database(&ctx.settings).or_localized(ctx.lang)?;
+    serve(ctx, &ctx.settings, db, |_| {})
+}
+
+/// Serves `db` with `settings`; once listening, prints the address to open, then calls
+/// `announce` (which prints what else the user should know).
+pub fn serve(ctx: &Context, settings: &Settings, db: Database, announce: impl FnOnce(&Application)) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings, db).or_localized(ctx.lang)?;
+        println!(
+            "{} {}/",
+            ctx.t("sipas đang phục vụ tại", "sipas is serving at"),
+            app.base_url()
+        );
+        if app.base_url() != format!("http://{}", app.address()) {
+            println!("{} {}", ctx.t("Lắng nghe tại", "Listening on"), app.address());
+        }
+        announce(&app);
+        println!("{}", ctx.t("Nhấn Ctrl+C để dừng.", "Press Ctrl+C to stop."));
+        app.run_until_stopped().await?;
+        tracing::info!("sipas stopped");
+        Ok(())
+    })
+}

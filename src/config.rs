@@ -1,0 +1,268 @@
+//! The one typed `Settings` struct: defaults < optional TOML file < `SIPAS_*` environment
+//! variables < command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseLocation;
+use crate::i18n::Lang;
+
+/// Every setting of a sipas deployment. `sipas.example.toml` documents each field; a test
+/// keeps the two in sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address and port the HTTP server listens on.
+    pub bind: String,
+    /// Public address citizens reach (printed in QR codes); empty means `http://{bind}`.
+    pub base_url: String,
+    /// `postgres://...` for PostgreSQL, or a SQLite file (`sqlite://path` or a plain path);
+    /// empty means `sipas.sqlite3` in `data_dir`.
+    pub database_url: String,
+    /// Directory for the embedded database and other files sipas writes.
+    pub data_dir: PathBuf,
+    /// Language of the command-line output and of pages when the browser does not ask.
+    pub language: Lang,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `sipas=debug,info`; `RUST_LOG` overrides it.
+    pub log_level: String,
+    /// Largest number of open database connections.
+    pub database_pool_size: u32,
+    /// How long a request waits for a free database connection before it gets a 503.
+    pub database_timeout_seconds: u64,
+    /// How long in-flight requests may finish after SIGINT/SIGTERM.
+    pub shutdown_timeout_seconds: u64,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            base_url: String::new(),
+            database_url: String::new(),
+            data_dir: PathBuf::from("data"),
+            language: Lang::Vi,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            database_pool_size: 8,
+            database_timeout_seconds: 5,
+            shutdown_timeout_seconds: 30,
+        }
+    }
+}
+
+/// Values given on the command line; they win over every other source.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("không tìm thấy tệp cấu hình {0} (configuration file not found)")]
+    MissingFile(PathBuf),
+    #[error("cấu hình không hợp lệ (invalid configuration): {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Reads the settings from the defaults, `file`, the process environment and `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Settings, ConfigError> {
+        Self::load_from(file, Env::prefixed("SIPAS_"), overrides)
+    }
+
+    fn load_from(
+        file: Option<&Path>,
+        env: Env,
+        overrides: &Overrides,
+    ) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path.to_path_buf()));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        // Only the variables that name a setting: others, such as SIPAS_TEST_POSTGRES_URL,
+        // belong to other tools.
+        let keys = Self::keys();
+        let env = env.filter(move |key| keys.iter().any(|k| key.as_str() == k));
+        let settings: Settings = figment
+            .merge(env)
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(one_line(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The names of every setting, as written in the TOML file.
+    pub fn keys() -> Vec<String> {
+        match toml::Table::try_from(Settings::default()) {
+            Ok(table) => table.keys().cloned().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.database_pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "database_pool_size phải lớn hơn 0 (must be at least 1)".into(),
+            ));
+        }
+        let base = self.base_url.trim();
+        if !base.is_empty() && !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "base_url phải bắt đầu bằng http:// hoặc https:// (must start with http:// or https://): {base}"
+            )));
+        }
+        DatabaseLocation::parse(&self.database_url, &self.data_dir)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(())
+    }
+
+    /// The public address without a trailing slash, used to build survey links.
+    pub fn public_base_url(&self) -> String {
+        let base = self.base_url.trim().trim_end_matches('/');
+        if base.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            base.to_string()
+        }
+    }
+
+    /// Where the database lives.
+    pub fn database(&self) -> DatabaseLocation {
+        // `validate` already parsed it successfully when the settings were loaded.
+        DatabaseLocation::parse(&self.database_url, &self.data_dir)
+            .unwrap_or_else(|_| DatabaseLocation::Sqlite(self.data_dir.join("sipas.sqlite3")))
+    }
+}
+
+fn one_line(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../sipas.example.toml");
+
+    fn no_env() -> Env {
+        Env::prefixed("SIPAS_TEST_NOTHING_")
+    }
+
+    #[test]
+    fn example_file_lists_every_setting_with_its_default() {
+        let parsed: Settings = toml::from_str(EXAMPLE).expect("the example parses as Settings");
+        assert_eq!(parsed, Settings::default(), "example values drifted from the defaults");
+        let example_keys: Vec<String> = toml::from_str::<toml::Table>(EXAMPLE)
+            .expect("example is TOML")
+            .keys()
+            .cloned()
+            .collect();
+        let mut expected = Settings::keys();
+        expected.sort();
+        let mut example_keys = example_keys;
+        example_keys.sort();
+        assert_eq!(example_keys, expected, "example lacks or adds settings");
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sipas.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:80\"\nbase_ulr = \"https://x\"\n").unwrap();
+        let err = Settings::load_from(Some(&path), no_env(), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("base_ulr"), "{err}");
+    }
+
+    #[test]
+    fn later_sources_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sipas.toml");
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:9000\"\nlog_level = \"debug\"\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SIPAS_LOG_LEVEL", "warn");
+            jail.set_env("SIPAS_DATABASE_POOL_SIZE", "3");
+            jail.set_env("SIPAS_TEST_POSTGRES_URL", "postgres://ignored");
+            let overrides = Overrides {
+                bind: Some("127.0.0.1:7000".into()),
+                ..Overrides::default()
+            };
+            let s = Settings::load_from(Some(&path), Env::prefixed("SIPAS_"), &overrides)
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.bind, "127.0.0.1:7000"); // flag beats file
+            assert_eq!(s.log_level, "warn"); // environment beats file
+            assert_eq!(s.log_format, LogFormat::Json); // file beats default
+            assert_eq!(s.database_pool_size, 3);
+            assert_eq!(s.shutdown_timeout_seconds, 30); // default
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_config_file_is_an_error() {
+        let err = Settings::load_from(
+            Some(Path::new("/nonexistent/sipas.toml")),
+            no_env(),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::MissingFile(_)));
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for (key, value) in [
+            ("log_format", "\"xml\""),
+            ("database_url", "\"mysql://root@localhost/db\""),
+            ("base_url", "\"example.org\""),
+            ("database_pool_size", "0"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("sipas.toml");
+            std::fs::write(&path, format!("{key} = {value}\n")).unwrap();
+            let result = Settings::load_from(Some(&path), no_env(), &Overrides::default());
+            assert!(result.is_err(), "{key} = {value} was accepted");
+        }
+    }
+
+    #[test]
+    fn base_url_defaults_to_bind_address() {
+        let mut s = Settings::default();
+        assert_eq!(s.public_base_url(), "http://127.0.0.1:8080");
+        s.base_url = "https://khaosat.example.gov.vn/".into();
+        assert_eq!(s.public_base_url(), "https://khaosat.example.gov.vn");
+    }
+}

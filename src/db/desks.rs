@@ -1,0 +1,70 @@
+//! The `desks` table: reception desks and their reusable desk codes.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::desks;
+
+/// A reception desk of a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = desks)]
+pub struct Desk {
+    pub id: i64,
+    pub unit_code: String,
+    pub name: String,
+    pub code: String,
+    pub form_id: String,
+    pub enabled: bool,
+}
+
+/// A desk to create.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = desks)]
+pub struct NewDesk<'a> {
+    pub unit_code: &'a str,
+    pub name: &'a str,
+    pub code: &'a str,
+    pub form_id: &'a str,
+    pub enabled: bool,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Inserts a desk and returns it with its id.
+pub fn insert(conn: &mut DbConnection, desk: &NewDesk<'_>) -> QueryResult<Desk> {
+    // MultiConnection cannot carry a `RETURNING` of a whole struct; each backend can.
+    crate::with_backend!(conn, |c| {
+        diesel::insert_into(desks::table)
+            .values(desk)
+            .returning(Desk::as_returning())
+            .get_result(c)
+    })
+}
+
+/// Whether a desk already uses this code.
+pub fn code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        desks::table.filter(desks::code.eq(code)),
+    ))
+    .get_result(conn)
+}
+
+/// The desk of `unit` called `name`, if any.
+pub fn find_by_name(conn: &mut DbConnection, unit: &str, name: &str) -> QueryResult<Option<Desk>> {
+    desks::table
+        .filter(desks::unit_code.eq(unit).and(desks::name.eq(name)))
+        .select(Desk::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The desks of the given units (all desks when `units` is `None`), by unit then name.
+pub fn list(conn: &mut DbConnection, units: Option<&[String]>) -> QueryResult<Vec<Desk>> {
+    let query = desks::table
+        .select(Desk::as_select())
+        .order((desks::unit_code, desks::name, desks::id))
+        .into_boxed();
+    match units {
+        Some(units) => query.filter(desks::unit_code.eq_any(units)).load(conn),
+        None => query.load(conn),
+    }
+}

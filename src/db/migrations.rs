@@ -1,0 +1,68 @@
+//! Schema migrations, embedded in the binary: `migrations/sqlite/` and
+//! `migrations/postgres/` hold the same migrations (same names) for each backend.
+
+use diesel::RunQueryDsl;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::{DbConnection, DbError};
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Replicas starting together on one PostgreSQL take turns on this advisory lock, so a
+/// migration never runs twice at once.
+const MIGRATION_LOCK: i64 = 0x5150_4153; // "SIPAS"
+
+/// Applies every pending migration; returns the versions applied, oldest first.
+pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE)
+            .map(|versions| versions.iter().map(|v| v.to_string()).collect()),
+        DbConnection::Postgres(c) => {
+            lock(c, true)?;
+            let result = c
+                .run_pending_migrations(POSTGRES)
+                .map(|versions| versions.iter().map(|v| v.to_string()).collect());
+            lock(c, false)?;
+            result
+        }
+    };
+    applied.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// Reverts every applied migration, newest first (used by tests of each `down.sql`).
+pub fn revert_all(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE),
+        DbConnection::Postgres(c) => c.revert_all_migrations(POSTGRES),
+    };
+    reverted
+        .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// The migrations not applied yet.
+pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let pending = match conn {
+        DbConnection::Sqlite(c) => c
+            .pending_migrations(SQLITE)
+            .map(|m| m.iter().map(|m| m.name().to_string()).collect()),
+        DbConnection::Postgres(c) => c
+            .pending_migrations(POSTGRES)
+            .map(|m| m.iter().map(|m| m.name().to_string()).collect()),
+    };
+    pending.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+fn lock(conn: &mut diesel::PgConnection, acquire: bool) -> Result<(), DbError> {
+    let sql = if acquire {
+        "SELECT pg_advisory_lock($1)"
+    } else {
+        "SELECT pg_advisory_unlock($1)"
+    };
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(conn)?;
+    Ok(())
+}

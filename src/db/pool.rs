@@ -1,0 +1,139 @@
+//! The connection pool and the one helper every handler uses to reach the database.
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+
+use super::{DatabaseLocation, DbConnection, DbError, timeout};
+
+/// A pooled connection, returned to the pool when dropped.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Settings applied to every new SQLite connection: wait for a lock instead of failing
+/// (first, so that even switching to WAL waits), WAL so readers never block the writer,
+/// foreign keys enforced, and `synchronous = FULL` so a committed response survives a
+/// power cut.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+     PRAGMA journal_mode = WAL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA synchronous = FULL;";
+
+/// Opens connections for the pool, choosing the backend explicitly from the location.
+/// (diesel's derived `establish` would try each backend in turn, and could create a
+/// SQLite file named after an unreachable PostgreSQL URL.)
+#[derive(Debug)]
+pub struct ConnectionManager {
+    location: DatabaseLocation,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.location {
+            DatabaseLocation::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseLocation::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                // Timestamps are stored in UTC whatever the server's zone.
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Postgres(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.ping().map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The database of a running sipas: a pool of connections to one backend.
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<ConnectionManager>,
+    location: DatabaseLocation,
+}
+
+impl Database {
+    /// Opens a pool and checks that the database answers. A SQLite file and its directory
+    /// are created when missing.
+    pub fn connect(
+        location: &DatabaseLocation,
+        max_connections: u32,
+        timeout_seconds: u64,
+    ) -> Result<Database, DbError> {
+        if let DatabaseLocation::Sqlite(path) = location {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    DbError::Connect(format!("{}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let manager = ConnectionManager {
+            location: location.clone(),
+        };
+        // Fail now, with the driver's reason, rather than on the first request; this
+        // first connection also turns a new SQLite file to WAL before the pool opens more.
+        manager
+            .connect()
+            .map_err(|e| DbError::Connect(format!("{}: {e}", location.redacted())))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(timeout(timeout_seconds))
+            .build_unchecked(manager);
+        Ok(Database {
+            pool,
+            location: location.clone(),
+        })
+    }
+
+    /// Where this database lives.
+    pub fn location(&self) -> &DatabaseLocation {
+        &self.location
+    }
+
+    /// A connection for code that is already off the async executor (the CLI, jobs).
+    pub fn conn(&self) -> Result<PooledConnection, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool, inside the caller's
+    /// tracing span, so that a slow query never stalls the async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        let blocking = actix_web::web::block(move || {
+            span.in_scope(|| {
+                let mut conn = pool.get().map_err(DbError::from)?;
+                f(&mut conn)
+            })
+        });
+        match blocking.await {
+            Ok(result) => result,
+            Err(_) => Err(DbError::ShuttingDown.into()),
+        }
+    }
+
+    /// Checks that the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|conn| conn.ping().map_err(DbError::from)).await
+    }
+}

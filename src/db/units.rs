@@ -1,0 +1,109 @@
+//! The `units` table: the administrative tree.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::DbConnection;
+use super::schema::units;
+
+/// An administrative unit.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = units)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    #[serde(rename = "parent")]
+    pub parent_code: Option<String>,
+}
+
+/// A unit to create or update.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = units, treat_none_as_default_value = false)]
+pub struct UnitRecord<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub parent_code: Option<&'a str>,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// The unit with this code, if any.
+pub fn find(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Unit>> {
+    units::table
+        .find(code)
+        .select(Unit::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The children of `parent`, or the top-level units when `parent` is `None`, by code.
+pub fn children(conn: &mut DbConnection, parent: Option<&str>) -> QueryResult<Vec<Unit>> {
+    let query = units::table
+        .select(Unit::as_select())
+        .order(units::code)
+        .into_boxed();
+    match parent {
+        Some(parent) => query.filter(units::parent_code.eq(parent)).load(conn),
+        None => query.filter(units::parent_code.is_null()).load(conn),
+    }
+}
+
+/// Every unit, by code.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
+    units::table
+        .select(Unit::as_select())
+        .order(units::code)
+        .load(conn)
+}
+
+/// How many units there are.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    units::table.count().get_result(conn)
+}
+
+/// The codes of `root` and of every unit below it, at any depth.
+pub fn subtree_codes(conn: &mut DbConnection, root: &str) -> QueryResult<Vec<String>> {
+    let links: Vec<(String, Option<String>)> = units::table
+        .select((units::code, units::parent_code))
+        .load(conn)?;
+    let mut children: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for (code, parent) in &links {
+        if let Some(parent) = parent {
+            children.entry(parent.as_str()).or_default().push(code);
+        }
+    }
+    let mut subtree = vec![root.to_string()];
+    let mut next = 0;
+    while next < subtree.len() {
+        if let Some(kids) = children.get(subtree[next].as_str()) {
+            subtree.extend(kids.iter().map(|k| k.to_string()));
+        }
+        next += 1;
+    }
+    Ok(subtree)
+}
+
+/// Inserts the records, or updates name, kind and parent of those whose code exists.
+/// Parents must come before their children.
+pub fn upsert(conn: &mut DbConnection, records: &[UnitRecord<'_>]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    // Well under SQLite's limit on bound variables per statement.
+    for chunk in records.chunks(500) {
+        crate::with_backend!(&mut *conn, |c| {
+            diesel::insert_into(units::table)
+                .values(chunk)
+                .on_conflict(units::code)
+                .do_update()
+                .set((
+                    units::name.eq(excluded(units::name)),
+                    units::kind.eq(excluded(units::kind)),
+                    units::parent_code.eq(excluded(units::parent_code)),
+                    units::updated_at.eq(excluded(units::updated_at)),
+                ))
+                .execute(c)
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Reception desks: adding them and describing them to people and scripts.
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::codes;
+use crate::db::desks::{Desk, NewDesk};
+use crate::db::{self, DbConnection, DbError};
+use crate::i18n::{Localized, Message};
+
+/// The questionnaire a new desk uses unless told otherwise.
+pub const DEFAULT_FORM: &str = "sipas-2017";
+
+const MAX_NAME_CHARS: usize = 100;
+
+/// A desk as `desks list --format json` and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeskInfo {
+    pub id: i64,
+    pub unit: String,
+    pub name: String,
+    pub code: String,
+    pub form: String,
+    pub enabled: bool,
+    /// The survey address its QR code carries.
+    pub url: String,
+}
+
+impl DeskInfo {
+    pub fn new(desk: Desk, base_url: &str) -> DeskInfo {
+        DeskInfo {
+            url: survey_url(base_url, &desk.code),
+            id: desk.id,
+            unit: desk.unit_code,
+            name: desk.name,
+            code: desk.code,
+            form: desk.form_id,
+            enabled: desk.enabled,
+        }
+    }
+}
+
+/// The address of the questionnaire for a survey code.
+pub fn survey_url(base_url: &str, code: &str) -> String {
+    format!("{}/s/{code}", base_url.trim_end_matches('/'))
+}
+
+/// Why a desk could not be added.
+#[derive(Debug)]
+pub enum DeskError {
+    UnknownUnit(String),
+    BadName,
+    BadForm(String),
+    NameTaken { unit: String, name: String },
+    Db(DbError),
+}
+
+impl Localized for DeskError {
+    fn message(&self) -> Message {
+        match self {
+            DeskError::UnknownUnit(unit) => Message::new(
+                format!("không có đơn vị mã «{unit}»"),
+                format!("there is no unit with code «{unit}»"),
+            ),
+            DeskError::BadName => Message::new(
+                format!("tên quầy không được trống, tối đa {MAX_NAME_CHARS} ký tự"),
+                format!("a desk name must not be empty and at most {MAX_NAME_CHARS} characters"),
+            ),
+            DeskError::BadForm(form) => Message::new(
+                format!("mã phiếu khảo sát không hợp lệ «{form}» (chỉ gồm a-z, 0-9, dấu gạch ngang)"),
+                format!("invalid form id «{form}» (only a-z, 0-9 and '-')"),
+            ),
+            DeskError::NameTaken { unit, name } => Message::new(
+                format!("đơn vị «{unit}» đã có quầy tên «{name}»"),
+                format!("unit «{unit}» already has a desk called «{name}»"),
+            ),
+            DeskError::Db(e) => e.message(),
+        }
+    }
+}
+
+impl std::fmt::Display for DeskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for DeskError {}
+
+impl From<diesel::result::Error> for DeskError {
+    fn from(e: diesel::result::Error) -> Self {
+        DeskError::Db(e.into())
+    }
+}
+
+impl From<DbError> for DeskError {
+    fn from(e: DbError) -> Self {
+        DeskError::Db(e)
+    }
+}
+
+/// Adds a desk to `unit` with a new, unused desk code.
+pub fn add(conn: &mut DbConnection, unit: &str, name: &str, form: &str) -> Result<Desk, DeskError> {
+    let name: String = name.trim().nfc().collect();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(DeskError::BadName);
+    }
+    let form_is_valid = !form.is_empty()
+        && form.len() <= 64
+        && form.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !form_is_valid {
+        return Err(DeskError::BadForm(form.to_string()));
+    }
+    db::write_transaction(conn, |conn| {
+        if db::units::find(conn, unit)?.is_none() {
+            return Err(DeskError::UnknownUnit(unit.to_string()));
+        }
+        if db::desks::find_by_name(conn, unit, &name)?.is_some() {
+            return Err(DeskError::NameTaken {
+                unit: unit.to_string(),
+                name: name.clone(),
+            });
+        }
+        let code = loop {
+            let candidate = codes::random_code(codes::DESK_CODE_LEN);
+            if !db::desks::code_taken(conn, &candidate)? {
+                break candidate;
+            }
+        };
+        let desk = NewDesk {
+            unit_code: unit,
+            name: &name,
+            code: &code,
+            form_id: form,
+            enabled: true,
+            created_at: db::now(),
+        };
+        Ok(db::desks::insert(conn, &desk)?)
+    })
+}

@@ -1,0 +1,12 @@
+//! sipas: citizen-satisfaction surveys for public administrative services.
+
+pub mod cli;
+pub mod codes;
+pub mod config;
+pub mod db;
+pub mod desks;
+pub mod i18n;
+pub mod startup;
+pub mod telemetry;
+pub mod units;
+pub mod web;

@@ -1,0 +1,147 @@
+//! Building the application: the database, then the HTTP server on a listener of its own
+//! (so tests can ask for port 0).
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{Database, DbError, migrations};
+use crate::i18n::{Localized, Message};
+use crate::telemetry::RequestSpan;
+use crate::web::error_pages::error_handlers;
+
+/// Why the application could not start.
+#[derive(Debug)]
+pub enum StartupError {
+    Db(DbError),
+    Listen { address: String, error: std::io::Error },
+}
+
+impl Localized for StartupError {
+    fn message(&self) -> Message {
+        match self {
+            StartupError::Db(e) => e.message(),
+            StartupError::Listen { address, error } => Message::new(
+                format!("không mở được địa chỉ {address} để phục vụ: {error}"),
+                format!("cannot listen on {address}: {error}"),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+impl From<DbError> for StartupError {
+    fn from(e: DbError) -> Self {
+        StartupError::Db(e)
+    }
+}
+
+/// Connects to the configured database and applies pending migrations; returns the
+/// database and the migrations applied.
+pub fn open_database(settings: &Settings) -> Result<(Database, Vec<String>), DbError> {
+    let db = Database::connect(
+        &settings.database(),
+        settings.database_pool_size,
+        settings.database_timeout_seconds,
+    )?;
+    let mut conn = db.conn()?;
+    let applied = migrations::run_pending(&mut conn)?;
+    drop(conn);
+    if !applied.is_empty() {
+        tracing::info!(?applied, "database migrations applied");
+    }
+    Ok((db, applied))
+}
+
+/// A running (or ready to run) sipas web server.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    base_url: String,
+}
+
+impl Application {
+    /// Binds the listener and builds the server. Must be called inside the actix runtime.
+    pub fn build(settings: &Settings, db: Database) -> Result<Application, StartupError> {
+        let listen_error = |error| StartupError::Listen {
+            address: settings.bind.clone(),
+            error,
+        };
+        let listener = TcpListener::bind(&settings.bind).map_err(listen_error)?;
+        let address = listener.local_addr().map_err(listen_error)?;
+        let mut settings = settings.clone();
+        if settings.base_url.trim().is_empty() {
+            // The real port, when the configuration asked for port 0.
+            settings.base_url = format!("http://{address}");
+        }
+        let base_url = settings.public_base_url();
+        let shutdown_timeout = settings.shutdown_timeout_seconds;
+        let settings = web::Data::new(settings);
+        let db = web::Data::new(db);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(db.clone())
+                .app_data(settings.clone())
+                .configure(crate::web::routes)
+                .wrap(error_handlers())
+                .wrap(security_headers())
+                .wrap(Compress::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
+        })
+        .listen(listener)
+        .map_err(listen_error)?
+        .shutdown_timeout(shutdown_timeout)
+        .run();
+        Ok(Application {
+            server,
+            address,
+            base_url,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The public address pages and QR codes use.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// A handle to stop the server from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT or SIGTERM (or a stop through the handle); in-flight requests
+    /// get `shutdown_timeout_seconds` to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Headers on every response. No script may run (the pages need none), nothing may frame
+/// the site, and no address, which can hold a ticket code, leaks in a `Referer`.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+}

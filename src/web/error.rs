@@ -1,0 +1,167 @@
+//! The one error type of every handler. A 4xx carries a message for the person who made
+//! the request; a 5xx shows an opaque page and logs the whole cause chain.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::db::DbError;
+use crate::i18n::Message;
+
+/// An error a handler answers with. Rendered as a Vietnamese (or English) page for HTML
+/// routes and as JSON under `/api/` by [`super::error_pages`].
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    message: Message,
+    cause: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl AppError {
+    /// An error with this status and message for the person who made the request.
+    pub fn new(status: StatusCode, message: Message) -> AppError {
+        AppError {
+            status,
+            message,
+            cause: None,
+        }
+    }
+
+    pub fn not_found(message: Message) -> AppError {
+        AppError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn bad_request(message: Message) -> AppError {
+        AppError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The database cannot serve now; the request may be retried.
+    pub fn unavailable(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> AppError {
+        AppError {
+            cause: Some(cause.into()),
+            ..AppError::new(StatusCode::SERVICE_UNAVAILABLE, generic_message(StatusCode::SERVICE_UNAVAILABLE))
+        }
+    }
+
+    /// A fault of ours: the person sees an opaque message, the log gets the cause.
+    pub fn internal(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> AppError {
+        AppError {
+            cause: Some(cause.into()),
+            ..AppError::new(StatusCode::INTERNAL_SERVER_ERROR, generic_message(StatusCode::INTERNAL_SERVER_ERROR))
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn message(&self) -> &Message {
+        &self.message
+    }
+}
+
+/// What a person is told for a status when the handler gave no message of its own.
+pub fn generic_message(status: StatusCode) -> Message {
+    let (vi, en) = match status.as_u16() {
+        400 => ("Yêu cầu không hợp lệ.", "The request is not valid."),
+        401 => ("Bạn cần đăng nhập để tiếp tục.", "Please sign in to continue."),
+        403 => ("Bạn không có quyền truy cập trang này.", "You do not have access to this page."),
+        404 => (
+            "Không tìm thấy trang bạn yêu cầu. Hãy kiểm tra lại địa chỉ.",
+            "The page you asked for does not exist. Please check the address.",
+        ),
+        405 => ("Trang này không hỗ trợ thao tác đó.", "This page does not support that action."),
+        409 => ("Yêu cầu xung đột với dữ liệu hiện có.", "The request conflicts with existing data."),
+        410 => ("Nội dung này không còn hiệu lực.", "This is no longer available."),
+        413 => ("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
+        415 => ("Định dạng dữ liệu không được hỗ trợ.", "That data format is not supported."),
+        422 => ("Dữ liệu gửi lên chưa hợp lệ.", "Some of the data sent is not valid."),
+        429 => (
+            "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
+            "Too many requests. Please try again in a few minutes.",
+        ),
+        503 => (
+            "Hệ thống tạm thời chưa phục vụ được. Vui lòng thử lại sau ít phút.",
+            "The service is temporarily unavailable. Please try again in a few minutes.",
+        ),
+        _ if status.is_client_error() => ("Yêu cầu không hợp lệ.", "The request is not valid."),
+        _ => (
+            "Đã xảy ra lỗi ở máy chủ. Chúng tôi đã ghi nhận và sẽ khắc phục.",
+            "Something went wrong on our side. It has been logged.",
+        ),
+    };
+    Message::new(vi, en)
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.message)
+    }
+}
+
+impl StdError for AppError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.cause.as_deref().map(|c| c as &(dyn StdError + 'static))
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// A plain-text fallback; `error_pages` replaces it with a page or JSON that suits
+    /// the request.
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            let mut chain = String::new();
+            let mut cause: Option<&(dyn StdError + 'static)> = StdError::source(self);
+            while let Some(c) = cause {
+                chain.push_str(": ");
+                chain.push_str(&c.to_string());
+                cause = c.source();
+            }
+            tracing::error!(status = self.status.as_u16(), cause = %chain, "request failed");
+        }
+        HttpResponse::build(self.status)
+            .content_type("text/plain; charset=utf-8")
+            .body(self.message.vi.to_string())
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(error: DbError) -> AppError {
+        match error {
+            DbError::Query(diesel::result::Error::NotFound) => {
+                AppError::not_found(generic_message(StatusCode::NOT_FOUND))
+            }
+            DbError::Unavailable(_) | DbError::Connect(_) | DbError::ShuttingDown => AppError::unavailable(error),
+            DbError::Query(ref e) if is_connection_lost(e) => AppError::unavailable(error),
+            _ => AppError::internal(error),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> AppError {
+        DbError::from(error).into()
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> AppError {
+        AppError::internal(error)
+    }
+}
+
+/// Whether a query failed because the server went away (a restart, a network cut): the
+/// request may succeed later, so it is a 503 rather than a 500.
+fn is_connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | Error::BrokenTransactionManager
+    )
+}
