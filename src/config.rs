@@ -91,11 +91,7 @@ impl Settings {
         Self::load_from(file, Env::prefixed("SIPAS_"), overrides)
     }
 
-    fn load_from(
-        file: Option<&Path>,
-        env: Env,
-        overrides: &Overrides,
-    ) -> Result<Settings, ConfigError> {
+    fn load_from(file: Option<&Path>, env: Env, overrides: &Overrides) -> Result<Settings, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(path) = file {
             if !path.is_file() {
@@ -106,7 +102,7 @@ impl Settings {
         // Only the variables that name a setting: others, such as SIPAS_TEST_POSTGRES_URL,
         // belong to other tools.
         let keys = Self::keys();
-        let env = env.filter(move |key| keys.iter().any(|k| key.as_str() == k));
+        let env = env.filter(move |key| keys.iter().any(|k| key.as_str().eq_ignore_ascii_case(k)));
         let settings: Settings = figment
             .merge(env)
             .merge(Serialized::defaults(overrides))
@@ -131,7 +127,8 @@ impl Settings {
             ));
         }
         let base = self.base_url.trim();
-        if !base.is_empty() && !(base.starts_with("http://") || base.starts_with("https://")) {
+        let is_web_address = base.starts_with("http://") || base.starts_with("https://");
+        if !base.is_empty() && !is_web_address {
             return Err(ConfigError::Invalid(format!(
                 "base_url phải bắt đầu bằng http:// hoặc https:// (must start with http:// or https://): {base}"
             )));
@@ -181,7 +178,11 @@ mod tests {
     #[test]
     fn example_file_lists_every_setting_with_its_default() {
         let parsed: Settings = toml::from_str(EXAMPLE).expect("the example parses as Settings");
-        assert_eq!(parsed, Settings::default(), "example values drifted from the defaults");
+        assert_eq!(
+            parsed,
+            Settings::default(),
+            "example values drifted from the defaults"
+        );
         let example_keys: Vec<String> = toml::from_str::<toml::Table>(EXAMPLE)
             .expect("example is TOML")
             .keys()
@@ -204,6 +205,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
     fn later_sources_win() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sipas.toml");

@@ -107,7 +107,9 @@ pub fn add(conn: &mut DbConnection, unit: &str, name: &str, form: &str) -> Resul
     }
     let form_is_valid = !form.is_empty()
         && form.len() <= 64
-        && form.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && form
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !form_is_valid {
         return Err(DeskError::BadForm(form.to_string()));
     }

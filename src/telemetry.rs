@@ -39,7 +39,9 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let route = request.match_pattern().unwrap_or_else(|| "(unmatched)".to_string());
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".to_string());
         tracing::info_span!(
             "request",
             method = %request.method(),

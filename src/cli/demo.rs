@@ -27,7 +27,11 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     // The demo never writes into the configured production database by accident: unless
     // a database is given explicitly, it has a file of its own.
     if settings.database_url.trim().is_empty() {
-        settings.database_url = settings.data_dir.join("demo.sqlite3").to_string_lossy().into_owned();
+        settings.database_url = settings
+            .data_dir
+            .join("demo.sqlite3")
+            .to_string_lossy()
+            .into_owned();
     }
     let (db, _) = open_database(&settings).or_localized(ctx.lang)?;
     let Some(csv) = units::vn_province_csv(&args.province) else {

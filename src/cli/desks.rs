@@ -40,17 +40,33 @@ pub fn run(ctx: &Context, command: DesksCommand) -> anyhow::Result<()> {
     let mut conn = db.conn().or_localized(ctx.lang)?;
     let base_url = ctx.settings.public_base_url();
     match command {
-        DesksCommand::Add { unit, name, form, format } => {
+        DesksCommand::Add {
+            unit,
+            name,
+            form,
+            format,
+        } => {
             let desk = desk_ops::add(&mut conn, &unit, &name, &form).or_localized(ctx.lang)?;
             print_desks(ctx, &[DeskInfo::new(desk, &base_url)], format)
         }
         DesksCommand::List { unit, format } => {
             let units = match &unit {
                 Some(code) => {
-                    if db::units::find(&mut conn, code).map_err(DbError::from).or_localized(ctx.lang)?.is_none() {
-                        anyhow::bail!("{} «{code}»", ctx.t("không có đơn vị mã", "there is no unit with code"));
+                    if db::units::find(&mut conn, code)
+                        .map_err(DbError::from)
+                        .or_localized(ctx.lang)?
+                        .is_none()
+                    {
+                        anyhow::bail!(
+                            "{} «{code}»",
+                            ctx.t("không có đơn vị mã", "there is no unit with code")
+                        );
                     }
-                    Some(db::units::subtree_codes(&mut conn, code).map_err(DbError::from).or_localized(ctx.lang)?)
+                    Some(
+                        db::units::subtree_codes(&mut conn, code)
+                            .map_err(DbError::from)
+                            .or_localized(ctx.lang)?,
+                    )
                 }
                 None => None,
             };
@@ -69,10 +85,26 @@ fn print_desks(ctx: &Context, desks: &[DeskInfo], format: Format) -> anyhow::Res
         Format::Table => {
             let rows: Vec<Vec<String>> = desks
                 .iter()
-                .map(|d| vec![d.id.to_string(), d.unit.clone(), d.name.clone(), d.code.clone(), d.form.clone(), d.url.clone()])
+                .map(|d| {
+                    vec![
+                        d.id.to_string(),
+                        d.unit.clone(),
+                        d.name.clone(),
+                        d.code.clone(),
+                        d.form.clone(),
+                        d.url.clone(),
+                    ]
+                })
                 .collect();
             print_table(
-                &["ID", ctx.t("ĐƠN VỊ", "UNIT"), ctx.t("TÊN", "NAME"), ctx.t("MÃ", "CODE"), ctx.t("PHIẾU", "FORM"), "URL"],
+                &[
+                    "ID",
+                    ctx.t("ĐƠN VỊ", "UNIT"),
+                    ctx.t("TÊN", "NAME"),
+                    ctx.t("MÃ", "CODE"),
+                    ctx.t("PHIẾU", "FORM"),
+                    "URL",
+                ],
                 &rows,
             );
             Ok(())

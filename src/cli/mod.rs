@@ -36,7 +36,13 @@ pub struct Cli {
 #[derive(Args, Debug)]
 struct GlobalArgs {
     /// Tệp cấu hình TOML / TOML configuration file
-    #[arg(long, global = true, value_name = "FILE", env = "SIPAS_CONFIG", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "SIPAS_CONFIG",
+        hide_env_values = true
+    )]
     config: Option<PathBuf>,
     /// Địa chỉ lắng nghe / address to listen on [env: SIPAS_BIND] [default: 127.0.0.1:8080]
     #[arg(long, global = true, value_name = "ADDR")]
@@ -118,7 +124,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.global.config.as_deref(), &overrides)?;
     // One-shot commands keep standard error for what matters.
     let serving = matches!(cli.command, Command::Serve | Command::Demo(_));
-    let level = if serving { settings.log_level.as_str() } else { "warn" };
+    let level = if serving {
+        settings.log_level.as_str()
+    } else {
+        "warn"
+    };
     crate::telemetry::init(settings.log_format, level).map_err(anyhow::Error::msg)?;
     let ctx = Context {
         lang: settings.language,

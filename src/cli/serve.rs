@@ -12,7 +12,12 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
 
 /// Serves `db` with `settings`; once listening, prints the address to open, then calls
 /// `announce` (which prints what else the user should know).
-pub fn serve(ctx: &Context, settings: &Settings, db: Database, announce: impl FnOnce(&Application)) -> anyhow::Result<()> {
+pub fn serve(
+    ctx: &Context,
+    settings: &Settings,
+    db: Database,
+    announce: impl FnOnce(&Application),
+) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings, db).or_localized(ctx.lang)?;
         println!(

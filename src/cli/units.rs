@@ -57,7 +57,12 @@ fn import_file(ctx: &Context, file: &PathBuf) -> anyhow::Result<()> {
         Err(ImportError::Db(e)) => Err(e).or_localized(ctx.lang),
         Err(ImportError::Rejected(problems)) => {
             for problem in problems.iter().take(SHOWN_PROBLEMS) {
-                eprintln!("{}:{}: {}", file.display(), problem.line, problem.message.get(ctx.lang));
+                eprintln!(
+                    "{}:{}: {}",
+                    file.display(),
+                    problem.line,
+                    problem.message.get(ctx.lang)
+                );
             }
             if problems.len() > SHOWN_PROBLEMS {
                 eprintln!(
@@ -95,10 +100,16 @@ pub fn print_summary(ctx: &Context, source: &str, s: &ImportSummary) {
 fn list(ctx: &Context, parent: Option<&str>, format: Format) -> anyhow::Result<()> {
     let (db, _) = open_database(&ctx.settings).or_localized(ctx.lang)?;
     let mut conn = db.conn().or_localized(ctx.lang)?;
-    if let Some(parent) = parent {
-        if db::units::find(&mut conn, parent).map_err(db::DbError::from).or_localized(ctx.lang)?.is_none() {
-            anyhow::bail!("{} «{parent}»", ctx.t("không có đơn vị mã", "there is no unit with code"));
-        }
+    if let Some(parent) = parent
+        && db::units::find(&mut conn, parent)
+            .map_err(db::DbError::from)
+            .or_localized(ctx.lang)?
+            .is_none()
+    {
+        anyhow::bail!(
+            "{} «{parent}»",
+            ctx.t("không có đơn vị mã", "there is no unit with code")
+        );
     }
     let units = db::units::children(&mut conn, parent)
         .map_err(db::DbError::from)
@@ -106,10 +117,7 @@ fn list(ctx: &Context, parent: Option<&str>, format: Format) -> anyhow::Result<(
     match format {
         Format::Json => print_json(&units),
         Format::Table => {
-            let rows: Vec<Vec<String>> = units
-                .into_iter()
-                .map(|u| vec![u.code, u.kind, u.name])
-                .collect();
+            let rows: Vec<Vec<String>> = units.into_iter().map(|u| vec![u.code, u.kind, u.name]).collect();
             print_table(
                 &[ctx.t("MÃ", "CODE"), ctx.t("LOẠI", "KIND"), ctx.t("TÊN", "NAME")],
                 &rows,

@@ -42,10 +42,7 @@ pub fn insert(conn: &mut DbConnection, desk: &NewDesk<'_>) -> QueryResult<Desk> 
 
 /// Whether a desk already uses this code.
 pub fn code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        desks::table.filter(desks::code.eq(code)),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(desks::table.filter(desks::code.eq(code)))).get_result(conn)
 }
 
 /// The desk of `unit` called `name`, if any.

@@ -178,12 +178,10 @@ where
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
             Ok(value)
         }
-        Err(error) => {
-            match <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn) {
-                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-                Err(rollback_error) => Err(rollback_error.into()),
-            }
-        }
+        Err(error) => match <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
     }
 }
 
@@ -242,6 +240,9 @@ mod tests {
         let m = DbError::Connect("timeout".into()).message();
         assert_eq!(m.vi, "không kết nối được cơ sở dữ liệu: timeout");
         assert_eq!(m.en, "cannot connect to the database: timeout");
-        assert_eq!(DbError::Connect("x".into()).to_string(), "không kết nối được cơ sở dữ liệu: x");
+        assert_eq!(
+            DbError::Connect("x".into()).to_string(),
+            "không kết nối được cơ sở dữ liệu: x"
+        );
     }
 }

@@ -74,12 +74,10 @@ impl Database {
         max_connections: u32,
         timeout_seconds: u64,
     ) -> Result<Database, DbError> {
-        if let DatabaseLocation::Sqlite(path) = location {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    DbError::Connect(format!("{}: {e}", dir.display()))
-                })?;
-            }
+        if let DatabaseLocation::Sqlite(path) = location
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Connect(format!("{}: {e}", dir.display())))?;
         }
         let manager = ConnectionManager {
             location: location.clone(),

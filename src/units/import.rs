@@ -118,7 +118,13 @@ fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<Problem>> {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line());
                 let field = |name: &str| record.get(columns[name]).unwrap_or("");
-                match check_row(line, field("code"), field("name"), field("kind"), field("parent_code")) {
+                match check_row(
+                    line,
+                    field("code"),
+                    field("name"),
+                    field("kind"),
+                    field("parent_code"),
+                ) {
                     Ok(row) => rows.push(row),
                     Err(mut found) => problems.append(&mut found),
                 }
@@ -133,7 +139,11 @@ fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<Problem>> {
             "the file has a header but no units".into(),
         ));
     }
-    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The file as UTF-8 text (an initial byte-order mark is allowed and dropped).
@@ -159,7 +169,9 @@ fn decode(bytes: &[u8]) -> Result<&str, Problem> {
 fn csv_problem(error: &csv::Error) -> Problem {
     let line = error.position().map_or(1, |p| p.line());
     match error.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => problem(
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => problem(
             line,
             format!("dòng có {len} cột, cần {expected_len} cột như dòng tiêu đề"),
             format!("the line has {len} fields, the header has {expected_len}"),
@@ -202,22 +214,38 @@ fn column_positions(header: &csv::StringRecord) -> Result<HashMap<&'static str, 
             ));
         }
     }
-    if problems.is_empty() { Ok(positions) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(positions)
+    } else {
+        Err(problems)
+    }
 }
 
 fn check_row(line: u64, code: &str, name: &str, kind: &str, parent: &str) -> Result<Row, Vec<Problem>> {
     let mut problems = Vec::new();
     if let Some((vi, en)) = code_problem(code) {
-        problems.push(problem(line, format!("mã đơn vị {vi}"), format!("unit code {en}")));
+        problems.push(problem(
+            line,
+            format!("mã đơn vị {vi}"),
+            format!("unit code {en}"),
+        ));
     }
-    if !parent.is_empty() {
-        if let Some((vi, en)) = code_problem(parent) {
-            problems.push(problem(line, format!("mã đơn vị cha {vi}"), format!("parent code {en}")));
-        }
+    if !parent.is_empty()
+        && let Some((vi, en)) = code_problem(parent)
+    {
+        problems.push(problem(
+            line,
+            format!("mã đơn vị cha {vi}"),
+            format!("parent code {en}"),
+        ));
     }
     for (field, value, max) in [("name", name, MAX_NAME_CHARS), ("kind", kind, MAX_KIND_CHARS)] {
         if value.is_empty() {
-            problems.push(problem(line, format!("thiếu «{field}»"), format!("«{field}» is empty")));
+            problems.push(problem(
+                line,
+                format!("thiếu «{field}»"),
+                format!("«{field}» is empty"),
+            ));
         } else if value.chars().count() > max {
             problems.push(problem(
                 line,
@@ -257,7 +285,10 @@ fn code_problem(code: &str) -> Option<(String, String)> {
             format!("is longer than {MAX_CODE_CHARS} characters"),
         ));
     }
-    if !code.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+    if !code
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
         return Some((
             format!("«{code}» chỉ được gồm chữ cái không dấu, chữ số, dấu chấm, gạch ngang, gạch dưới"),
             format!("«{code}» may only contain ASCII letters, digits, '.', '-' and '_'"),
@@ -325,9 +356,7 @@ fn plan<'r>(rows: &'r [Row], existing: &[Unit]) -> Result<(ImportSummary, Vec<&'
         match stored.get(row.code.as_str()) {
             None => summary.created += 1,
             Some(unit)
-                if unit.name == row.name
-                    && unit.kind == row.kind
-                    && unit.parent_code == row.parent =>
+                if unit.name == row.name && unit.kind == row.kind && unit.parent_code == row.parent =>
             {
                 summary.unchanged += 1;
                 continue;
@@ -429,14 +458,26 @@ mod tests {
         let latin = b"code,name,kind,parent_code\n01,Ha Noi,tinh,\n02,H\xe0 Giang,t\xecnh,\n";
         assert_eq!(lines_of(parse(latin)), vec![3]);
         assert_eq!(lines_of(parse(b"code,name,parent_code\n01,A,\n")), vec![1]);
-        assert_eq!(lines_of(parse(b"code,name,kind,parent_code,extra\n01,A,b,,x\n")), vec![1]);
-        assert_eq!(lines_of(parse(b"code,name,kind,parent_code\n01,A,b,\n02,B,b\n")), vec![3]);
-        assert_eq!(lines_of(parse(b"code,name,kind,parent_code\n01,A,b,\n0 2,B,b,\n,C,b,\n")), vec![3, 4]);
+        assert_eq!(
+            lines_of(parse(b"code,name,kind,parent_code,extra\n01,A,b,,x\n")),
+            vec![1]
+        );
+        assert_eq!(
+            lines_of(parse(b"code,name,kind,parent_code\n01,A,b,\n02,B,b\n")),
+            vec![3]
+        );
+        assert_eq!(
+            lines_of(parse(b"code,name,kind,parent_code\n01,A,b,\n0 2,B,b,\n,C,b,\n")),
+            vec![3, 4]
+        );
     }
 
     #[test]
     fn byte_order_mark_and_column_order_are_accepted() {
-        let rows = parse("\u{FEFF}parent_code,code,kind,name\n,01,tỉnh,Hà Nội\n01,00004,phường,Ba Đình\n".as_bytes()).unwrap();
+        let rows = parse(
+            "\u{FEFF}parent_code,code,kind,name\n,01,tỉnh,Hà Nội\n01,00004,phường,Ba Đình\n".as_bytes(),
+        )
+        .unwrap();
         assert_eq!(rows[1].code, "00004");
         assert_eq!(rows[1].parent.as_deref(), Some("01"));
         assert_eq!(rows[1].name, "Ba Đình");
@@ -451,17 +492,27 @@ mod tests {
 
     fn plan_lines(csv: &str, existing: &[Unit]) -> Vec<u64> {
         let rows = parse(csv.as_bytes()).unwrap();
-        plan(&rows, existing).unwrap_err().iter().map(|p| p.line).collect()
+        plan(&rows, existing)
+            .unwrap_err()
+            .iter()
+            .map(|p| p.line)
+            .collect()
     }
 
     #[test]
     fn duplicates_unknown_parents_and_cycles_are_rejected() {
         let h = "code,name,kind,parent_code\n";
-        assert_eq!(plan_lines(&format!("{h}01,A,t,\n02,B,t,\n01,C,t,\n"), &[]), vec![4]);
+        assert_eq!(
+            plan_lines(&format!("{h}01,A,t,\n02,B,t,\n01,C,t,\n"), &[]),
+            vec![4]
+        );
         assert_eq!(plan_lines(&format!("{h}01,A,t,\n00004,B,x,99\n"), &[]), vec![3]);
         assert_eq!(plan_lines(&format!("{h}01,A,t,01\n"), &[]), vec![2]);
         // A → B → C → A, reported once, on the first line of the cycle.
-        assert_eq!(plan_lines(&format!("{h}R,Root,t,\nA,A,t,C\nB,B,t,A\nC,C,t,B\n"), &[]), vec![3]);
+        assert_eq!(
+            plan_lines(&format!("{h}R,Root,t,\nA,A,t,C\nB,B,t,A\nC,C,t,B\n"), &[]),
+            vec![3]
+        );
         // A cycle through a unit already stored: the file makes 01 a child of its child.
         let stored = [unit("01", None), unit("00004", Some("01"))];
         assert_eq!(plan_lines(&format!("{h}01,A,t,00004\n"), &stored), vec![2]);
@@ -475,7 +526,12 @@ mod tests {
         let (summary, changed) = plan(&rows, &stored).unwrap();
         assert_eq!(
             summary,
-            ImportSummary { rows: 3, created: 1, updated: 1, unchanged: 1 }
+            ImportSummary {
+                rows: 3,
+                created: 1,
+                updated: 1,
+                unchanged: 1
+            }
         );
         let codes: Vec<&str> = changed.iter().map(|r| r.code.as_str()).collect();
         assert_eq!(codes, ["00004", "00008"]);

@@ -41,7 +41,10 @@ impl AppError {
     pub fn unavailable(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> AppError {
         AppError {
             cause: Some(cause.into()),
-            ..AppError::new(StatusCode::SERVICE_UNAVAILABLE, generic_message(StatusCode::SERVICE_UNAVAILABLE))
+            ..AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                generic_message(StatusCode::SERVICE_UNAVAILABLE),
+            )
         }
     }
 
@@ -49,7 +52,10 @@ impl AppError {
     pub fn internal(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> AppError {
         AppError {
             cause: Some(cause.into()),
-            ..AppError::new(StatusCode::INTERNAL_SERVER_ERROR, generic_message(StatusCode::INTERNAL_SERVER_ERROR))
+            ..AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                generic_message(StatusCode::INTERNAL_SERVER_ERROR),
+            )
         }
     }
 
@@ -67,17 +73,32 @@ pub fn generic_message(status: StatusCode) -> Message {
     let (vi, en) = match status.as_u16() {
         400 => ("Yêu cầu không hợp lệ.", "The request is not valid."),
         401 => ("Bạn cần đăng nhập để tiếp tục.", "Please sign in to continue."),
-        403 => ("Bạn không có quyền truy cập trang này.", "You do not have access to this page."),
+        403 => (
+            "Bạn không có quyền truy cập trang này.",
+            "You do not have access to this page.",
+        ),
         404 => (
             "Không tìm thấy trang bạn yêu cầu. Hãy kiểm tra lại địa chỉ.",
             "The page you asked for does not exist. Please check the address.",
         ),
-        405 => ("Trang này không hỗ trợ thao tác đó.", "This page does not support that action."),
-        409 => ("Yêu cầu xung đột với dữ liệu hiện có.", "The request conflicts with existing data."),
+        405 => (
+            "Trang này không hỗ trợ thao tác đó.",
+            "This page does not support that action.",
+        ),
+        409 => (
+            "Yêu cầu xung đột với dữ liệu hiện có.",
+            "The request conflicts with existing data.",
+        ),
         410 => ("Nội dung này không còn hiệu lực.", "This is no longer available."),
         413 => ("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
-        415 => ("Định dạng dữ liệu không được hỗ trợ.", "That data format is not supported."),
-        422 => ("Dữ liệu gửi lên chưa hợp lệ.", "Some of the data sent is not valid."),
+        415 => (
+            "Định dạng dữ liệu không được hỗ trợ.",
+            "That data format is not supported.",
+        ),
+        422 => (
+            "Dữ liệu gửi lên chưa hợp lệ.",
+            "Some of the data sent is not valid.",
+        ),
         429 => (
             "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
             "Too many requests. Please try again in a few minutes.",
@@ -137,7 +158,9 @@ impl From<DbError> for AppError {
             DbError::Query(diesel::result::Error::NotFound) => {
                 AppError::not_found(generic_message(StatusCode::NOT_FOUND))
             }
-            DbError::Unavailable(_) | DbError::Connect(_) | DbError::ShuttingDown => AppError::unavailable(error),
+            DbError::Unavailable(_) | DbError::Connect(_) | DbError::ShuttingDown => {
+                AppError::unavailable(error)
+            }
             DbError::Query(ref e) if is_connection_lost(e) => AppError::unavailable(error),
             _ => AppError::internal(error),
         }

@@ -21,7 +21,15 @@ struct HomePage<'a> {
 
 pub async fn home(req: HttpRequest) -> Result<HttpResponse, AppError> {
     let page = Page::new(&req);
-    pages::render(&page, StatusCode::OK, &HomePage { page: page.clone(), code: "", code_error: "" })
+    pages::render(
+        &page,
+        StatusCode::OK,
+        &HomePage {
+            page: page.clone(),
+            code: "",
+            code_error: "",
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -44,6 +52,10 @@ pub async fn go_to_code(req: HttpRequest, query: web::Query<CodeQuery>) -> Resul
         "A survey code has only letters and digits, for example K7M2QX. Please check it and try again.",
     );
     let typed: String = query.code.chars().take(20).collect();
-    let template = HomePage { page: page.clone(), code: &typed, code_error: error };
+    let template = HomePage {
+        page: page.clone(),
+        code: &typed,
+        code_error: error,
+    };
     pages::render(&page, StatusCode::UNPROCESSABLE_ENTITY, &template)
 }

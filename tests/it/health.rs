@@ -1,0 +1,40 @@
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both_backends;
+
+async fn healthz_answers_ok_when_the_database_answers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+}
+
+on_both_backends!(healthz_answers_ok_when_the_database_answers);
+
+/// With PostgreSQL gone, monitors learn it from /healthz (503, not a hang or a 500).
+#[actix_web::test]
+async fn healthz_reports_unavailable_when_postgres_is_gone() {
+    if crate::helpers::postgres_url().is_none() {
+        eprintln!("SIPAS_TEST_POSTGRES_URL is not set: skipped");
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    // Dropping the database ends every connection of the pool, and none can be reopened.
+    let admin = crate::helpers::postgres_url().unwrap();
+    let name = app.db.url.rsplit('/').next().unwrap().to_string();
+    actix_web::web::block(move || {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+}

@@ -1,0 +1,323 @@
+//! Test harness: a fresh database per test (a temporary SQLite file, or a new PostgreSQL
+//! database when `SIPAS_TEST_POSTGRES_URL` is set), the real app on port 0, and the real
+//! `sipas` binary for command-line tests.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use sipas::config::Settings;
+use sipas::db::Database;
+use sipas::startup::{Application, open_database};
+
+/// Runs the same test body on SQLite, and on PostgreSQL when it is configured.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                if $crate::helpers::postgres_url().is_some() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                } else {
+                    eprintln!("SIPAS_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
+                }
+            }
+        }
+    )*};
+}
+
+/// The same, for tests that need no async runtime (command-line tests).
+#[macro_export]
+macro_rules! on_both_backends_sync {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                if $crate::helpers::postgres_url().is_some() {
+                    super::$name($crate::helpers::Backend::Postgres)
+                } else {
+                    eprintln!("SIPAS_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
+                }
+            }
+        }
+    )*};
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests may create databases on.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SIPAS_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = sipas::telemetry::init(sipas::config::LogFormat::Text, "debug");
+        }
+    });
+}
+
+/// A database that exists only for one test.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("test.sqlite3").display()),
+                dir,
+                postgres: None,
+            },
+            Backend::Postgres => {
+                let admin = postgres_url().expect("SIPAS_TEST_POSTGRES_URL");
+                let name = format!("sipas_test_{}", sipas::codes::random_code(12).to_lowercase());
+                let mut conn = PgConnection::establish(&admin).expect("connect to the test PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create a test database");
+                TestDb {
+                    url: with_database(&admin, &name),
+                    dir,
+                    postgres: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    /// Settings for an app on this database, listening on a free port.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            bind: "127.0.0.1:0".into(),
+            database_url: self.url.clone(),
+            data_dir: self.dir.path().to_path_buf(),
+            database_pool_size: 4,
+            ..Settings::default()
+        }
+    }
+
+    /// A pool on this database, with the schema migrated.
+    pub fn open(&self) -> Database {
+        open_database(&self.settings()).expect("open the test database").0
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// The real application, serving on a free port for one test.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    /// Keeps cookies and never follows redirects, so tests see each answer.
+    pub client: reqwest::Client,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    init_logs();
+    let db = TestDb::new(backend);
+    let database = db.open();
+    let app = Application::build(&db.settings(), database).expect("build the app");
+    let address = app.base_url().to_string();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    TestApp { address, db, client }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The `sipas` binary, pointed at the test database.
+pub fn sipas(db: &TestDb) -> Command {
+    let mut command = sipas_without_database(db);
+    command.arg("--database").arg(&db.url);
+    command
+}
+
+/// The `sipas` binary with the test's data directory but no database given.
+pub fn sipas_without_database(db: &TestDb) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sipas"));
+    command.arg("--data-dir").arg(db.dir.path());
+    // Only what the test sets reaches the program.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("SIPAS_") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// Runs a command to its end and returns what it printed.
+pub fn run(command: &mut Command) -> Output {
+    command.output().expect("run sipas")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Writes `content` to a file in the test's directory and returns its path.
+pub fn write_file(db: &TestDb, name: &str, content: &[u8]) -> PathBuf {
+    let path = db.dir.path().join(name);
+    std::fs::write(&path, content).expect("write test file");
+    path
+}
+
+/// A `sipas` process serving in the background.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    /// Everything printed to standard output before the address.
+    pub banner: String,
+}
+
+/// Starts `command` (a `serve` or `demo`) and waits for the address it prints.
+pub fn start_server(command: &mut Command) -> Server {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sipas");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut banner = String::new();
+    let url = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("sipas exited before serving; it printed:\n{banner}"))
+            .expect("read stdout");
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            break url.trim_end_matches('/').to_string();
+        }
+    };
+    // Keep draining standard output so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, url, banner }
+}
+
+impl Server {
+    /// Sends SIGTERM and waits (up to a minute) for the process to exit.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "sipas did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut err = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            use std::io::Read;
+            let _ = stderr.read_to_string(&mut err);
+        }
+        (status, err)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking GET for tests that talk to a separate process.
+pub fn blocking_get(url: &str) -> (u16, String) {
+    let response = reqwest::blocking::get(url).expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().expect("body"))
+}
+
+/// The shipped national list of units.
+pub fn national_units_csv() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/units/vn-admin-units-2025.csv"
+    ))
+}
+
+#[test]
+fn database_names_are_replaced_in_urls() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}

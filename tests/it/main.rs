@@ -1,0 +1,10 @@
+//! Integration tests: the real app and the real binary against real databases.
+
+mod helpers;
+
+mod cli;
+mod health;
+mod migrations;
+mod pages;
+mod process;
+mod units_import;

@@ -1,0 +1,167 @@
+//! Every migration applies and reverts cleanly on both backends, and `schema.rs` matches
+//! what the migrations create.
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use sipas::db::{DbConnection, migrations, schema};
+
+use crate::helpers::{Backend, TestDb};
+use crate::on_both_backends_sync;
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+fn tables(conn: &mut DbConnection) -> Vec<String> {
+    let rows: Vec<Name> = sipas::with_backend!(conn, |c| {
+        let sql = if matches!(c.backend_kind(), Backend::Sqlite) {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> '__diesel_schema_migrations' ORDER BY name"
+        } else {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' \
+             AND tablename <> '__diesel_schema_migrations' ORDER BY tablename"
+        };
+        diesel::sql_query(sql).load(c).unwrap()
+    });
+    rows.into_iter().map(|r| r.name).collect()
+}
+
+fn columns(conn: &mut DbConnection, table: &str) -> Vec<String> {
+    let rows: Vec<Name> = sipas::with_backend!(conn, |c| {
+        let sql = if matches!(c.backend_kind(), Backend::Sqlite) {
+            format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
+        } else {
+            format!(
+                "SELECT column_name::text AS name FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY ordinal_position"
+            )
+        };
+        diesel::sql_query(sql).load(c).unwrap()
+    });
+    rows.into_iter().map(|r| r.name).collect()
+}
+
+/// The backend of a concrete connection, for the few queries that differ.
+trait BackendKind {
+    fn backend_kind(&self) -> Backend;
+}
+impl BackendKind for diesel::SqliteConnection {
+    fn backend_kind(&self) -> Backend {
+        Backend::Sqlite
+    }
+}
+impl BackendKind for diesel::PgConnection {
+    fn backend_kind(&self) -> Backend {
+        Backend::Postgres
+    }
+}
+
+/// The columns diesel believes a table has, read from the SQL it generates.
+fn diesel_columns<T>(select_all: T) -> Vec<String>
+where
+    T: diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>,
+{
+    let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&select_all).to_string();
+    let select = sql.split(" FROM ").next().unwrap();
+    select
+        .split(", ")
+        .map(|column| {
+            column
+                .rsplit('.')
+                .next()
+                .unwrap()
+                .trim_matches('`')
+                .trim_matches('"')
+                .to_string()
+        })
+        .collect()
+}
+
+fn schema_rs_matches_the_migrations(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut conn = db.open().conn().unwrap();
+    assert_eq!(tables(&mut conn), ["desks", "units"]);
+    assert_eq!(
+        columns(&mut conn, "units"),
+        diesel_columns(schema::units::table.select(schema::units::all_columns))
+    );
+    assert_eq!(
+        columns(&mut conn, "desks"),
+        diesel_columns(schema::desks::table.select(schema::desks::all_columns))
+    );
+}
+
+fn every_down_migration_reverts_its_up(backend: Backend) {
+    let db = TestDb::new(backend);
+    let database = sipas::db::Database::connect(
+        &sipas::db::DatabaseLocation::parse(&db.url, db.dir.path()).unwrap(),
+        2,
+        5,
+    )
+    .unwrap();
+    let mut conn = database.conn().unwrap();
+    let applied = migrations::run_pending(&mut conn).unwrap();
+    assert!(!applied.is_empty());
+    assert!(migrations::pending(&mut conn).unwrap().is_empty());
+    // Real rows in every table, so each down.sql meets data, not an empty schema.
+    let csv = "code,name,kind,parent_code\nP,Tỉnh,tỉnh,\nC,Xã,xã,P\n";
+    sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
+    sipas::desks::add(&mut conn, "C", "Quầy", "sipas-2017").unwrap();
+
+    let reverted = migrations::revert_all(&mut conn).unwrap();
+    let mut newest_first = applied.clone();
+    newest_first.reverse();
+    assert_eq!(reverted, newest_first);
+    assert!(
+        tables(&mut conn).is_empty(),
+        "left behind: {:?}",
+        tables(&mut conn)
+    );
+    assert_eq!(migrations::pending(&mut conn).unwrap().len(), applied.len());
+
+    // And up again from nothing.
+    assert_eq!(migrations::run_pending(&mut conn).unwrap(), applied);
+    assert_eq!(tables(&mut conn), ["desks", "units"]);
+}
+
+fn sqlite_runs_in_wal_mode_with_foreign_keys(backend: Backend) {
+    if backend != Backend::Sqlite {
+        return;
+    }
+    #[derive(QueryableByName)]
+    struct Pragma {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        foreign_keys: i32,
+    }
+    let db = TestDb::new(backend);
+    let mut conn = db.open().conn().unwrap();
+    let pragma: Pragma = sipas::with_backend!(&mut *conn, |c| {
+        diesel::sql_query(
+            "SELECT journal_mode, foreign_keys FROM pragma_journal_mode(), pragma_foreign_keys()",
+        )
+        .get_result(c)
+        .unwrap()
+    });
+    assert_eq!(pragma.journal_mode, "wal");
+    assert_eq!(pragma.foreign_keys, 1);
+    // The database refuses a desk of a unit that does not exist.
+    let orphan = sipas::db::desks::NewDesk {
+        unit_code: "NOPE",
+        name: "x",
+        code: "ABCDEF",
+        form_id: "sipas-2017",
+        enabled: true,
+        created_at: sipas::db::now(),
+    };
+    assert!(sipas::db::desks::insert(&mut conn, &orphan).is_err());
+}
+
+on_both_backends_sync!(
+    schema_rs_matches_the_migrations,
+    every_down_migration_reverts_its_up,
+    sqlite_runs_in_wal_mode_with_foreign_keys,
+);

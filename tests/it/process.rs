@@ -1,0 +1,95 @@
+//! The binary as a newcomer and an operator meet it: the demo, serving, stopping.
+
+use crate::helpers::{Backend, TestDb, blocking_get, run, sipas, start_server, stderr, stdout};
+use crate::on_both_backends_sync;
+use sipas::db;
+
+fn demo_seeds_a_real_province_once(backend: Backend) {
+    let db = TestDb::new(backend);
+    for round in 0..2 {
+        let output = run(sipas(&db).args(["demo", "--seed-only"]));
+        assert!(output.status.success(), "{}", stderr(&output));
+        let out = stdout(&output);
+        assert!(out.contains("Đã nhập 41 đơn vị từ danh mục 2025"), "{out}");
+        let new = if round == 0 { "40 mới" } else { "0 mới" };
+        assert!(
+            out.contains(&format!("Quầy: 40 xã/phường có quầy ({new})")),
+            "{out}"
+        );
+    }
+    let mut conn = db.open().conn().unwrap();
+    assert_eq!(db::units::count(&mut conn).unwrap(), 41);
+    assert_eq!(
+        db::units::find(&mut conn, "46").unwrap().unwrap().name,
+        "Thành phố Huế"
+    );
+    let desks = db::desks::list(&mut conn, None).unwrap();
+    assert_eq!(desks.len(), 40);
+    assert!(
+        desks
+            .iter()
+            .all(|d| d.name == "Bộ phận Một cửa" && d.form_id == "sipas-2017")
+    );
+
+    let output = run(sipas(&db).args(["demo", "--seed-only", "--province", "77"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("không có tỉnh/thành phố mã «77»"));
+}
+
+on_both_backends_sync!(demo_seeds_a_real_province_once);
+
+/// The newcomer's path: `sipas demo` prints a URL; the home page is there.
+#[test]
+fn demo_serves_the_home_page_at_the_printed_url() {
+    let db = TestDb::new(Backend::Sqlite);
+    // No --database: the demo makes its own SQLite file in the data directory.
+    let mut command = crate::helpers::sipas_without_database(&db);
+    let server = start_server(command.args(["--bind", "127.0.0.1:0", "demo"]));
+    assert!(server.banner.contains("Đã nhập 41 đơn vị"), "{}", server.banner);
+    let (status, body) = blocking_get(&format!("{}/", server.url));
+    assert_eq!(status, 200);
+    assert!(body.contains("Ý kiến của bạn"));
+    assert!(db.dir.path().join("demo.sqlite3").exists());
+    let (status, _) = server.terminate();
+    assert!(status.success());
+}
+
+/// SIGTERM stops the server gracefully: it finishes, logs it, and exits with 0.
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let db = TestDb::new(Backend::Sqlite);
+    let server = start_server(sipas(&db).args(["--bind", "127.0.0.1:0", "serve"]));
+    assert!(
+        server
+            .banner
+            .starts_with("sipas đang phục vụ tại http://127.0.0.1:"),
+        "{}",
+        server.banner
+    );
+    let (status, body) = blocking_get(&format!("{}/healthz", server.url));
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    let (status, log) = server.terminate();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(
+        log.contains("SIGTERM received; starting graceful shutdown"),
+        "{log}"
+    );
+    assert!(log.contains("sipas stopped"), "{log}");
+    // Requests were logged by route; the log holds no client address.
+    assert!(log.contains("route=/healthz"), "{log}");
+    assert!(!log.contains("client_ip") && !log.contains("user_agent"), "{log}");
+}
+
+#[test]
+fn serve_refuses_a_port_already_taken() {
+    let db = TestDb::new(Backend::Sqlite);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = run(sipas(&db).args(["--bind", &address, "serve"]));
+    assert_eq!(output.status.code(), Some(1));
+    let last = stderr(&output).lines().last().unwrap().to_string();
+    assert!(
+        last.starts_with(&format!("sipas: không mở được địa chỉ {address}")),
+        "{last}"
+    );
+}
