@@ -41,6 +41,11 @@ impl ManageConnection for ConnectionManager {
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseLocation::Postgres(url) => {
+                // libpq uses OpenSSL. Initialised by libpq, OpenSSL registers an exit
+                // handler that frees its tables while the pool's threads may still be
+                // connecting, which crashes the process as it exits. Initialising it
+                // first, without that handler, prevents it. (Idempotent.)
+                openssl_sys::init();
                 let mut conn = PgConnection::establish(url)?;
                 // Timestamps are stored in UTC whatever the server's zone.
                 conn.batch_execute("SET TIME ZONE 'UTC'")
