@@ -8,7 +8,6 @@ pub mod schema;
 pub mod units;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::PgConnection;
@@ -188,11 +187,6 @@ where
 /// The current time in UTC, as stored in every timestamp column.
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
-}
-
-/// How long a pool waits for a connection before giving up.
-pub fn timeout(seconds: u64) -> Duration {
-    Duration::from_secs(seconds.max(1))
 }
 
 #[cfg(test)]

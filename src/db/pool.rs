@@ -6,7 +6,7 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError};
 
-use super::{DatabaseLocation, DbConnection, DbError, timeout};
+use super::{DatabaseLocation, DbConnection, DbError};
 
 /// A pooled connection, returned to the pool when dropped.
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
@@ -95,7 +95,7 @@ impl Database {
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
-            .connection_timeout(timeout(timeout_seconds))
+            .connection_timeout(std::time::Duration::from_secs(timeout_seconds.max(1)))
             .build_unchecked(manager);
         Ok(Database {
             pool,

@@ -22,18 +22,18 @@ pub struct Page {
 impl Page {
     pub fn new(req: &HttpRequest) -> Page {
         let lang = Lang::of_request(req);
-        let mut query: Vec<&str> = req
+        let (lang_params, mut others): (Vec<&str>, Vec<&str>) = req
             .query_string()
             .split('&')
-            .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(LANG_PARAM))
-            .collect();
-        let chose_lang = query.len() != req.query_string().split('&').filter(|p| !p.is_empty()).count();
+            .filter(|pair| !pair.is_empty())
+            .partition(|pair| pair.split('=').next() == Some(LANG_PARAM));
+        // The switch keeps the rest of the address (filters, a typed code) as it is.
         let switch = format!("{LANG_PARAM}={}", lang.other());
-        query.push(&switch);
+        others.push(&switch);
         Page {
             lang,
-            switch_href: format!("{}?{}", req.path(), query.join("&")),
-            chose_lang,
+            switch_href: format!("{}?{}", req.path(), others.join("&")),
+            chose_lang: !lang_params.is_empty(),
         }
     }
 
