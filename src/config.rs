@@ -24,6 +24,11 @@ pub struct Settings {
     pub database_url: String,
     /// Directory for the embedded database and other files sipas writes.
     pub data_dir: PathBuf,
+    /// Directory of the questionnaires (`ID.toml`). When the default directory does not
+    /// exist, the questionnaires compiled into the binary are served.
+    pub forms_dir: PathBuf,
+    /// Time zone that decides which day a response belongs to (IANA name).
+    pub time_zone: String,
     /// Language of the command-line output and of pages when the browser does not ask.
     pub language: Lang,
     /// `text` for people, `json` for log collectors.
@@ -36,7 +41,19 @@ pub struct Settings {
     pub database_timeout_seconds: u64,
     /// How long in-flight requests may finish after SIGINT/SIGTERM.
     pub shutdown_timeout_seconds: u64,
+    /// Most questionnaires one network address may submit per window (0: no limit).
+    pub submission_limit_per_ip: u32,
+    /// Most questionnaires one desk may receive per window (0: no limit).
+    pub submission_limit_per_desk: u32,
+    /// The window of both submission limits.
+    pub submission_limit_window_seconds: u64,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set it only
+    /// behind a reverse proxy that writes that header).
+    pub trust_proxy_headers: bool,
 }
+
+/// Where the shipped questionnaires live in the source tree.
+pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,12 +70,18 @@ impl Default for Settings {
             base_url: String::new(),
             database_url: String::new(),
             data_dir: PathBuf::from("data"),
+            forms_dir: PathBuf::from(DEFAULT_FORMS_DIR),
+            time_zone: "Asia/Ho_Chi_Minh".into(),
             language: Lang::Vi,
             log_format: LogFormat::Text,
             log_level: "info".into(),
             database_pool_size: 8,
             database_timeout_seconds: 5,
             shutdown_timeout_seconds: 30,
+            submission_limit_per_ip: 30,
+            submission_limit_per_desk: 120,
+            submission_limit_window_seconds: 600,
+            trust_proxy_headers: false,
         }
     }
 }
@@ -135,6 +158,12 @@ impl Settings {
         }
         DatabaseLocation::parse(&self.database_url, &self.data_dir)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.submission_limit_window_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "submission_limit_window_seconds phải lớn hơn 0 (must be at least 1)".into(),
+            ));
+        }
+        self.tz()?;
         Ok(())
     }
 
@@ -146,6 +175,21 @@ impl Settings {
         } else {
             base.to_string()
         }
+    }
+
+    /// The time zone of the deployment.
+    pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.time_zone.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "time_zone «{}» không phải tên múi giờ IANA (not an IANA time zone), e.g. Asia/Ho_Chi_Minh",
+                self.time_zone
+            ))
+        })
+    }
+
+    /// Whether the forms directory is the default one, which may be absent.
+    pub fn forms_dir_is_default(&self) -> bool {
+        self.forms_dir == Path::new(DEFAULT_FORMS_DIR)
     }
 
     /// Where the database lives.
@@ -251,6 +295,8 @@ mod tests {
             ("database_url", "\"mysql://root@localhost/db\""),
             ("base_url", "\"example.org\""),
             ("database_pool_size", "0"),
+            ("time_zone", "\"Mars/Olympus\""),
+            ("submission_limit_window_seconds", "0"),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("sipas.toml");

@@ -51,6 +51,7 @@ pub enum DeskError {
     UnknownUnit(String),
     BadName,
     BadForm(String),
+    UnknownForm { form: String, known: Vec<String> },
     NameTaken { unit: String, name: String },
     Db(DbError),
 }
@@ -69,6 +70,13 @@ impl Localized for DeskError {
             DeskError::BadForm(form) => Message::new(
                 format!("mã phiếu khảo sát không hợp lệ «{form}» (chỉ gồm a-z, 0-9, dấu gạch ngang)"),
                 format!("invalid form id «{form}» (only a-z, 0-9 and '-')"),
+            ),
+            DeskError::UnknownForm { form, known } => Message::new(
+                format!(
+                    "không có phiếu khảo sát «{form}»; các phiếu hiện có: {}",
+                    known.join(", ")
+                ),
+                format!("there is no form «{form}»; the forms are: {}", known.join(", ")),
             ),
             DeskError::NameTaken { unit, name } => Message::new(
                 format!("đơn vị «{unit}» đã có quầy tên «{name}»"),
@@ -99,8 +107,15 @@ impl From<DbError> for DeskError {
     }
 }
 
-/// Adds a desk to `unit` with a new, unused desk code.
-pub fn add(conn: &mut DbConnection, unit: &str, name: &str, form: &str) -> Result<Desk, DeskError> {
+/// Adds a desk to `unit` with a new, unused desk code, answering `form` (one of
+/// `known_forms`).
+pub fn add(
+    conn: &mut DbConnection,
+    unit: &str,
+    name: &str,
+    form: &str,
+    known_forms: &[String],
+) -> Result<Desk, DeskError> {
     let name: String = name.trim().nfc().collect();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(DeskError::BadName);
@@ -112,6 +127,12 @@ pub fn add(conn: &mut DbConnection, unit: &str, name: &str, form: &str) -> Resul
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !form_is_valid {
         return Err(DeskError::BadForm(form.to_string()));
+    }
+    if !known_forms.iter().any(|f| f == form) {
+        return Err(DeskError::UnknownForm {
+            form: form.to_string(),
+            known: known_forms.to_vec(),
+        });
     }
     db::write_transaction(conn, |conn| {
         if db::units::find(conn, unit)?.is_none() {

@@ -8,23 +8,43 @@ use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use std::time::Duration;
+
 use crate::config::Settings;
 use crate::db::{Database, DbError, migrations};
+use crate::forms::registry::read_forms;
+use crate::forms::{FormProblem, FormRegistry};
 use crate::i18n::{Localized, Message};
 use crate::telemetry::RequestSpan;
 use crate::web::error_pages::error_handlers;
+use crate::web::rate_limit::SubmissionLimiter;
 
 /// Why the application could not start.
 #[derive(Debug)]
 pub enum StartupError {
     Db(DbError),
-    Listen { address: String, error: std::io::Error },
+    /// The questionnaires have problems; each is reported.
+    Forms(Vec<FormProblem>),
+    Listen {
+        address: String,
+        error: std::io::Error,
+    },
 }
 
 impl Localized for StartupError {
     fn message(&self) -> Message {
         match self {
             StartupError::Db(e) => e.message(),
+            StartupError::Forms(problems) => Message::new(
+                format!(
+                    "phiếu khảo sát không hợp lệ ({} lỗi), máy chủ không khởi động",
+                    problems.len()
+                ),
+                format!(
+                    "the questionnaires have {} problem(s); not starting",
+                    problems.len()
+                ),
+            ),
             StartupError::Listen { address, error } => Message::new(
                 format!("không mở được địa chỉ {address} để phục vụ: {error}"),
                 format!("cannot listen on {address}: {error}"),
@@ -64,6 +84,26 @@ pub fn open_database(settings: &Settings) -> Result<(Database, Vec<String>), DbE
     Ok((db, applied))
 }
 
+/// A database, migrated, with the questionnaires registered: what every part of sipas
+/// that serves or stores responses starts from.
+#[derive(Clone)]
+pub struct Prepared {
+    pub db: Database,
+    pub forms: FormRegistry,
+}
+
+/// Reads the questionnaires (refusing any invalid one), opens and migrates the database,
+/// and registers the questionnaires' versions.
+pub fn prepare(settings: &Settings) -> Result<Prepared, StartupError> {
+    let forms =
+        read_forms(&settings.forms_dir, settings.forms_dir_is_default()).map_err(StartupError::Forms)?;
+    let (db, _) = open_database(settings)?;
+    let mut conn = db.conn()?;
+    let forms = FormRegistry::register(&mut conn, forms)?;
+    drop(conn);
+    Ok(Prepared { db, forms })
+}
+
 /// A running (or ready to run) sipas web server.
 pub struct Application {
     server: Server,
@@ -73,7 +113,7 @@ pub struct Application {
 
 impl Application {
     /// Binds the listener and builds the server. Must be called inside the actix runtime.
-    pub fn build(settings: &Settings, db: Database) -> Result<Application, StartupError> {
+    pub fn build(settings: &Settings, prepared: Prepared) -> Result<Application, StartupError> {
         let listen_error = |error| StartupError::Listen {
             address: settings.bind.clone(),
             error,
@@ -87,12 +127,22 @@ impl Application {
         }
         let base_url = settings.public_base_url();
         let shutdown_timeout = settings.shutdown_timeout_seconds;
+        let limiter = web::Data::new(SubmissionLimiter::new(
+            settings.submission_limit_per_ip,
+            settings.submission_limit_per_desk,
+            Duration::from_secs(settings.submission_limit_window_seconds),
+        ));
         let settings = web::Data::new(settings);
-        let db = web::Data::new(db);
+        let db = web::Data::new(prepared.db);
+        let forms = web::Data::new(prepared.forms);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
+                .app_data(forms.clone())
                 .app_data(settings.clone())
+                .app_data(limiter.clone())
+                // Room for every answer and a 2,000-character comment, percent-encoded.
+                .app_data(web::FormConfig::default().limit(64 * 1024))
                 .configure(crate::web::routes)
                 .wrap(error_handlers())
                 .wrap(security_headers())

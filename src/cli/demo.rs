@@ -2,10 +2,10 @@
 
 use clap::Args;
 
+use super::prepare;
 use super::{Context, OrLocalized};
 use crate::db::{self, DbError};
 use crate::desks::{self, DEFAULT_FORM};
-use crate::startup::open_database;
 use crate::units::{self, import::ImportError};
 
 /// The name of the desk the demo gives every commune.
@@ -33,7 +33,8 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             .to_string_lossy()
             .into_owned();
     }
-    let (db, _) = open_database(&settings).or_localized(ctx.lang)?;
+    let prepared = prepare(ctx, &settings)?;
+    let db = prepared.db.clone();
     let Some(csv) = units::vn_province_csv(&args.province) else {
         anyhow::bail!(
             "{} «{}»",
@@ -60,7 +61,14 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             .map_err(DbError::from)
             .or_localized(ctx.lang)?;
         if existing.is_none() {
-            desks::add(&mut conn, &commune.code, DEMO_DESK, DEFAULT_FORM).or_localized(ctx.lang)?;
+            desks::add(
+                &mut conn,
+                &commune.code,
+                DEMO_DESK,
+                DEFAULT_FORM,
+                &prepared.forms.ids(),
+            )
+            .or_localized(ctx.lang)?;
             added += 1;
         }
     }
@@ -74,9 +82,20 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         ctx.t("Cơ sở dữ liệu", "Database"),
         db.location().redacted()
     );
+    let first_desk = db::desks::list(&mut conn, Some(&[communes[0].code.clone()]))
+        .map_err(DbError::from)
+        .or_localized(ctx.lang)?;
     drop(conn);
     if args.seed_only {
         return Ok(());
     }
-    super::serve::serve(ctx, &settings, db, |_| {})
+    super::serve::serve(ctx, &settings, prepared, |app| {
+        if let Some(desk) = first_desk.first() {
+            println!(
+                "{} {}",
+                ctx.t("Thử trả lời khảo sát:", "Try the survey:"),
+                crate::desks::survey_url(app.base_url(), &desk.code)
+            );
+        }
+    })
 }

@@ -3,10 +3,10 @@
 use clap::Subcommand;
 
 use super::output::{Format, print_json, print_table};
+use super::prepare;
 use super::{Context, OrLocalized};
 use crate::db::{self, DbError};
 use crate::desks::{self as desk_ops, DEFAULT_FORM, DeskInfo};
-use crate::startup::open_database;
 
 #[derive(Subcommand, Debug)]
 pub enum DesksCommand {
@@ -36,8 +36,8 @@ pub enum DesksCommand {
 }
 
 pub fn run(ctx: &Context, command: DesksCommand) -> anyhow::Result<()> {
-    let (db, _) = open_database(&ctx.settings).or_localized(ctx.lang)?;
-    let mut conn = db.conn().or_localized(ctx.lang)?;
+    let prepared = prepare(ctx, &ctx.settings)?;
+    let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
     let base_url = ctx.settings.public_base_url();
     match command {
         DesksCommand::Add {
@@ -46,7 +46,8 @@ pub fn run(ctx: &Context, command: DesksCommand) -> anyhow::Result<()> {
             form,
             format,
         } => {
-            let desk = desk_ops::add(&mut conn, &unit, &name, &form).or_localized(ctx.lang)?;
+            let desk = desk_ops::add(&mut conn, &unit, &name, &form, &prepared.forms.ids())
+                .or_localized(ctx.lang)?;
             print_desks(ctx, &[DeskInfo::new(desk, &base_url)], format)
         }
         DesksCommand::List { unit, format } => {

@@ -2,6 +2,7 @@
 
 mod demo;
 mod desks;
+mod forms;
 mod migrate;
 mod output;
 mod serve;
@@ -14,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
 use crate::i18n::{Lang, Localized};
+use crate::startup::{Prepared, StartupError, prepare as prepare_app};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -74,6 +76,9 @@ enum Command {
     /// Quầy tiếp nhận / reception desks
     #[command(subcommand)]
     Desks(desks::DesksCommand),
+    /// Phiếu khảo sát / questionnaires
+    #[command(subcommand)]
+    Forms(forms::FormsCommand),
 }
 
 /// What every subcommand gets: the settings and the language to talk in.
@@ -98,6 +103,19 @@ impl<T, E: Localized> OrLocalized<T> for Result<T, E> {
     fn or_localized(self, lang: Lang) -> anyhow::Result<T> {
         self.map_err(|e| anyhow::anyhow!(e.message().get(lang).to_string()))
     }
+}
+
+/// Reads the questionnaires and opens the database, printing every problem of an invalid
+/// questionnaire on its own line before failing.
+pub fn prepare(ctx: &Context, settings: &Settings) -> anyhow::Result<Prepared> {
+    prepare_app(settings).map_err(|error| {
+        if let StartupError::Forms(problems) = &error {
+            for problem in problems {
+                eprintln!("{}", problem.render(ctx.lang));
+            }
+        }
+        anyhow::anyhow!(error.message().get(ctx.lang).to_string())
+    })
 }
 
 /// Parses the command line, runs the subcommand, and reports a failure on one line of
@@ -140,6 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&ctx, &args),
         Command::Units(command) => units::run(&ctx, command),
         Command::Desks(command) => desks::run(&ctx, command),
+        Command::Forms(command) => forms::run(&ctx, command),
     }
 }
 

@@ -1,25 +1,24 @@
 //! `sipas serve`: run the web server until SIGINT or SIGTERM.
 
-use super::{Context, OrLocalized};
+use super::{Context, OrLocalized, prepare};
 use crate::config::Settings;
-use crate::db::Database;
-use crate::startup::{Application, open_database};
+use crate::startup::{Application, Prepared};
 
 pub fn run(ctx: &Context) -> anyhow::Result<()> {
-    let (db, _) = open_database(&ctx.settings).or_localized(ctx.lang)?;
-    serve(ctx, &ctx.settings, db, |_| {})
+    let prepared = prepare(ctx, &ctx.settings)?;
+    serve(ctx, &ctx.settings, prepared, |_| {})
 }
 
-/// Serves `db` with `settings`; once listening, prints the address to open, then calls
+/// Serves `prepared` with `settings`; once listening, prints the address to open, then calls
 /// `announce` (which prints what else the user should know).
 pub fn serve(
     ctx: &Context,
     settings: &Settings,
-    db: Database,
+    prepared: Prepared,
     announce: impl FnOnce(&Application),
 ) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings, db).or_localized(ctx.lang)?;
+        let app = Application::build(settings, prepared).or_localized(ctx.lang)?;
         println!(
             "{} {}/",
             ctx.t("sipas đang phục vụ tại", "sipas is serving at"),

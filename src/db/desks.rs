@@ -40,6 +40,15 @@ pub fn insert(conn: &mut DbConnection, desk: &NewDesk<'_>) -> QueryResult<Desk> 
     })
 }
 
+/// The desk with this desk code.
+pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Desk>> {
+    desks::table
+        .filter(desks::code.eq(code))
+        .select(Desk::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Whether a desk already uses this code.
 pub fn code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(desks::table.filter(desks::code.eq(code)))).get_result(conn)

@@ -2,8 +2,10 @@
 //! `MultiConnection`, pooled, with every call run off the async executor.
 
 pub mod desks;
+pub mod forms;
 pub mod migrations;
 mod pool;
+pub mod responses;
 pub mod schema;
 pub mod units;
 

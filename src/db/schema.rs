@@ -25,4 +25,81 @@ diesel::table! {
 }
 
 diesel::joinable!(desks -> units (unit_code));
-diesel::allow_tables_to_appear_in_same_query!(units, desks);
+
+diesel::table! {
+    form_versions (id) {
+        id -> BigInt,
+        form_id -> Text,
+        label -> Text,
+        content_hash -> Text,
+        source -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> BigInt,
+        form_version_id -> BigInt,
+        unit_code -> Text,
+        desk_id -> Nullable<BigInt>,
+        channel -> Text,
+        procedure_code -> Nullable<Text>,
+        submitted_at -> Timestamp,
+        day -> Date,
+        submission_token -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    answers (response_id, question_id, value) {
+        response_id -> BigInt,
+        question_id -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    text_answers (response_id, question_id) {
+        response_id -> BigInt,
+        question_id -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    daily_counts (unit_code, form_version_id, day, question_id, value) {
+        unit_code -> Text,
+        form_version_id -> BigInt,
+        day -> Date,
+        question_id -> Text,
+        value -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_responses (unit_code, form_version_id, day, channel) {
+        unit_code -> Text,
+        form_version_id -> BigInt,
+        day -> Date,
+        channel -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::joinable!(responses -> form_versions (form_version_id));
+diesel::joinable!(responses -> units (unit_code));
+diesel::joinable!(answers -> responses (response_id));
+diesel::joinable!(text_answers -> responses (response_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    desks,
+    form_versions,
+    responses,
+    answers,
+    text_answers,
+    daily_counts,
+    daily_responses,
+);

@@ -5,6 +5,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderName;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::db::DbError;
@@ -17,6 +18,8 @@ pub struct AppError {
     status: StatusCode,
     message: Message,
     cause: Option<Box<dyn StdError + Send + Sync>>,
+    /// Headers the answer needs, e.g. `Retry-After` on a 429.
+    headers: Vec<(HeaderName, String)>,
 }
 
 impl AppError {
@@ -26,7 +29,14 @@ impl AppError {
             status,
             message,
             cause: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: HeaderName, value: String) -> AppError {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn not_found(message: Message) -> AppError {
@@ -146,9 +156,12 @@ impl ResponseError for AppError {
             }
             tracing::error!(status = self.status.as_u16(), cause = %chain, "request failed");
         }
-        HttpResponse::build(self.status)
-            .content_type("text/plain; charset=utf-8")
-            .body(self.message.vi.to_string())
+        let mut response = HttpResponse::build(self.status);
+        response.content_type("text/plain; charset=utf-8");
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.as_str()));
+        }
+        response.body(self.message.vi.to_string())
     }
 }
 

@@ -5,6 +5,9 @@ pub mod error_pages;
 mod health;
 mod home;
 pub mod pages;
+pub mod rate_limit;
+mod survey;
+mod survey_view;
 
 use actix_web::web;
 
@@ -16,6 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/").get(home::home))
         .service(web::resource("/s").get(home::go_to_code))
+        .service(web::resource("/s/{code}").get(survey::show).post(survey::submit))
+        .service(web::resource("/s/{code}/thanks").get(survey::thanks))
         .default_service(web::to(not_found));
 }
 

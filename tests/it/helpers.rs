@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use sipas::config::Settings;
 use sipas::db::Database;
-use sipas::startup::{Application, open_database};
+use sipas::startup::{Application, Prepared, open_database, prepare};
 
 /// Runs the same test body on SQLite, and on PostgreSQL when it is configured.
 #[macro_export]
@@ -109,12 +109,14 @@ impl TestDb {
         }
     }
 
-    /// Settings for an app on this database, listening on a free port.
+    /// Settings for an app on this database, listening on a free port, serving the
+    /// shipped questionnaires.
     pub fn settings(&self) -> Settings {
         Settings {
             bind: "127.0.0.1:0".into(),
             database_url: self.url.clone(),
             data_dir: self.dir.path().to_path_buf(),
+            forms_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("survey-forms"),
             database_pool_size: 4,
             ..Settings::default()
         }
@@ -158,23 +160,41 @@ fn with_database(url: &str, name: &str) -> String {
 pub struct TestApp {
     pub address: String,
     pub db: TestDb,
+    /// The database and questionnaires the app serves, for checking what it stored.
+    pub prepared: Prepared,
     /// Keeps cookies and never follows redirects, so tests see each answer.
     pub client: reqwest::Client,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// The app with some settings changed.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     init_logs();
     let db = TestDb::new(backend);
-    let database = db.open();
-    let app = Application::build(&db.settings(), database).expect("build the app");
+    let mut settings = db.settings();
+    configure(&mut settings);
+    let prepared = prepare(&settings).expect("prepare the app");
+    let app = Application::build(&settings, prepared.clone()).expect("build the app");
     let address = app.base_url().to_string();
     actix_web::rt::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
+    TestApp {
+        address,
+        db,
+        prepared,
+        client: client(),
+    }
+}
+
+/// A client that keeps cookies and never follows redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .expect("HTTP client");
-    TestApp { address, db, client }
+        .expect("HTTP client")
 }
 
 impl TestApp {

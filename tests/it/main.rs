@@ -7,4 +7,5 @@ mod health;
 mod migrations;
 mod pages;
 mod process;
+mod survey;
 mod units_import;

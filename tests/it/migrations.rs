@@ -8,6 +8,18 @@ use sipas::db::{DbConnection, migrations, schema};
 use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
+/// Every table the migrations create, by name.
+const ALL_TABLES: [&str; 8] = [
+    "answers",
+    "daily_counts",
+    "daily_responses",
+    "desks",
+    "form_versions",
+    "responses",
+    "text_answers",
+    "units",
+];
+
 #[derive(QueryableByName)]
 struct Name {
     #[diesel(sql_type = Text)]
@@ -82,14 +94,25 @@ where
 fn schema_rs_matches_the_migrations(backend: Backend) {
     let db = TestDb::new(backend);
     let mut conn = db.open().conn().unwrap();
-    assert_eq!(tables(&mut conn), ["desks", "units"]);
-    assert_eq!(
-        columns(&mut conn, "units"),
-        diesel_columns(schema::units::table.select(schema::units::all_columns))
-    );
-    assert_eq!(
-        columns(&mut conn, "desks"),
-        diesel_columns(schema::desks::table.select(schema::desks::all_columns))
+    assert_eq!(tables(&mut conn), ALL_TABLES);
+    macro_rules! check {
+        ($($table:ident),*) => {$(
+            assert_eq!(
+                columns(&mut conn, stringify!($table)),
+                diesel_columns(schema::$table::table.select(schema::$table::all_columns)),
+                "columns of {}", stringify!($table)
+            );
+        )*};
+    }
+    check!(
+        units,
+        desks,
+        form_versions,
+        responses,
+        answers,
+        text_answers,
+        daily_counts,
+        daily_responses
     );
 }
 
@@ -108,7 +131,25 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     // Real rows in every table, so each down.sql meets data, not an empty schema.
     let csv = "code,name,kind,parent_code\nP,Tỉnh,tỉnh,\nC,Xã,xã,P\n";
     sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
-    sipas::desks::add(&mut conn, "C", "Quầy", "sipas-2017").unwrap();
+    sipas::desks::add(&mut conn, "C", "Quầy", "sipas-2017", &["sipas-2017".to_string()]).unwrap();
+    let forms = sipas::forms::registry::built_in().unwrap();
+    let registry = sipas::forms::FormRegistry::register(&mut conn, forms).unwrap();
+    let quick = registry.current("quick-2025").unwrap();
+    let answers = sipas::responses::Answers {
+        values: vec![("rating".into(), "4".into())],
+        texts: vec![("comment".into(), "tốt".into())],
+    };
+    let submission = sipas::responses::Submission {
+        form_version_id: quick.version_id,
+        unit_code: "C",
+        desk_id: None,
+        channel: sipas::responses::Channel::Paper,
+        procedure_code: Some("1.005129"),
+        submitted_at: chrono::Utc::now(),
+        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+        token: None,
+    };
+    assert!(sipas::responses::store(&mut conn, &submission, &answers).unwrap());
 
     let reverted = migrations::revert_all(&mut conn).unwrap();
     let mut newest_first = applied.clone();
@@ -123,7 +164,7 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
 
     // And up again from nothing.
     assert_eq!(migrations::run_pending(&mut conn).unwrap(), applied);
-    assert_eq!(tables(&mut conn), ["desks", "units"]);
+    assert_eq!(tables(&mut conn), ALL_TABLES);
 }
 
 fn sqlite_runs_in_wal_mode_with_foreign_keys(backend: Backend) {

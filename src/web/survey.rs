@@ -1,0 +1,281 @@
+//! The citizen's pages: `GET /s/{code}` shows the questionnaire, `POST /s/{code}` stores
+//! the answers, `GET /s/{code}/thanks` thanks.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, LOCATION, RETRY_AFTER};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::AppError;
+use super::pages::{self, Page};
+use super::rate_limit::{SubmissionLimiter, client_address};
+use super::survey_view::{SurveyPage, sections};
+use crate::codes;
+use crate::config::Settings;
+use crate::db::desks::Desk;
+use crate::db::units::Unit;
+use crate::db::{self, Database, DbError};
+use crate::forms::{FormRegistry, RegisteredForm};
+use crate::i18n::Message;
+use crate::responses::validate::answer_fields;
+use crate::responses::{Channel, Given, Problems, Submission, store, validate};
+
+/// Length of the random token that makes each rendered page's submission unique.
+const TOKEN_LEN: usize = 26;
+
+#[derive(Template)]
+#[template(path = "thanks.html")]
+struct ThanksPage {
+    page: Page,
+}
+
+/// A desk that takes answers, with its unit.
+struct Place {
+    desk: Desk,
+    unit: Unit,
+}
+
+impl Place {
+    fn describe(&self) -> String {
+        format!("{} — {}", self.unit.name, self.desk.name)
+    }
+}
+
+/// The desk behind a code as typed or scanned: 404 when there is none, 410 when it no
+/// longer takes answers.
+async fn find_place(db: &Database, code: &str) -> Result<(String, Place), AppError> {
+    let unknown = || {
+        let shown: String = code.chars().take(20).collect();
+        AppError::not_found(Message::new(
+            format!(
+                "Không tìm thấy mã khảo sát «{shown}». Hãy kiểm tra lại mã in trên phiếu hoặc dưới mã QR."
+            ),
+            format!(
+                "There is no survey code «{shown}». Please check the code printed on your ticket or under the QR code."
+            ),
+        ))
+    };
+    let code = codes::normalize(code).ok_or_else(unknown)?;
+    let lookup = code.clone();
+    let found = db
+        .run(move |conn| -> Result<Option<Place>, DbError> {
+            let Some(desk) = db::desks::find_by_code(conn, &lookup)? else {
+                return Ok(None);
+            };
+            let unit = db::units::find(conn, &desk.unit_code)?.ok_or(diesel::result::Error::NotFound)?;
+            Ok(Some(Place { desk, unit }))
+        })
+        .await?;
+    let place = found.ok_or_else(unknown)?;
+    if !place.desk.enabled {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            Message::new(
+                "Quầy này đã ngừng nhận khảo sát. Cảm ơn bạn đã quan tâm.",
+                "This desk no longer takes survey answers. Thank you for your interest.",
+            ),
+        ));
+    }
+    Ok((code, place))
+}
+
+/// The current version of the desk's form.
+fn form_of(forms: &FormRegistry, desk: &Desk) -> Result<Arc<RegisteredForm>, AppError> {
+    forms.current(&desk.form_id).ok_or_else(|| {
+        tracing::warn!(desk = desk.id, form = %desk.form_id, "a desk uses a form that is not served");
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Message::new(
+                "Phiếu khảo sát của quầy này tạm thời không có. Vui lòng báo cán bộ tại quầy.",
+                "This desk's questionnaire is not available at the moment. Please tell the staff at the desk.",
+            ),
+        )
+    })
+}
+
+/// What a questionnaire page is about: the page, the desk, its code and the form version.
+struct Shown<'a> {
+    page: &'a Page,
+    place: &'a Place,
+    code: &'a str,
+    registered: &'a RegisteredForm,
+}
+
+fn render_survey(
+    shown: &Shown<'_>,
+    status: StatusCode,
+    given: &Given,
+    problems: &Problems,
+    token: &str,
+) -> Result<HttpResponse, AppError> {
+    let Shown {
+        page,
+        place,
+        code,
+        registered,
+    } = shown;
+    let (sections, summary) = sections(&registered.form, page.lang, given, problems);
+    let template = SurveyPage {
+        page: (*page).clone(),
+        title: registered.form.title.get(page.lang),
+        place: place.describe(),
+        code,
+        token,
+        version_id: registered.version_id,
+        sections,
+        summary,
+    };
+    let mut response = pages::render(page, status, &template)?;
+    // The page carries a one-time token: never serve it from a cache.
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `GET /s/{code}`
+pub async fn show(
+    req: HttpRequest,
+    code: web::Path<String>,
+    db: web::Data<Database>,
+    forms: web::Data<FormRegistry>,
+) -> Result<HttpResponse, AppError> {
+    let page = Page::new(&req);
+    let (code, place) = find_place(&db, &code).await?;
+    let registered = form_of(&forms, &place.desk)?;
+    let token = codes::random_code(TOKEN_LEN);
+    let shown = Shown {
+        page: &page,
+        place: &place,
+        code: &code,
+        registered: &registered,
+    };
+    render_survey(
+        &shown,
+        StatusCode::OK,
+        &Given::default(),
+        &Problems::default(),
+        &token,
+    )
+}
+
+fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// `POST /s/{code}`: checks the answers (422 with the page again when something is
+/// wrong), applies the submission limits (429), stores the response and its counts in one
+/// transaction, and only then sends the citizen on to the thank-you page.
+pub async fn submit(
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Form<Vec<(String, String)>>,
+    db: web::Data<Database>,
+    forms: web::Data<FormRegistry>,
+    settings: web::Data<Settings>,
+    limiter: web::Data<SubmissionLimiter>,
+) -> Result<HttpResponse, AppError> {
+    let page = Page::new(&req);
+    let (code, place) = find_place(&db, &code).await?;
+    let fields = body.into_inner();
+    let registered = answered_version(&db, &forms, &place.desk, field(&fields, "_version")).await?;
+    let token = field(&fields, "_token")
+        .filter(|t| t.len() == TOKEN_LEN && t.bytes().all(|b| codes::ALPHABET.contains(&b)))
+        .map(str::to_string);
+
+    let (given, checked) = validate(&registered.form, &answer_fields(&fields));
+    let (answers, mut problems) = match checked {
+        Ok(answers) => (Some(answers), Problems::default()),
+        Err(problems) => (None, problems),
+    };
+    if token.is_none() {
+        problems.general.push(Message::new(
+            "Trang trả lời đã hết hạn. Vui lòng kiểm tra câu trả lời và gửi lại.",
+            "This page has expired. Please check your answers and send them again.",
+        ));
+    }
+    let (Some(answers), Some(token)) = (answers, token) else {
+        let fresh = codes::random_code(TOKEN_LEN);
+        let shown = Shown {
+            page: &page,
+            place: &place,
+            code: &code,
+            registered: &registered,
+        };
+        return render_survey(
+            &shown,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &given,
+            &problems,
+            &fresh,
+        );
+    };
+
+    if let Err(limited) =
+        limiter.try_acquire(client_address(&req, settings.trust_proxy_headers), place.desk.id)
+    {
+        let minutes = limited.retry_after.as_secs().div_ceil(60).max(1);
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Message::new(
+                format!("Đã có quá nhiều phiếu gửi từ đây trong thời gian ngắn. Vui lòng thử lại sau {minutes} phút."),
+                format!("Too many answers were sent from here in a short time. Please try again in {minutes} minutes."),
+            ),
+        )
+        .with_header(RETRY_AFTER, limited.retry_after.as_secs().max(1).to_string()));
+    }
+
+    let time_zone = settings.tz().map_err(AppError::internal)?;
+    let unit_code = place.unit.code.clone();
+    let desk_id = place.desk.id;
+    let version_id = registered.version_id;
+    db.run(move |conn| {
+        let submission = Submission {
+            form_version_id: version_id,
+            unit_code: &unit_code,
+            desk_id: Some(desk_id),
+            channel: Channel::DeskQr,
+            procedure_code: None,
+            submitted_at: chrono::Utc::now(),
+            time_zone,
+            token: Some(&token),
+        };
+        // A token seen before means the same page was sent twice: it is already stored,
+        // and the citizen gets the same thank-you page.
+        store(conn, &submission, &answers)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/s/{code}/thanks")))
+        .finish())
+}
+
+/// The version the page showed, when it is a version of the desk's form; otherwise (an
+/// old or forged page) the current one, against which the answers are then checked.
+async fn answered_version(
+    db: &Database,
+    forms: &FormRegistry,
+    desk: &Desk,
+    shown: Option<&str>,
+) -> Result<Arc<RegisteredForm>, AppError> {
+    let current = form_of(forms, desk)?;
+    let Some(shown) = shown.and_then(|v| v.parse::<i64>().ok()) else {
+        return Ok(current);
+    };
+    if shown == current.version_id {
+        return Ok(current);
+    }
+    let registry = forms.clone();
+    let version = db.run(move |conn| registry.version(conn, shown)).await?;
+    Ok(version
+        .filter(|v| v.form.id == current.form.id)
+        .unwrap_or(current))
+}
+
+/// `GET /s/{code}/thanks`
+pub async fn thanks(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let page = Page::new(&req);
+    pages::render(&page, StatusCode::OK, &ThanksPage { page: page.clone() })
+}

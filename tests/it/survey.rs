@@ -1,0 +1,448 @@
+//! The citizen's survey: the page, submissions, every kind of bad input, double submits,
+//! limits, and what ends up stored.
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use sipas::db::{self, responses::ANSWERED};
+use sipas::forms::QuestionKind;
+
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::on_both_backends;
+
+/// Adds units P > C and a desk of C answering `form`; returns the desk code.
+pub fn seed_desk(app: &TestApp, form: &str) -> String {
+    let mut conn = app.prepared.db.conn().unwrap();
+    let csv = "code,name,kind,parent_code\nP,Tỉnh Thử,tỉnh,\nC,Xã Thử,xã,P\n";
+    sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
+    let known = app.prepared.forms.ids();
+    let name = format!("Quầy {form}");
+    sipas::desks::add(&mut conn, "C", &name, form, &known)
+        .unwrap()
+        .code
+}
+
+/// The hidden fields of a questionnaire page.
+pub struct PageFields {
+    pub token: String,
+    pub version: String,
+}
+
+pub fn hidden_fields(html: &str) -> PageFields {
+    let value_of = |name: &str| {
+        let marker = format!(r#"name="{name}" value=""#);
+        let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
+        html[start..].split('"').next().unwrap().to_string()
+    };
+    PageFields {
+        token: value_of("_token"),
+        version: value_of("_version"),
+    }
+}
+
+/// A complete set of answers to a form: the first option of every choice, the two first
+/// options of a multi, the lowest number, and a comment.
+pub fn full_answers(app: &TestApp, form_id: &str) -> Vec<(String, String)> {
+    let form = app.prepared.forms.current(form_id).unwrap();
+    let mut fields = Vec::new();
+    for question in form.form.questions() {
+        let id = question.id.clone();
+        match &question.kind {
+            QuestionKind::Scale { options } | QuestionKind::Single { options } => {
+                fields.push((id, options.last().unwrap().value.clone()))
+            }
+            QuestionKind::Multi { options } => {
+                fields.push((id.clone(), options[0].value.clone()));
+                fields.push((id, options[1].value.clone()));
+            }
+            QuestionKind::Number { min, .. } => fields.push((id, min.to_string())),
+            QuestionKind::Text { .. } => fields.push((id, "Cán bộ rất nhiệt tình, cảm ơn!".into())),
+        }
+    }
+    fields
+}
+
+impl TestApp {
+    pub async fn open_survey(&self, code: &str) -> (StatusCode, String) {
+        let response = self.get(&format!("/s/{code}")).await;
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// Opens the page, then posts `answers` with its hidden fields.
+    pub async fn answer(&self, code: &str, answers: &[(String, String)]) -> reqwest::Response {
+        let (_, html) = self.open_survey(code).await;
+        let page = hidden_fields(&html);
+        self.post_survey(code, &page, answers).await
+    }
+
+    pub async fn post_survey(
+        &self,
+        code: &str,
+        page: &PageFields,
+        answers: &[(String, String)],
+    ) -> reqwest::Response {
+        let mut fields = vec![
+            ("_token".to_string(), page.token.clone()),
+            ("_version".to_string(), page.version.clone()),
+        ];
+        fields.extend(answers.iter().cloned());
+        self.client
+            .post(format!("{}/s/{code}", self.address))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn stored_responses(&self) -> Vec<db::responses::Response> {
+        db::responses::all(&mut self.prepared.db.conn().unwrap()).unwrap()
+    }
+}
+
+/// The per-day counts recomputed from the raw answers must equal the counts kept at
+/// submission time, row for row.
+pub fn assert_counts_match_answers(app: &TestApp) {
+    let mut conn = app.prepared.db.conn().unwrap();
+    let mut expected: BTreeMap<(String, i64, String, String, String), i64> = BTreeMap::new();
+    let mut expected_daily: BTreeMap<(String, i64, String, String), i64> = BTreeMap::new();
+    for response in db::responses::all(&mut conn).unwrap() {
+        let key = |q: &str, v: &str| {
+            (
+                response.unit_code.clone(),
+                response.form_version_id,
+                response.day.to_string(),
+                q.to_string(),
+                v.to_string(),
+            )
+        };
+        let values = db::responses::answers_of(&mut conn, response.id).unwrap();
+        let texts = db::responses::texts_of(&mut conn, response.id).unwrap();
+        let mut answered: Vec<&str> = values.iter().chain(&texts).map(|(q, _)| q.as_str()).collect();
+        answered.sort();
+        answered.dedup();
+        for question in answered {
+            *expected.entry(key(question, ANSWERED)).or_default() += 1;
+        }
+        for (question, value) in &values {
+            *expected.entry(key(question, value)).or_default() += 1;
+        }
+        *expected_daily
+            .entry((
+                response.unit_code.clone(),
+                response.form_version_id,
+                response.day.to_string(),
+                response.channel.clone(),
+            ))
+            .or_default() += 1;
+    }
+    let kept: BTreeMap<_, _> = db::responses::all_counts(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                (
+                    c.unit_code,
+                    c.form_version_id,
+                    c.day.to_string(),
+                    c.question_id,
+                    c.value,
+                ),
+                c.count,
+            )
+        })
+        .collect();
+    assert_eq!(kept, expected);
+    let kept_daily: BTreeMap<_, _> = db::responses::all_daily_responses(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            (
+                (d.unit_code, d.form_version_id, d.day.to_string(), d.channel),
+                d.count,
+            )
+        })
+        .collect();
+    assert_eq!(kept_daily, expected_daily);
+}
+
+async fn each_shipped_form_can_be_answered_in_full(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for form_id in ["sipas-2017", "quick-2025", "tt01-2018"] {
+        let code = seed_desk(&app, form_id);
+        let (status, html) = app.open_survey(&code).await;
+        assert_eq!(status, 200, "{form_id}");
+        assert!(
+            html.contains("Xã Thử — Quầy"),
+            "{form_id}: the page says where the answer goes"
+        );
+        let answers = full_answers(&app, form_id);
+        let response = app.answer(&code, &answers).await;
+        assert_eq!(
+            response.status(),
+            303,
+            "{form_id}: {}",
+            response.text().await.unwrap()
+        );
+        assert_eq!(response.headers()["location"], format!("/s/{code}/thanks"));
+        let thanks = app.get(&format!("/s/{code}/thanks")).await.text().await.unwrap();
+        assert!(thanks.contains("Cảm ơn bạn đã góp ý!"));
+
+        let stored = app.stored_responses();
+        let response = stored.last().unwrap();
+        let registered = app.prepared.forms.current(form_id).unwrap();
+        assert_eq!(
+            response.form_version_id, registered.version_id,
+            "{form_id}: records the version answered"
+        );
+        assert_eq!(response.unit_code, "C");
+        assert_eq!(response.channel, "desk_qr");
+        let mut conn = app.prepared.db.conn().unwrap();
+        let mut values = db::responses::answers_of(&mut conn, response.id).unwrap();
+        values.extend(db::responses::texts_of(&mut conn, response.id).unwrap());
+        let mut sent = answers.clone();
+        sent.sort();
+        values.sort();
+        assert_eq!(values, sent, "{form_id}: every answer stored as sent");
+    }
+    assert_eq!(app.stored_responses().len(), 3);
+    assert_counts_match_answers(&app);
+}
+
+async fn the_page_speaks_both_languages_and_fits_the_budget(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let code = seed_desk(&app, "sipas-2017");
+    let (_, html) = app.open_survey(&code).await;
+    assert!(html.contains(r#"<html lang="vi">"#));
+    assert!(html.contains("Nơi ngồi chờ tại Bộ phận Tiếp nhận và Trả kết quả có đủ chỗ ngồi"));
+    assert!(html.contains("Rất không hài lòng"));
+    assert_eq!(
+        html.matches("<fieldset").count(),
+        33,
+        "one fieldset per choice question"
+    );
+    assert_eq!(html.matches("<legend>").count(), 33);
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert!(
+        !html.contains("<link") && !html.contains("<img"),
+        "one request: no stylesheets, fonts or images"
+    );
+    let english = app
+        .client
+        .get(format!("{}/s/{code}", app.address))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("The waiting area of the reception and results desk has enough seats"));
+    assert!(
+        english.contains(&format!(r#"href="/s/{code}?lang=vi""#)),
+        "a visible switch back"
+    );
+
+    // Everything needed to render and submit, compressed, is at most 14 KB.
+    let response = app
+        .client
+        .get(format!("{}/s/{code}", app.address))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let compressed = response.bytes().await.unwrap().len();
+    assert!(compressed <= 14 * 1024, "{compressed} bytes compressed");
+}
+
+async fn mistakes_come_back_with_answers_kept_and_messages_in_place(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let code = seed_desk(&app, "sipas-2017");
+    let mut answers = full_answers(&app, "sipas-2017");
+    answers.retain(|(q, _)| q != "e1.c2"); // a required answer missing
+    for (question, value) in answers.iter_mut() {
+        match question.as_str() {
+            "e2.c1" => *value = "9".into(), // not a level of the scale
+            "trips" => *value = "7".into(), // not an option
+            "comment" => *value = format!("<script>alert(1)</script>{}", "x".repeat(2000)), // too long
+            _ => {}
+        }
+    }
+    answers.push(("khong_co".into(), "1".into())); // an unknown question
+    let response = app.answer(&code, &answers).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Vui lòng xem lại 5 câu trả lời"),
+        "summary at the top"
+    );
+    assert!(html.contains("Phiếu gửi lên có câu hỏi không tồn tại: «khong_co»."));
+    for (question, message) in [
+        ("e1.c2", "Vui lòng trả lời câu này."),
+        ("e2.c1", "Lựa chọn này không có trong phiếu."),
+        ("trips", "Lựa chọn này không có trong phiếu."),
+        ("comment", "Tối đa 2000 ký tự (bạn đã nhập 2025)."),
+    ] {
+        // The question's own block: up to the next question.
+        let start = html
+            .find(&format!(r#"id="q-{question}""#))
+            .unwrap_or_else(|| panic!("{question}"));
+        let rest = &html[start + 1..];
+        let block = &rest[..rest.find(r#"id="q-"#).unwrap_or(rest.len())];
+        assert!(
+            block.contains(&format!(r#"<p class="error">{message}</p>"#)),
+            "{question}: {block}"
+        );
+        assert!(
+            html.contains(&format!(r##"<a href="#q-{question}">"##)),
+            "summary links to {question}"
+        );
+    }
+    // The citizen's other answers are still chosen, and their text is kept, escaped.
+    assert!(html.contains(r#"name="e1.c1" value="5" checked"#));
+    assert!(html.contains(r#"name="improve" value="attitude" checked"#));
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;xxx"));
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(app.stored_responses().is_empty(), "nothing stored");
+
+    // Once mended, it goes through.
+    let mut fixed = full_answers(&app, "sipas-2017");
+    fixed.push(("comment".into(), "<b>Tốt</b>".into()));
+    fixed.retain(|(q, v)| q != "comment" || v == "<b>Tốt</b>");
+    assert_eq!(app.answer(&code, &fixed).await.status(), 303);
+    assert_eq!(app.stored_responses().len(), 1);
+}
+
+async fn a_double_click_or_a_retried_post_counts_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let code = seed_desk(&app, "quick-2025");
+    let (_, html) = app.open_survey(&code).await;
+    let page = hidden_fields(&html);
+    let answers = full_answers(&app, "quick-2025");
+    let (first, second) = tokio::join!(
+        app.post_survey(&code, &page, &answers),
+        app.post_survey(&code, &page, &answers)
+    );
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    let retried = app.post_survey(&code, &page, &answers).await;
+    assert_eq!(retried.status(), 303, "a retry sees the thank-you page too");
+    assert_eq!(app.stored_responses().len(), 1);
+    assert_counts_match_answers(&app);
+    // A new page is a new response.
+    assert_eq!(app.answer(&code, &answers).await.status(), 303);
+    assert_eq!(app.stored_responses().len(), 2);
+}
+
+async fn an_expired_or_forged_page_is_sent_back_not_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let code = seed_desk(&app, "quick-2025");
+    let answers = full_answers(&app, "quick-2025");
+    let forged = crate::survey::PageFields {
+        token: "not-a-token".into(),
+        version: "999999".into(),
+    };
+    let response = app.post_survey(&code, &forged, &answers).await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Trang trả lời đã hết hạn"), "{html}");
+    assert!(
+        html.contains(r#"name="rating" value="1" checked"#),
+        "answers kept"
+    );
+    assert!(app.stored_responses().is_empty());
+}
+
+async fn unknown_and_closed_codes_get_clear_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let code = seed_desk(&app, "quick-2025");
+    let (status, html) = app.open_survey("ZZZZZZ").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Không tìm thấy mã khảo sát «ZZZZZZ»"));
+    assert!(
+        html.contains(r#"<form method="get" action="/s""#),
+        "offers to type the code again"
+    );
+    let (status, _) = app.open_survey("%3Cscript%3E").await;
+    assert_eq!(status, 404);
+    // Codes are read the way people type them.
+    let (status, _) = app.open_survey(&code.to_lowercase()).await;
+    assert_eq!(status, 200);
+    let response = app
+        .client
+        .post(format!("{}/s/ZZZZZZ", app.address))
+        .form(&[("rating", "4")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+
+    let mut conn = app.prepared.db.conn().unwrap();
+    sipas::with_backend!(&mut *conn, |c| {
+        use diesel::prelude::*;
+        use sipas::db::schema::desks;
+        diesel::update(desks::table)
+            .set(desks::enabled.eq(false))
+            .execute(c)
+            .unwrap()
+    });
+    let (status, html) = app.open_survey(&code).await;
+    assert_eq!(status, 410);
+    assert!(html.contains("Quầy này đã ngừng nhận khảo sát"));
+}
+
+async fn submissions_beyond_the_desk_limit_get_a_friendly_429(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.submission_limit_per_desk = 2;
+        s.submission_limit_per_ip = 100;
+    })
+    .await;
+    let code = seed_desk(&app, "quick-2025");
+    let answers = full_answers(&app, "quick-2025");
+    assert_eq!(app.answer(&code, &answers).await.status(), 303);
+    assert_eq!(app.answer(&code, &answers).await.status(), 303);
+    let response = app.answer(&code, &answers).await;
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 600);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Đã có quá nhiều phiếu gửi từ đây trong thời gian ngắn"),
+        "{html}"
+    );
+    assert_eq!(app.stored_responses().len(), 2);
+}
+
+async fn submissions_beyond_the_address_limit_get_429(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.submission_limit_per_ip = 1).await;
+    let first = seed_desk(&app, "quick-2025");
+    let mut conn = app.prepared.db.conn().unwrap();
+    let second = sipas::desks::add(&mut conn, "C", "Quầy 2", "quick-2025", &app.prepared.forms.ids())
+        .unwrap()
+        .code;
+    let answers = full_answers(&app, "quick-2025");
+    assert_eq!(app.answer(&first, &answers).await.status(), 303);
+    assert_eq!(
+        app.answer(&second, &answers).await.status(),
+        429,
+        "same address, another desk"
+    );
+}
+
+on_both_backends!(
+    each_shipped_form_can_be_answered_in_full,
+    the_page_speaks_both_languages_and_fits_the_budget,
+    mistakes_come_back_with_answers_kept_and_messages_in_place,
+    a_double_click_or_a_retried_post_counts_once,
+    an_expired_or_forged_page_is_sent_back_not_stored,
+    unknown_and_closed_codes_get_clear_pages,
+    submissions_beyond_the_desk_limit_get_a_friendly_429,
+    submissions_beyond_the_address_limit_get_429,
+);
