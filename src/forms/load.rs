@@ -143,15 +143,8 @@ pub fn parse_form(file: &str, expected_id: &str, source: &str) -> Result<Form, V
     let raw: RawForm = match toml::from_str(source) {
         Ok(raw) => raw,
         Err(error) => {
-            let message = error.message().trim().to_string();
-            // serde names the key in backquotes: `unknown field `foo``, `missing field `vi``.
-            let key = message.split('`').nth(1).unwrap_or_default().to_string();
-            check.at(
-                error.span().unwrap_or(0..0),
-                key,
-                format!("không đọc được tệp: {message}"),
-                format!("cannot read the file: {message}"),
-            );
+            let (key, vi, en) = explain_toml_error(error.message().trim());
+            check.at(error.span().unwrap_or(0..0), key, vi, en);
             return Err(check.problems);
         }
     };
@@ -162,6 +155,25 @@ pub fn parse_form(file: &str, expected_id: &str, source: &str) -> Result<Form, V
         check.problems.sort_by_key(|p| p.line);
         Err(check.problems)
     }
+}
+
+/// The key a TOML or serde message names, and the message in both languages. serde
+/// names keys in backquotes: ``unknown field `foo`, expected one of `id`, …``.
+fn explain_toml_error(message: &str) -> (String, String, String) {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let key = quoted.first().copied().unwrap_or_default().to_string();
+    if message.starts_with("unknown field") {
+        let allowed = quoted[1..].join(", ");
+        return (
+            key.clone(),
+            format!("khóa «{key}» không có trong định dạng phiếu; các khóa dùng được ở đây: {allowed}"),
+            format!("«{key}» is not a key of the form format; the keys allowed here are: {allowed}"),
+        );
+    }
+    if message.starts_with("missing field") {
+        return (key.clone(), format!("thiếu khóa «{key}»"), format!("the key «{key}» is missing"));
+    }
+    (key, format!("không đọc được tệp: {message}"), format!("cannot read the file: {message}"))
 }
 
 struct Checker<'s> {

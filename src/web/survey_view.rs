@@ -106,7 +106,7 @@ pub fn sections<'a>(
                     if let Some(error) = error {
                         summary.push(SummaryLine {
                             anchor: format!("q-{}", question.id),
-                            text: format!("{number}. {}: {error}", question.label.get(lang)),
+                            text: format!("{number}. {} — {error}", question.label.get(lang)),
                         });
                     }
                     let options: Vec<OptionView<'a>> = question

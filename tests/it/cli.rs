@@ -206,6 +206,9 @@ fn every_subcommand_has_help() {
         vec!["desks"],
         vec!["desks", "add"],
         vec!["desks", "list"],
+        vec!["forms"],
+        vec!["forms", "check"],
+        vec!["forms", "list"],
     ] {
         let output = run(sipas(&db).args(&command).arg("--help"));
         assert!(output.status.success(), "{command:?}");

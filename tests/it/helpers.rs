@@ -264,18 +264,27 @@ pub fn start_server(command: &mut Command) -> Server {
         .expect("start sipas");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
+    // The banner ends with how to stop the server; the first address in it is the site.
     let mut banner = String::new();
-    let url = loop {
+    let mut url = None;
+    loop {
         let line = lines
             .next()
             .unwrap_or_else(|| panic!("sipas exited before serving; it printed:\n{banner}"))
             .expect("read stdout");
         banner.push_str(&line);
         banner.push('\n');
-        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            break url.trim_end_matches('/').to_string();
+        if url.is_none() {
+            url = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(|u| u.trim_end_matches('/').to_string());
         }
-    };
+        if line.contains("Ctrl+C") {
+            break;
+        }
+    }
+    let url = url.expect("an address in the banner");
     // Keep draining standard output so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Server { child, url, banner }

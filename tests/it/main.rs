@@ -3,6 +3,7 @@
 mod helpers;
 
 mod cli;
+mod forms;
 mod health;
 mod migrations;
 mod pages;

@@ -49,6 +49,18 @@ fn demo_serves_the_home_page_at_the_printed_url() {
     let (status, body) = blocking_get(&format!("{}/", server.url));
     assert_eq!(status, 200);
     assert!(body.contains("Ý kiến của bạn"));
+    // It also prints a survey to try, which works.
+    let survey = server
+        .banner
+        .lines()
+        .find(|l| l.starts_with("Thử trả lời khảo sát: "))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or_else(|| panic!("no survey URL in:\n{}", server.banner))
+        .to_string();
+    assert!(survey.starts_with(&format!("{}/s/", server.url)), "{survey}");
+    let (status, body) = blocking_get(&survey);
+    assert_eq!(status, 200);
+    assert!(body.contains("Khảo sát sự hài lòng của người dân"));
     assert!(db.dir.path().join("demo.sqlite3").exists());
     let (status, _) = server.terminate();
     assert!(status.success());
