@@ -171,9 +171,17 @@ fn explain_toml_error(message: &str) -> (String, String, String) {
         );
     }
     if message.starts_with("missing field") {
-        return (key.clone(), format!("thiếu khóa «{key}»"), format!("the key «{key}» is missing"));
+        return (
+            key.clone(),
+            format!("thiếu khóa «{key}»"),
+            format!("the key «{key}» is missing"),
+        );
     }
-    (key, format!("không đọc được tệp: {message}"), format!("cannot read the file: {message}"))
+    (
+        key,
+        format!("không đọc được tệp: {message}"),
+        format!("cannot read the file: {message}"),
+    )
 }
 
 struct Checker<'s> {

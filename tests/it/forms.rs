@@ -58,7 +58,11 @@ fn the_valid_sample_passes() {
 #[test]
 fn each_mistake_is_reported_with_file_line_and_key() {
     let cases = [
-        ("unknown key", broken("rollup", "titel.en = \"x\"\nrollup"), "mau.toml:3: titel: khóa «titel» không có trong định dạng phiếu; các khóa dùng được ở đây: id, version, title"),
+        (
+            "unknown key",
+            broken("rollup", "titel.en = \"x\"\nrollup"),
+            "mau.toml:3: titel: khóa «titel» không có trong định dạng phiếu; các khóa dùng được ở đây: id, version, title",
+        ),
         (
             "duplicate question id",
             broken(
@@ -74,7 +78,9 @@ fn each_mistake_is_reported_with_file_line_and_key() {
         ),
         (
             "index on a missing index",
-            format!("{VALID}\n[[indices]]\nid = \"tb\"\ntype = \"mean\"\nlabel.vi = \"TB\"\nof = [\"tot\", \"khong\"]\n"),
+            format!(
+                "{VALID}\n[[indices]]\nid = \"tb\"\ntype = \"mean\"\nlabel.vi = \"TB\"\nof = [\"tot\", \"khong\"]\n"
+            ),
             "mau.toml:27: indices[tb].of: không có chỉ số «khong»",
         ),
         (
@@ -87,7 +93,10 @@ fn each_mistake_is_reported_with_file_line_and_key() {
         ),
         (
             "scale without levels",
-            broken("options = [{ value = 1, vi = \"Kém\" }, { value = 2, vi = \"Tốt\" }]\n", ""),
+            broken(
+                "options = [{ value = 1, vi = \"Kém\" }, { value = 2, vi = \"Tốt\" }]\n",
+                "",
+            ),
             "mau.toml:12: questions[q1]: thang đo chưa có mức nào",
         ),
         (
@@ -95,28 +104,70 @@ fn each_mistake_is_reported_with_file_line_and_key() {
             broken("value = 1,", "value = \"mot\","),
             "mau.toml:14: questions[q1].options.value: mức của thang đo phải là số nguyên",
         ),
-        ("missing Vietnamese label", broken("label.vi = \"Câu một\"", "label.en = \"Question one\""), ": vi: thiếu khóa «vi»"),
-        ("empty Vietnamese label", broken("label.vi = \"Câu một\"", "label.vi = \"  \""), "mau.toml:13: questions[q1].label: thiếu nội dung tiếng Việt"),
-        ("id unlike the file name", broken("id = \"mau\"", "id = \"khac\""), "mau.toml:1: id: mã phiếu «khac» phải trùng tên tệp «mau.toml»"),
-        ("unknown question type", broken("type = \"scale\"", "type = \"stars\""), "mau.toml:12: questions[q1].type: loại câu hỏi «stars» không có"),
-        ("levels not on the scale", broken("levels = [2]", "levels = [2, 7]"), "mau.toml:21: indices[tot].levels: thang đo của «q1» không có mức 7"),
-        ("headline not declared", broken("headline = \"tot\"", "headline = \"sipas\""), "mau.toml:4: headline: chỉ số «sipas» không được khai báo"),
-        ("bad rollup", broken("rollup = \"pooled\"", "rollup = \"sum\""), "mau.toml:3: rollup: «sum» không hợp lệ"),
-        ("TOML syntax", broken("title.vi = \"Phiếu mẫu\"", "title.vi = \"Phiếu mẫu"), "mau.toml:2: "),
+        (
+            "missing Vietnamese label",
+            broken("label.vi = \"Câu một\"", "label.en = \"Question one\""),
+            ": vi: thiếu khóa «vi»",
+        ),
+        (
+            "empty Vietnamese label",
+            broken("label.vi = \"Câu một\"", "label.vi = \"  \""),
+            "mau.toml:13: questions[q1].label: thiếu nội dung tiếng Việt",
+        ),
+        (
+            "id unlike the file name",
+            broken("id = \"mau\"", "id = \"khac\""),
+            "mau.toml:1: id: mã phiếu «khac» phải trùng tên tệp «mau.toml»",
+        ),
+        (
+            "unknown question type",
+            broken("type = \"scale\"", "type = \"stars\""),
+            "mau.toml:12: questions[q1].type: loại câu hỏi «stars» không có",
+        ),
+        (
+            "levels not on the scale",
+            broken("levels = [2]", "levels = [2, 7]"),
+            "mau.toml:21: indices[tot].levels: thang đo của «q1» không có mức 7",
+        ),
+        (
+            "headline not declared",
+            broken("headline = \"tot\"", "headline = \"sipas\""),
+            "mau.toml:4: headline: chỉ số «sipas» không được khai báo",
+        ),
+        (
+            "bad rollup",
+            broken("rollup = \"pooled\"", "rollup = \"sum\""),
+            "mau.toml:3: rollup: «sum» không hợp lệ",
+        ),
+        (
+            "TOML syntax",
+            broken("title.vi = \"Phiếu mẫu\"", "title.vi = \"Phiếu mẫu"),
+            "mau.toml:2: ",
+        ),
     ];
     for (case, content, expected) in cases {
         let (ok, err) = check_one(&content);
         assert!(!ok, "{case}: accepted");
         assert!(err.contains(expected), "{case}: expected «{expected}» in:\n{err}");
-        assert!(err.lines().last().unwrap().starts_with("sipas: "), "{case}: {err}");
+        assert!(
+            err.lines().last().unwrap().starts_with("sipas: "),
+            "{case}: {err}"
+        );
     }
 }
 
 #[test]
 fn every_problem_of_a_file_is_reported_at_once() {
-    let content = broken("questions = [\"q1\"]", "questions = [\"q9\"]").replacen("type = \"scale\"", "type = \"stars\"", 1);
+    let content = broken("questions = [\"q1\"]", "questions = [\"q9\"]").replacen(
+        "type = \"scale\"",
+        "type = \"stars\"",
+        1,
+    );
     let (_, err) = check_one(&content);
-    assert!(err.contains("loại câu hỏi «stars»") && err.contains("không có câu hỏi «q9»"), "{err}");
+    assert!(
+        err.contains("loại câu hỏi «stars»") && err.contains("không có câu hỏi «q9»"),
+        "{err}"
+    );
     assert!(err.lines().last().unwrap().starts_with("sipas: 2 lỗi"), "{err}");
 }
 
@@ -126,12 +177,20 @@ fn the_server_refuses_to_start_on_an_invalid_form_and_says_why() {
     let dir = db.dir.path().join("forms");
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("mau.toml"), broken("levels = [2]", "levels = [9]")).unwrap();
-    let output = run(sipas(&db).args(["--bind", "127.0.0.1:0", "serve"]).env("SIPAS_FORMS_DIR", &dir));
+    let output = run(sipas(&db)
+        .args(["--bind", "127.0.0.1:0", "serve"])
+        .env("SIPAS_FORMS_DIR", &dir));
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
-    assert!(err.contains("mau.toml:21: indices[tot].levels: thang đo của «q1» không có mức 9"), "{err}");
     assert!(
-        err.lines().last().unwrap().starts_with("sipas: phiếu khảo sát không hợp lệ (1 lỗi), máy chủ không khởi động"),
+        err.contains("mau.toml:21: indices[tot].levels: thang đo của «q1» không có mức 9"),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .unwrap()
+            .starts_with("sipas: phiếu khảo sát không hợp lệ (1 lỗi), máy chủ không khởi động"),
         "{err}"
     );
 }
@@ -142,7 +201,12 @@ fn forms_list_shows_the_versions_served() {
     let output = run(sipas(&db).args(["forms", "list", "--format", "json"]));
     assert!(output.status.success(), "{}", stderr(&output));
     let forms: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let ids: Vec<&str> = forms.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = forms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["quick-2025", "sipas-2017", "tt01-2018"]);
     assert_eq!(forms[1]["questions"], 34);
     assert!(forms[1]["version"].as_str().unwrap().starts_with("2017.1+"));
@@ -154,12 +218,21 @@ fn forms_list_shows_the_versions_served() {
 /// readable. Comments and layout are not content: they make no new version.
 async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backend: Backend) {
     let forms_dir = tempfile::tempdir().unwrap();
-    let original = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/survey-forms/quick-2025.toml")).unwrap();
+    let original = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/survey-forms/quick-2025.toml"
+    ))
+    .unwrap();
     std::fs::write(forms_dir.path().join("quick-2025.toml"), &original).unwrap();
     let dir = forms_dir.path().to_path_buf();
     let app = spawn_app_with(backend, |s| s.forms_dir = dir.clone()).await;
     let code = seed_desk(&app, "quick-2025");
-    assert_eq!(app.answer(&code, &full_answers(&app, "quick-2025")).await.status(), 303);
+    assert_eq!(
+        app.answer(&code, &full_answers(&app, "quick-2025"))
+            .await
+            .status(),
+        303
+    );
     let first_version = app.prepared.forms.current("quick-2025").unwrap().version_id;
 
     let settings = || {
@@ -168,9 +241,16 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
         s
     };
     // A new comment and blank lines: the same version.
-    std::fs::write(dir.join("quick-2025.toml"), format!("# chú thích mới\n\n{original}")).unwrap();
+    std::fs::write(
+        dir.join("quick-2025.toml"),
+        format!("# chú thích mới\n\n{original}"),
+    )
+    .unwrap();
     let same = sipas::startup::prepare(&settings()).unwrap();
-    assert_eq!(same.forms.current("quick-2025").unwrap().version_id, first_version);
+    assert_eq!(
+        same.forms.current("quick-2025").unwrap().version_id,
+        first_version
+    );
 
     // A reworded question: a new version.
     let edited = original.replace(
@@ -182,13 +262,26 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
     let restarted = sipas::startup::prepare(&settings()).unwrap();
     let current = restarted.forms.current("quick-2025").unwrap();
     assert_ne!(current.version_id, first_version);
-    assert_eq!(current.form.question("rating").unwrap().label.vi, "Hôm nay bạn hài lòng với quầy ở mức nào?");
+    assert_eq!(
+        current.form.question("rating").unwrap().label.vi,
+        "Hôm nay bạn hài lòng với quầy ở mức nào?"
+    );
 
     let stored = app.stored_responses();
-    assert_eq!(stored[0].form_version_id, first_version, "the old response keeps its version");
+    assert_eq!(
+        stored[0].form_version_id, first_version,
+        "the old response keeps its version"
+    );
     let mut conn = restarted.db.conn().unwrap();
-    let old = restarted.forms.version(&mut conn, first_version).unwrap().expect("old version readable");
-    assert_eq!(old.form.question("rating").unwrap().label.vi, "Bạn hài lòng thế nào với sự phục vụ tại quầy hôm nay?");
+    let old = restarted
+        .forms
+        .version(&mut conn, first_version)
+        .unwrap()
+        .expect("old version readable");
+    assert_eq!(
+        old.form.question("rating").unwrap().label.vi,
+        "Bạn hài lòng thế nào với sự phục vụ tại quầy hôm nay?"
+    );
     let versions = sipas::db::forms::versions_of(&mut conn, "quick-2025").unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0].source, original);
@@ -203,7 +296,11 @@ fn the_shipped_forms_are_complete() {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/survey-forms"));
     let loaded = sipas::forms::load_dir(dir).expect("the shipped forms are valid");
     let sipas2017 = &loaded.iter().find(|f| f.form.id == "sipas-2017").unwrap().form;
-    let elements: Vec<_> = sipas2017.indices.iter().filter(|i| i.group.as_deref() == Some("element")).collect();
+    let elements: Vec<_> = sipas2017
+        .indices
+        .iter()
+        .filter(|i| i.group.as_deref() == Some("element"))
+        .collect();
     assert_eq!(elements.len(), 5);
     let criteria_per_element: Vec<usize> = elements
         .iter()
@@ -214,15 +311,29 @@ fn the_shipped_forms_are_complete() {
         .collect();
     assert_eq!(criteria_per_element, [4, 5, 6, 3, 4], "22 criteria");
     assert_eq!(sipas2017.headline, "sipas");
-    for id in ["overall", "one_trip", "on_time", "no_harassment", "no_extra_money", "improve.attitude"] {
+    for id in [
+        "overall",
+        "one_trip",
+        "on_time",
+        "no_harassment",
+        "no_extra_money",
+        "improve.attitude",
+    ] {
         assert!(sipas2017.index(id).is_some(), "{id}");
     }
     for question in ["sex", "age", "education", "occupation", "comment"] {
-        assert!(!sipas2017.question(question).unwrap().required, "{question} is optional");
+        assert!(
+            !sipas2017.question(question).unwrap().required,
+            "{question} is optional"
+        );
     }
     let tt01 = &loaded.iter().find(|f| f.form.id == "tt01-2018").unwrap().form;
     match &tt01.index("total").unwrap().rule {
-        sipas::forms::IndexRule::Points { questions, max, grades } => {
+        sipas::forms::IndexRule::Points {
+            questions,
+            max,
+            grades,
+        } => {
             assert_eq!(questions.len(), 9);
             assert_eq!(*max, 18);
             assert_eq!(grades.len(), 4);
@@ -233,12 +344,23 @@ fn the_shipped_forms_are_complete() {
         let form = &loaded.form;
         assert!(form.basis.is_some(), "{}: legal basis", form.id);
         for question in form.questions() {
-            assert_ne!(question.label.vi, question.label.en, "{}: {} has English", form.id, question.id);
-            if let QuestionKind::Scale { options } | QuestionKind::Single { options } | QuestionKind::Multi { options } = &question.kind
+            assert_ne!(
+                question.label.vi, question.label.en,
+                "{}: {} has English",
+                form.id, question.id
+            );
+            if let QuestionKind::Scale { options }
+            | QuestionKind::Single { options }
+            | QuestionKind::Multi { options } = &question.kind
             {
                 for option in options {
                     let numeric = option.label.vi.chars().all(|c| c.is_ascii_digit() || c == '–');
-                    assert!(numeric || option.label.vi != option.label.en, "{}: {} has English", form.id, option.value);
+                    assert!(
+                        numeric || option.label.vi != option.label.en,
+                        "{}: {} has English",
+                        form.id,
+                        option.value
+                    );
                 }
             }
         }
@@ -248,25 +370,41 @@ fn the_shipped_forms_are_complete() {
 #[test]
 fn the_binary_serves_its_built_in_forms_when_the_directory_is_missing() {
     let db = TestDb::new(Backend::Sqlite);
-    let output = run(sipas(&db).args(["forms", "list", "--format", "json"]).current_dir(db.dir.path()));
+    let output = run(sipas(&db)
+        .args(["forms", "list", "--format", "json"])
+        .current_dir(db.dir.path()));
     assert!(output.status.success(), "{}", stderr(&output));
     let forms: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(forms.as_array().unwrap().len(), 3);
     // A directory asked for explicitly must exist.
     let missing = write_file(&db, "placeholder", b"").with_file_name("no-such-forms");
-    let output = run(sipas(&db).args(["forms", "list"]).env("SIPAS_FORMS_DIR", &missing));
+    let output = run(sipas(&db)
+        .args(["forms", "list"])
+        .env("SIPAS_FORMS_DIR", &missing));
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("không đọc được thư mục phiếu khảo sát"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("không đọc được thư mục phiếu khảo sát"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// The example in survey-forms/README.md is a complete, valid form.
 #[test]
 fn the_documented_example_is_valid() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/survey-forms/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/survey-forms/README.md")).unwrap();
     let start = readme.find("```toml\n").expect("a TOML example") + "```toml\n".len();
     let example = &readme[start..start + readme[start..].find("```").unwrap()];
     let form = sipas::forms::parse_form("README.md", "vi-du", example).unwrap_or_else(|problems| {
-        panic!("{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "{}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     });
     assert_eq!(form.questions().count(), 3);
     assert_eq!(form.indices.len(), 2);
