@@ -50,6 +50,12 @@ pub struct Settings {
     /// Take the client's address from the last `X-Forwarded-For` entry (set it only
     /// behind a reverse proxy that writes that header).
     pub trust_proxy_headers: bool,
+    /// How long a sign-in lasts.
+    pub session_hours: u64,
+    /// Failed sign-ins allowed per account, and per network address, within the window.
+    pub login_limit_per_account: u32,
+    pub login_limit_per_ip: u32,
+    pub login_limit_window_seconds: u64,
 }
 
 /// Where the shipped questionnaires live in the source tree.
@@ -82,6 +88,10 @@ impl Default for Settings {
             submission_limit_per_desk: 120,
             submission_limit_window_seconds: 600,
             trust_proxy_headers: false,
+            session_hours: 12,
+            login_limit_per_account: 5,
+            login_limit_per_ip: 20,
+            login_limit_window_seconds: 900,
         }
     }
 }
@@ -158,6 +168,11 @@ impl Settings {
         }
         DatabaseLocation::parse(&self.database_url, &self.data_dir)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.session_hours == 0 || self.login_limit_window_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "session_hours và login_limit_window_seconds phải lớn hơn 0 (must be at least 1)".into(),
+            ));
+        }
         if self.submission_limit_window_seconds == 0 {
             return Err(ConfigError::Invalid(
                 "submission_limit_window_seconds phải lớn hơn 0 (must be at least 1)".into(),
@@ -185,6 +200,16 @@ impl Settings {
                 self.time_zone
             ))
         })
+    }
+
+    /// How long a sign-in lasts, in seconds.
+    pub fn session_seconds(&self) -> i64 {
+        i64::try_from(self.session_hours.saturating_mul(3600)).unwrap_or(i64::MAX)
+    }
+
+    /// Cookies are marked `Secure` when the public address is HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url().starts_with("https://")
     }
 
     /// Whether the forms directory is the default one, which may be absent.

@@ -52,6 +52,7 @@ pub enum DeskError {
     BadName,
     BadForm(String),
     UnknownForm { form: String, known: Vec<String> },
+    NoSuchDesk(i64),
     NameTaken { unit: String, name: String },
     Db(DbError),
 }
@@ -78,6 +79,9 @@ impl Localized for DeskError {
                 ),
                 format!("there is no form «{form}»; the forms are: {}", known.join(", ")),
             ),
+            DeskError::NoSuchDesk(id) => {
+                Message::new(format!("không có quầy số {id}"), format!("there is no desk {id}"))
+            }
             DeskError::NameTaken { unit, name } => Message::new(
                 format!("đơn vị «{unit}» đã có quầy tên «{name}»"),
                 format!("unit «{unit}» already has a desk called «{name}»"),
@@ -107,19 +111,15 @@ impl From<DbError> for DeskError {
     }
 }
 
-/// Adds a desk to `unit` with a new, unused desk code, answering `form` (one of
-/// `known_forms`).
-pub fn add(
-    conn: &mut DbConnection,
-    unit: &str,
-    name: &str,
-    form: &str,
-    known_forms: &[String],
-) -> Result<Desk, DeskError> {
+fn clean_name(name: &str) -> Result<String, DeskError> {
     let name: String = name.trim().nfc().collect();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(DeskError::BadName);
     }
+    Ok(name)
+}
+
+fn check_form(form: &str, known_forms: &[String]) -> Result<(), DeskError> {
     let form_is_valid = !form.is_empty()
         && form.len() <= 64
         && form
@@ -134,6 +134,47 @@ pub fn add(
             known: known_forms.to_vec(),
         });
     }
+    Ok(())
+}
+
+/// Renames a desk, changes its form, or takes it out of (or back into) service. Its code
+/// stays: posters already printed keep working.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    name: &str,
+    form: &str,
+    enabled: bool,
+    known_forms: &[String],
+) -> Result<Desk, DeskError> {
+    let name = clean_name(name)?;
+    check_form(form, known_forms)?;
+    db::write_transaction(conn, |conn| {
+        let desk = db::desks::find(conn, id)?.ok_or(DeskError::NoSuchDesk(id))?;
+        if let Some(other) = db::desks::find_by_name(conn, &desk.unit_code, &name)?
+            && other.id != id
+        {
+            return Err(DeskError::NameTaken {
+                unit: desk.unit_code,
+                name,
+            });
+        }
+        db::desks::update(conn, id, &name, form, enabled)?;
+        db::desks::find(conn, id)?.ok_or(DeskError::NoSuchDesk(id))
+    })
+}
+
+/// Adds a desk to `unit` with a new, unused desk code, answering `form` (one of
+/// `known_forms`).
+pub fn add(
+    conn: &mut DbConnection,
+    unit: &str,
+    name: &str,
+    form: &str,
+    known_forms: &[String],
+) -> Result<Desk, DeskError> {
+    let name = clean_name(name)?;
+    check_form(form, known_forms)?;
     db::write_transaction(conn, |conn| {
         if db::units::find(conn, unit)?.is_none() {
             return Err(DeskError::UnknownUnit(unit.to_string()));

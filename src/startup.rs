@@ -10,6 +10,7 @@ use tracing_actix_web::TracingLogger;
 
 use std::time::Duration;
 
+use crate::auth::secrets::Secrets;
 use crate::config::Settings;
 use crate::db::{Database, DbError, migrations};
 use crate::forms::registry::read_forms;
@@ -90,6 +91,7 @@ pub fn open_database(settings: &Settings) -> Result<(Database, Vec<String>), DbE
 pub struct Prepared {
     pub db: Database,
     pub forms: FormRegistry,
+    pub secrets: Secrets,
 }
 
 /// Reads the questionnaires (refusing any invalid one), opens and migrates the database,
@@ -100,8 +102,9 @@ pub fn prepare(settings: &Settings) -> Result<Prepared, StartupError> {
     let (db, _) = open_database(settings)?;
     let mut conn = db.conn()?;
     let forms = FormRegistry::register(&mut conn, forms)?;
+    let secrets = Secrets::load(&mut conn)?;
     drop(conn);
-    Ok(Prepared { db, forms })
+    Ok(Prepared { db, forms, secrets })
 }
 
 /// A running (or ready to run) sipas web server.
@@ -135,10 +138,12 @@ impl Application {
         let settings = web::Data::new(settings);
         let db = web::Data::new(prepared.db);
         let forms = web::Data::new(prepared.forms);
+        let secrets = web::Data::new(prepared.secrets);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
                 .app_data(forms.clone())
+                .app_data(secrets.clone())
                 .app_data(settings.clone())
                 .app_data(limiter.clone())
                 // Room for every answer and a 2,000-character comment, percent-encoded.

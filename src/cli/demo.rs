@@ -4,12 +4,74 @@ use clap::Args;
 
 use super::prepare;
 use super::{Context, OrLocalized};
-use crate::db::{self, DbError};
+use crate::auth::Role;
+use crate::auth::accounts::{self, NewAccount};
+use crate::db::units::Unit;
+use crate::db::{self, DbConnection, DbError};
 use crate::desks::{self, DEFAULT_FORM};
 use crate::units::{self, import::ImportError};
 
 /// The name of the desk the demo gives every commune.
 const DEMO_DESK: &str = "Bộ phận Một cửa";
+
+/// The password of every demo account (printed by the demo; never use it elsewhere).
+const DEMO_PASSWORD: &str = "sipas-demo-2026";
+
+/// One account per role: an administrator, an official of the province, an official and
+/// a member of desk staff of one commune. Returns each login with what it can do.
+fn seed_users(
+    ctx: &Context,
+    conn: &mut DbConnection,
+    province: &Unit,
+    commune: &Unit,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let accounts = [
+        (
+            "admin@sipas.test",
+            ctx.t("Quản trị viên", "Administrator").to_string(),
+            Role::Admin,
+            None,
+        ),
+        (
+            "tinh@sipas.test",
+            format!("{} {}", ctx.t("Lãnh đạo", "Official of"), province.name),
+            Role::Official,
+            Some(province),
+        ),
+        (
+            "xa@sipas.test",
+            format!("{} {}", ctx.t("Lãnh đạo", "Official of"), commune.name),
+            Role::Official,
+            Some(commune),
+        ),
+        (
+            "motcua@sipas.test",
+            format!("{} {}", ctx.t("Công chức một cửa", "Desk staff of"), commune.name),
+            Role::Staff,
+            Some(commune),
+        ),
+    ];
+    let mut logins = Vec::new();
+    for (email, name, role, unit) in accounts {
+        if db::users::find_by_email(conn, email)
+            .map_err(DbError::from)
+            .or_localized(ctx.lang)?
+            .is_none()
+        {
+            let account = NewAccount {
+                email,
+                name: &name,
+                role,
+                unit: unit.map(|u| u.code.as_str()),
+                password: DEMO_PASSWORD,
+                language: ctx.lang,
+            };
+            accounts::add_user(conn, &account).or_localized(ctx.lang)?;
+        }
+        logins.push((email.to_string(), name));
+    }
+    Ok(logins)
+}
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -85,6 +147,19 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
     let first_desk = db::desks::list(&mut conn, Some(&[communes[0].code.clone()]))
         .map_err(DbError::from)
         .or_localized(ctx.lang)?;
+    let province = db::units::find(&mut conn, &args.province)
+        .map_err(DbError::from)
+        .or_localized(ctx.lang)?
+        .ok_or_else(|| anyhow::anyhow!("{}", args.province))?;
+    let logins = seed_users(ctx, &mut conn, &province, &communes[0])?;
+    println!(
+        "{} /login ({} {DEMO_PASSWORD}):",
+        ctx.t("Tài khoản mẫu, đăng nhập tại", "Demo accounts, sign in at"),
+        ctx.t("mật khẩu", "password")
+    );
+    for (email, role) in &logins {
+        println!("  {email:<20} {role}");
+    }
     drop(conn);
     if args.seed_only {
         return Ok(());

@@ -6,7 +6,9 @@ mod forms;
 mod migrate;
 mod output;
 mod serve;
+mod tokens;
 mod units;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +81,12 @@ enum Command {
     /// Phiếu khảo sát / questionnaires
     #[command(subcommand)]
     Forms(forms::FormsCommand),
+    /// Người dùng và quyền / users and their access
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Mã truy cập API / API tokens
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
 }
 
 /// What every subcommand gets: the settings and the language to talk in.
@@ -159,6 +167,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Units(command) => units::run(&ctx, command),
         Command::Desks(command) => desks::run(&ctx, command),
         Command::Forms(command) => forms::run(&ctx, command),
+        Command::Users(command) => users::run(&ctx, command),
+        Command::Tokens(command) => tokens::run(&ctx, command),
     }
 }
 

@@ -40,6 +40,15 @@ pub fn insert(conn: &mut DbConnection, desk: &NewDesk<'_>) -> QueryResult<Desk> 
     })
 }
 
+/// The desk with this id.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Desk>> {
+    desks::table
+        .find(id)
+        .select(Desk::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The desk with this desk code.
 pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Desk>> {
     desks::table
@@ -61,6 +70,23 @@ pub fn find_by_name(conn: &mut DbConnection, unit: &str, name: &str) -> QueryRes
         .select(Desk::as_select())
         .first(conn)
         .optional()
+}
+
+/// Changes a desk's name, form and whether it takes answers.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    name: &str,
+    form_id: &str,
+    enabled: bool,
+) -> QueryResult<usize> {
+    diesel::update(desks::table.find(id))
+        .set((
+            desks::name.eq(name),
+            desks::form_id.eq(form_id),
+            desks::enabled.eq(enabled),
+        ))
+        .execute(conn)
 }
 
 /// The desks of the given units (all desks when `units` is `None`), by unit then name.

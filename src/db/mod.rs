@@ -7,7 +7,10 @@ pub mod migrations;
 mod pool;
 pub mod responses;
 pub mod schema;
+pub mod security;
+pub mod tokens;
 pub mod units;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 

@@ -93,6 +93,58 @@ diesel::joinable!(responses -> units (unit_code));
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(text_answers -> responses (response_id));
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        language -> Text,
+        disabled -> Bool,
+        session_epoch -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        unit_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        role -> Text,
+        unit_code -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        subject -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(grants -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     desks,
@@ -102,4 +154,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     text_answers,
     daily_counts,
     daily_responses,
+    users,
+    grants,
+    api_tokens,
+    app_secrets,
+    login_failures,
 );

@@ -58,6 +58,18 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
         .load(conn)
 }
 
+/// How many children each unit has, by code (units without children are absent).
+pub fn child_counts(conn: &mut DbConnection) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let counts: Vec<(Option<String>, i64)> = units::table
+        .group_by(units::parent_code)
+        .select((units::parent_code, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(counts
+        .into_iter()
+        .filter_map(|(parent, n)| Some((parent?, n)))
+        .collect())
+}
+
 /// How many units there are.
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     units::table.count().get_result(conn)
@@ -83,6 +95,23 @@ pub fn subtree_codes(conn: &mut DbConnection, root: &str) -> QueryResult<Vec<Str
         next += 1;
     }
     Ok(subtree)
+}
+
+/// The unit and its ancestors, nearest first, up to the root (empty when the unit does
+/// not exist). The tree is shallow; a cycle cannot be stored, but the walk stops anyway.
+pub fn lineage(conn: &mut DbConnection, code: &str) -> QueryResult<Vec<Unit>> {
+    let mut chain: Vec<Unit> = Vec::new();
+    let mut next = Some(code.to_string());
+    while let Some(code) = next.take() {
+        if chain.len() > 64 || chain.iter().any(|u| u.code == code) {
+            break;
+        }
+        if let Some(unit) = find(conn, &code)? {
+            next = unit.parent_code.clone();
+            chain.push(unit);
+        }
+    }
+    Ok(chain)
 }
 
 /// Inserts the records, or updates name, kind and parent of those whose code exists.

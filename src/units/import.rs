@@ -66,10 +66,33 @@ struct Row {
 /// code; their name, kind and parent are updated. Units absent from the file are kept.
 pub fn import_csv(conn: &mut DbConnection, bytes: &[u8]) -> Result<ImportSummary, ImportError> {
     let rows = parse(bytes).map_err(ImportError::Rejected)?;
+    apply(conn, &rows)
+}
+
+/// Adds or updates one unit under the same rules as a file of one line.
+pub fn save_unit(
+    conn: &mut DbConnection,
+    code: &str,
+    name: &str,
+    kind: &str,
+    parent: Option<&str>,
+) -> Result<ImportSummary, ImportError> {
+    let row = check_row(
+        1,
+        code.trim(),
+        name.trim(),
+        kind.trim(),
+        parent.unwrap_or("").trim(),
+    )
+    .map_err(ImportError::Rejected)?;
+    apply(conn, &[row])
+}
+
+fn apply(conn: &mut DbConnection, rows: &[Row]) -> Result<ImportSummary, ImportError> {
     db::write_transaction(conn, |conn| {
         let existing = db::units::all(conn)?;
         let now = db::now();
-        let (summary, changed) = plan(&rows, &existing).map_err(ImportError::Rejected)?;
+        let (summary, changed) = plan(rows, &existing).map_err(ImportError::Rejected)?;
         let records: Vec<UnitRecord<'_>> = changed
             .iter()
             .map(|row| UnitRecord {

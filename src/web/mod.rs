@@ -1,13 +1,18 @@
 //! The HTTP interface, one module per area.
 
+mod account;
+mod admin;
+mod api;
 pub mod error;
 pub mod error_pages;
 mod health;
 mod home;
 pub mod pages;
 pub mod rate_limit;
+mod staff;
 mod survey;
 mod survey_view;
+mod units;
 
 use actix_web::web;
 
@@ -21,6 +26,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/s").get(home::go_to_code))
         .service(web::resource("/s/{code}").get(survey::show).post(survey::submit))
         .service(web::resource("/s/{code}/thanks").get(survey::thanks))
+        .service(
+            web::resource("/login")
+                .get(account::login_page)
+                .post(account::login),
+        )
+        .service(web::resource("/logout").post(account::logout))
+        .service(web::resource("/account").get(account::account_page))
+        .service(web::resource("/account/password").post(account::change_password))
+        .service(web::resource("/units/{code}").get(units::show))
+        .service(web::resource("/staff/").get(staff::index))
+        .service(web::resource("/api/v1/me").get(api::me))
+        .service(web::resource("/api/v1/units/{code}").get(api::unit))
+        .configure(admin::routes)
         .default_service(web::to(not_found));
 }
 

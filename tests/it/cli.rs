@@ -209,6 +209,17 @@ fn every_subcommand_has_help() {
         vec!["forms"],
         vec!["forms", "check"],
         vec!["forms", "list"],
+        vec!["users"],
+        vec!["users", "add"],
+        vec!["users", "list"],
+        vec!["users", "disable"],
+        vec!["users", "enable"],
+        vec!["users", "set-password"],
+        vec!["users", "grant"],
+        vec!["tokens"],
+        vec!["tokens", "create"],
+        vec!["tokens", "list"],
+        vec!["tokens", "revoke"],
     ] {
         let output = run(sipas(&db).args(&command).arg("--help"));
         assert!(output.status.success(), "{command:?}");

@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod admin;
+mod auth;
 mod cli;
 mod forms;
 mod health;
@@ -10,3 +12,4 @@ mod pages;
 mod process;
 mod survey;
 mod units_import;
+mod users_cli;

@@ -9,15 +9,20 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 8] = [
+const ALL_TABLES: [&str; 13] = [
     "answers",
+    "api_tokens",
+    "app_secrets",
     "daily_counts",
     "daily_responses",
     "desks",
     "form_versions",
+    "grants",
+    "login_failures",
     "responses",
     "text_answers",
     "units",
+    "users",
 ];
 
 #[derive(QueryableByName)]
@@ -112,7 +117,12 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         answers,
         text_answers,
         daily_counts,
-        daily_responses
+        daily_responses,
+        users,
+        grants,
+        api_tokens,
+        app_secrets,
+        login_failures
     );
 }
 
@@ -150,6 +160,18 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
         token: None,
     };
     assert!(sipas::responses::store(&mut conn, &submission, &answers).unwrap());
+    let account = sipas::auth::accounts::NewAccount {
+        email: "a@b.vn",
+        name: "A",
+        role: sipas::auth::Role::Official,
+        unit: Some("C"),
+        password: "mật khẩu đủ dài",
+        language: sipas::i18n::Lang::Vi,
+    };
+    sipas::auth::accounts::add_user(&mut conn, &account).unwrap();
+    sipas::auth::tokens::create(&mut conn, "t", sipas::auth::Role::Staff, Some("C")).unwrap();
+    sipas::auth::secrets::Secrets::load(&mut conn).unwrap();
+    sipas::db::security::record_failure(&mut conn, "account:a@b.vn", sipas::db::now()).unwrap();
 
     let reverted = migrations::revert_all(&mut conn).unwrap();
     let mut newest_first = applied.clone();

@@ -16,6 +16,14 @@ fn demo_seeds_a_real_province_once(backend: Backend) {
             out.contains(&format!("Quầy: 40 xã/phường có quầy ({new})")),
             "{out}"
         );
+        assert!(
+            out.contains("Tài khoản mẫu, đăng nhập tại /login (mật khẩu sipas-demo-2026):"),
+            "{out}"
+        );
+        assert!(
+            out.contains("tinh@sipas.test      Lãnh đạo Thành phố Huế"),
+            "{out}"
+        );
     }
     let mut conn = db.open().conn().unwrap();
     assert_eq!(db::units::count(&mut conn).unwrap(), 41);
@@ -25,6 +33,28 @@ fn demo_seeds_a_real_province_once(backend: Backend) {
     );
     let desks = db::desks::list(&mut conn, None).unwrap();
     assert_eq!(desks.len(), 40);
+    // One account per role, which can sign in with the printed password.
+    let users = sipas::auth::accounts::list(&mut conn).unwrap();
+    let logins: Vec<(String, String)> = users
+        .iter()
+        .map(|u| (u.email.clone(), u.grants[0].describe()))
+        .collect();
+    assert_eq!(
+        logins,
+        [
+            ("admin@sipas.test".to_string(), "admin".to_string()),
+            ("motcua@sipas.test".to_string(), "staff@19753".to_string()),
+            ("tinh@sipas.test".to_string(), "official@46".to_string()),
+            ("xa@sipas.test".to_string(), "official@19753".to_string()),
+        ]
+    );
+    let admin = db::users::find_by_email(&mut conn, "admin@sipas.test")
+        .unwrap()
+        .unwrap();
+    assert!(sipas::auth::password::verify(
+        "sipas-demo-2026",
+        &admin.password_hash
+    ));
     assert!(
         desks
             .iter()

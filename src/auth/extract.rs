@@ -1,0 +1,222 @@
+//! Extractors that put access control in one place: a handler that takes one of these
+//! runs only for someone allowed, and cannot forget to check. Not signed in: a redirect to
+//! `/login` for pages, 401 for `/api/`. Signed in but not allowed: 403.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, LOCATION, WWW_AUTHENTICATE};
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::secrets::Secrets;
+use super::{Identity, Permission, Role, accounts, authorize, session, tokens};
+use crate::config::Settings;
+use crate::db::desks::Desk;
+use crate::db::units::Unit;
+use crate::db::{self, Database, DbError};
+use crate::i18n::Message;
+use crate::web::AppError;
+
+type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+fn app_data<T: 'static>(req: &HttpRequest) -> Result<&web::Data<T>, AppError> {
+    req.app_data::<web::Data<T>>()
+        .ok_or_else(|| AppError::internal(format!("{} is not configured", std::any::type_name::<T>())))
+}
+
+/// Who is asking: the holder of a bearer token, or the user of a session cookie; `None`
+/// for nobody. A bearer token that is unknown or revoked is refused outright.
+pub async fn identify(req: &HttpRequest) -> Result<Option<Identity>, AppError> {
+    let db = app_data::<Database>(req)?.clone();
+    if let Some(header) = req.headers().get(AUTHORIZATION) {
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let identity = db.run(move |conn| tokens::identity(conn, &token)).await?;
+        return match identity {
+            Some(identity) => Ok(Some(identity)),
+            None => Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                Message::new(
+                    "Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.",
+                    "The API token is not valid or was revoked.",
+                ),
+            )
+            .with_header(WWW_AUTHENTICATE, "Bearer".into())),
+        };
+    }
+    let secrets = app_data::<Secrets>(req)?;
+    let settings = app_data::<Settings>(req)?;
+    let now = chrono::Utc::now().timestamp();
+    let Some(session) = session::read(req, secrets, settings.session_seconds(), now) else {
+        return Ok(None);
+    };
+    Ok(db
+        .run(move |conn| accounts::session_identity(conn, session.user_id, session.epoch))
+        .await?)
+}
+
+/// The answer to someone not signed in.
+pub fn sign_in_first(req: &HttpRequest) -> AppError {
+    if req.path().starts_with("/api/") {
+        return AppError::new(
+            StatusCode::UNAUTHORIZED,
+            Message::new(
+                "Cần mã truy cập (token) hoặc đăng nhập.",
+                "An API token or a signed-in session is required.",
+            ),
+        )
+        .with_header(WWW_AUTHENTICATE, "Bearer".into());
+    }
+    let here = match req.query_string() {
+        "" => req.path().to_string(),
+        query => format!("{}?{query}", req.path()),
+    };
+    let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
+    AppError::new(
+        StatusCode::SEE_OTHER,
+        Message::new("Vui lòng đăng nhập.", "Please sign in."),
+    )
+    .with_header(LOCATION, format!("/login?{next}"))
+}
+
+fn forbidden() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        crate::web::error::generic_message(StatusCode::FORBIDDEN),
+    )
+}
+
+async fn signed_in(req: &HttpRequest) -> Result<Identity, AppError> {
+    identify(req).await?.ok_or_else(|| sign_in_first(req))
+}
+
+/// Succeeds only if `identity` has `permission`.
+async fn require(req: &HttpRequest, identity: &Identity, permission: Permission) -> Result<(), AppError> {
+    let db = app_data::<Database>(req)?;
+    let who = identity.clone();
+    let allowed = db.run(move |conn| authorize(conn, &who, &permission)).await?;
+    if allowed { Ok(()) } else { Err(forbidden()) }
+}
+
+/// Any signed-in user or token.
+pub struct SignedIn(pub Identity);
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { signed_in(&req).await.map(SignedIn) })
+    }
+}
+
+/// An administrator.
+pub struct AdminAccess(pub Identity);
+
+impl FromRequest for AdminAccess {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let identity = signed_in(&req).await?;
+            require(&req, &identity, Permission::Administer).await?;
+            Ok(AdminAccess(identity))
+        })
+    }
+}
+
+/// Someone who may read the unit named by the route's `{code}`.
+pub struct UnitAccess {
+    pub identity: Identity,
+    pub unit: Unit,
+}
+
+impl FromRequest for UnitAccess {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let identity = signed_in(&req).await?;
+            let code = req.match_info().get("code").unwrap_or_default().to_string();
+            require(&req, &identity, Permission::ReadUnit(code.clone())).await?;
+            let db = app_data::<Database>(&req)?;
+            let unit = db
+                .run(move |conn| db::units::find(conn, &code).map_err(DbError::from))
+                .await?;
+            let unit = unit.ok_or_else(|| {
+                AppError::not_found(crate::web::error::generic_message(StatusCode::NOT_FOUND))
+            })?;
+            Ok(UnitAccess { identity, unit })
+        })
+    }
+}
+
+/// Someone who may serve the desk named by the route's `{desk}` (its id).
+pub struct DeskAccess {
+    pub identity: Identity,
+    pub desk: Desk,
+}
+
+impl FromRequest for DeskAccess {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let identity = signed_in(&req).await?;
+            let not_found = || AppError::not_found(crate::web::error::generic_message(StatusCode::NOT_FOUND));
+            let id: i64 = req
+                .match_info()
+                .get("desk")
+                .and_then(|d| d.parse().ok())
+                .ok_or_else(not_found)?;
+            let db = app_data::<Database>(&req)?;
+            let desk = db
+                .run(move |conn| db::desks::find(conn, id).map_err(DbError::from))
+                .await?;
+            // Staff of another unit learn nothing about the desk: the same 403 either way.
+            let Some(desk) = desk else {
+                return Err(if identity.is_admin() {
+                    not_found()
+                } else {
+                    forbidden()
+                });
+            };
+            require(&req, &identity, Permission::ServeDesksOf(desk.unit_code.clone())).await?;
+            Ok(DeskAccess { identity, desk })
+        })
+    }
+}
+
+/// Desk staff (of some unit) or an administrator.
+pub struct StaffAccess(pub Identity);
+
+impl FromRequest for StaffAccess {
+    type Error = AppError;
+    type Future = Extracting<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let identity = signed_in(&req).await?;
+            if identity.is_admin() || !identity.units_with(Role::Staff).is_empty() {
+                Ok(StaffAccess(identity))
+            } else {
+                Err(forbidden())
+            }
+        })
+    }
+}
