@@ -48,7 +48,7 @@ pub async fn show(
             }
             ancestors.reverse();
             let children = db::units::children(conn, Some(&code))?;
-            let desks = db::desks::list(conn, Some(&[code.clone()]))?;
+            let desks = db::desks::list(conn, Some(std::slice::from_ref(&code)))?;
             Ok((ancestors, children, desks))
         })
         .await?;
