@@ -220,3 +220,32 @@ impl FromRequest for StaffAccess {
         })
     }
 }
+
+/// Two extractors in order: the access check `A` first, then `B`, which reads the body
+/// (a CSRF-checked form, an upload). actix polls a handler's extractors together and
+/// answers with whichever fails first; this makes "who are you" always come before
+/// "what did you send", so nobody learns anything about a form they may not post.
+pub struct Guarded<A, B>(pub A, pub B);
+
+impl<A, B> FromRequest for Guarded<A, B>
+where
+    A: FromRequest + 'static,
+    B: FromRequest + 'static,
+    A::Error: Into<actix_web::Error>,
+    B::Error: Into<actix_web::Error>,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut body = payload.take();
+        Box::pin(async move {
+            let access = A::from_request(&req, &mut Payload::None)
+                .await
+                .map_err(Into::into)?;
+            let content = B::from_request(&req, &mut body).await.map_err(Into::into)?;
+            Ok(Guarded(access, content))
+        })
+    }
+}

@@ -11,7 +11,7 @@ use super::pages::{self, Page};
 use super::rate_limit::client_address;
 use crate::auth::accounts::{self, AccountError};
 use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::{SignedIn, identify};
+use crate::auth::extract::{Guarded, SignedIn, identify};
 use crate::auth::login_limit::{self, LoginLimits, Subjects};
 use crate::auth::secrets::Secrets;
 use crate::auth::session::{self, SessionData};
@@ -263,9 +263,8 @@ pub struct PasswordForm {
 /// `POST /account/password`: a new password ends every other session; this one gets a
 /// fresh cookie.
 pub async fn change_password(
+    Guarded(SignedIn(identity), form): Guarded<SignedIn, CsrfForm<PasswordForm>>,
     req: HttpRequest,
-    SignedIn(identity): SignedIn,
-    form: CsrfForm<PasswordForm>,
     db: web::Data<Database>,
     secrets: web::Data<Secrets>,
     settings: web::Data<Settings>,

@@ -92,6 +92,19 @@ impl Caller {
         };
         request.send().await.unwrap().status()
     }
+
+    async fn post(&self, app: &TestApp, path: &str) -> StatusCode {
+        let request = match self {
+            Caller::Browser(browser) => browser.post(format!("{}{path}", app.address)),
+            Caller::Token(token) => client().post(format!("{}{path}", app.address)).bearer_auth(token),
+        };
+        request
+            .form(&[("name", "x"), ("disabled", "1")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
 }
 
 async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend: Backend) {
@@ -154,7 +167,66 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
             }
         }
     }
+    // Every route that changes something, posted without a CSRF token: the access check
+    // answers first (sign in, 401, 403), then the missing token (403) for those allowed.
+    let posts: [(&str, [u16; 7]); 14] = [
+        ("/admin/units", admin_only.map(|s| if s == 200 { 403 } else { s })),
+        // A body that is not multipart cannot even carry the token: 415, once allowed.
+        (
+            "/admin/units/import",
+            admin_only.map(|s| if s == 200 { 415 } else { s }),
+        ),
+        (
+            "/admin/units/C1",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        ("/admin/desks", admin_only.map(|s| if s == 200 { 403 } else { s })),
+        (
+            "/admin/desks/1",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        ("/admin/users", admin_only.map(|s| if s == 200 { 403 } else { s })),
+        (
+            "/admin/users/1/grants",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        (
+            "/admin/users/1/grants/1/remove",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        (
+            "/admin/users/1/disabled",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        (
+            "/admin/users/1/password",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        (
+            "/admin/tokens",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        (
+            "/admin/tokens/1/revoke",
+            admin_only.map(|s| if s == 200 { 403 } else { s }),
+        ),
+        ("/account/password", [303, 403, 403, 403, 403, 403, 401]),
+        ("/logout", [403, 403, 403, 403, 403, 403, 403]),
+    ];
+    for (path, expected) in posts {
+        for ((who, caller), want) in callers.iter().zip(expected) {
+            let got = caller.post(&app, path).await.as_u16();
+            if got != want {
+                wrong.push(format!("POST {path} as {who}: {got}, expected {want}"));
+            }
+        }
+    }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(
+        sipas::db::users::find(&mut app.prepared.db.conn().unwrap(), 1)
+            .unwrap()
+            .is_some_and(|u| !u.disabled)
+    );
 
     // An active token of a provincial official reads its subtree through the API.
     let (_, token) = add_token(&app, Role::Official, Some("P1"));

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{Ctx, Done, see_other};
 use crate::auth::csrf::CsrfForm;
+use crate::auth::extract::Guarded;
 use crate::db::desks::Desk;
 use crate::db::{self, DbError};
 use crate::desks::{self as desk_ops, DEFAULT_FORM, DeskError};
@@ -106,7 +107,7 @@ pub async fn list(ctx: Ctx, query: web::Query<Filter>) -> Result<HttpResponse, A
 }
 
 /// `POST /admin/desks`
-pub async fn add(ctx: Ctx, form: CsrfForm<NewDesk>) -> Result<HttpResponse, AppError> {
+pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewDesk>>) -> Result<HttpResponse, AppError> {
     let CsrfForm(new) = form;
     let known = ctx.forms.ids();
     let desk = new.clone();
@@ -184,9 +185,8 @@ pub struct DeskChange {
 
 /// `POST /admin/desks/{id}`
 pub async fn save(
-    ctx: Ctx,
+    Guarded(ctx, form): Guarded<Ctx, CsrfForm<DeskChange>>,
     id: web::Path<i64>,
-    form: CsrfForm<DeskChange>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm(change) = form;
     let mut desk = find(&ctx, id.into_inner()).await?;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{Ctx, Done, see_other};
 use crate::auth::accounts::AccountError;
 use crate::auth::csrf::CsrfForm;
+use crate::auth::extract::Guarded;
 use crate::auth::{Role, tokens};
 use crate::db::tokens::ApiToken;
 use crate::db::{self, DbError};
@@ -68,7 +69,7 @@ pub struct NewToken {
 }
 
 /// `POST /admin/tokens`
-pub async fn create(ctx: Ctx, form: CsrfForm<NewToken>) -> Result<HttpResponse, AppError> {
+pub async fn create(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewToken>>) -> Result<HttpResponse, AppError> {
     let CsrfForm(new) = form;
     let result = ctx
         .db
@@ -105,9 +106,8 @@ pub struct Nothing {}
 
 /// `POST /admin/tokens/{id}/revoke`
 pub async fn revoke(
-    ctx: Ctx,
+    Guarded(ctx, _form): Guarded<Ctx, CsrfForm<Nothing>>,
     id: web::Path<i64>,
-    _form: CsrfForm<Nothing>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     ctx.db

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{Ctx, Done, see_other};
 use crate::auth::csrf::{self, CsrfForm};
+use crate::auth::extract::Guarded;
 use crate::db::units::Unit;
 use crate::db::{self, DbError};
 use crate::units::import::{ImportError, ImportSummary, Problem, import_csv, save_unit};
@@ -156,7 +157,7 @@ pub async fn list(ctx: Ctx, query: web::Query<Browse>) -> Result<HttpResponse, A
 }
 
 /// `POST /admin/units`: a new unit, checked like a line of an import file.
-pub async fn add(ctx: Ctx, form: CsrfForm<NewUnit>) -> Result<HttpResponse, AppError> {
+pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewUnit>>) -> Result<HttpResponse, AppError> {
     let CsrfForm(new) = form;
     let unit = new.clone();
     let result = ctx
@@ -247,9 +248,8 @@ pub struct Rename {
 
 /// `POST /admin/units/{code}`: a new name or kind (the code and place in the tree stay).
 pub async fn save(
-    ctx: Ctx,
+    Guarded(ctx, form): Guarded<Ctx, CsrfForm<Rename>>,
     code: web::Path<String>,
-    form: CsrfForm<Rename>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm(rename) = form;
     let mut unit = find(&ctx, code.into_inner()).await?;
@@ -298,9 +298,8 @@ pub struct Upload {
 
 /// `POST /admin/units/import`: the same all-or-nothing import as `sipas units import`.
 pub async fn import(
+    Guarded(ctx, upload): Guarded<Ctx, MultipartForm<Upload>>,
     req: HttpRequest,
-    ctx: Ctx,
-    upload: MultipartForm<Upload>,
 ) -> Result<HttpResponse, AppError> {
     if !csrf::is_valid(&req, &ctx.secrets, &upload.csrf) {
         return Err(csrf::rejected());

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{Ctx, Done, see_other};
 use crate::auth::accounts::{self, AccountError, NewAccount, UserSummary};
 use crate::auth::csrf::CsrfForm;
+use crate::auth::extract::Guarded;
 use crate::auth::{Role, password};
 use crate::db::{self, DbError};
 use crate::i18n::Localized;
@@ -107,7 +108,7 @@ pub async fn list(ctx: Ctx, done: web::Query<Done>) -> Result<HttpResponse, AppE
 }
 
 /// `POST /admin/users`
-pub async fn add(ctx: Ctx, form: CsrfForm<NewUser>) -> Result<HttpResponse, AppError> {
+pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewUser>>) -> Result<HttpResponse, AppError> {
     let CsrfForm(new) = form;
     let generated = new.password.is_empty().then(password::generate);
     let chosen = generated.clone().unwrap_or_else(|| new.password.clone());
@@ -229,9 +230,8 @@ pub struct NewGrant {
 
 /// `POST /admin/users/{id}/grants`
 pub async fn add_grant(
-    ctx: Ctx,
+    Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewGrant>>,
     id: web::Path<i64>,
-    form: CsrfForm<NewGrant>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm(grant) = form;
     let id = id.into_inner();
@@ -261,9 +261,8 @@ pub struct Nothing {}
 
 /// `POST /admin/users/{id}/grants/{grant}/remove`
 pub async fn remove_grant(
-    ctx: Ctx,
+    Guarded(ctx, _form): Guarded<Ctx, CsrfForm<Nothing>>,
     ids: web::Path<(i64, i64)>,
-    _form: CsrfForm<Nothing>,
 ) -> Result<HttpResponse, AppError> {
     let (id, grant) = ids.into_inner();
     ctx.db
@@ -280,9 +279,8 @@ pub struct Disable {
 
 /// `POST /admin/users/{id}/disabled`: `disabled=1` ends every session of the user at once.
 pub async fn set_disabled(
-    ctx: Ctx,
+    Guarded(ctx, form): Guarded<Ctx, CsrfForm<Disable>>,
     id: web::Path<i64>,
-    form: CsrfForm<Disable>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm(form) = form;
     let id = id.into_inner();
@@ -313,9 +311,8 @@ pub async fn set_disabled(
 /// `POST /admin/users/{id}/password`: a new generated password, shown once; the user's
 /// sessions end.
 pub async fn reset_password(
-    ctx: Ctx,
+    Guarded(ctx, _form): Guarded<Ctx, CsrfForm<Nothing>>,
     id: web::Path<i64>,
-    _form: CsrfForm<Nothing>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let generated = password::generate();
