@@ -105,35 +105,40 @@ async fn require(req: &HttpRequest, identity: &Identity, permission: Permission)
     if allowed { Ok(()) } else { Err(forbidden()) }
 }
 
+/// Implements `FromRequest` for an access extractor from the async function that finds it.
+macro_rules! extract_with {
+    ($extractor:ty, $find:ident) => {
+        impl FromRequest for $extractor {
+            type Error = AppError;
+            type Future = Extracting<Self>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move { $find(&req).await })
+            }
+        }
+    };
+}
+
 /// Any signed-in user or token.
 pub struct SignedIn(pub Identity);
 
-impl FromRequest for SignedIn {
-    type Error = AppError;
-    type Future = Extracting<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { signed_in(&req).await.map(SignedIn) })
-    }
+async fn find_signed_in(req: &HttpRequest) -> Result<SignedIn, AppError> {
+    signed_in(req).await.map(SignedIn)
 }
+
+extract_with!(SignedIn, find_signed_in);
 
 /// An administrator.
 pub struct AdminAccess(pub Identity);
 
-impl FromRequest for AdminAccess {
-    type Error = AppError;
-    type Future = Extracting<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let identity = signed_in(&req).await?;
-            require(&req, &identity, Permission::Administer).await?;
-            Ok(AdminAccess(identity))
-        })
-    }
+async fn find_admin(req: &HttpRequest) -> Result<AdminAccess, AppError> {
+    let identity = signed_in(req).await?;
+    require(req, &identity, Permission::Administer).await?;
+    Ok(AdminAccess(identity))
 }
+
+extract_with!(AdminAccess, find_admin);
 
 /// Someone who may read the unit named by the route's `{code}`.
 pub struct UnitAccess {
@@ -141,27 +146,20 @@ pub struct UnitAccess {
     pub unit: Unit,
 }
 
-impl FromRequest for UnitAccess {
-    type Error = AppError;
-    type Future = Extracting<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let identity = signed_in(&req).await?;
-            let code = req.match_info().get("code").unwrap_or_default().to_string();
-            require(&req, &identity, Permission::ReadUnit(code.clone())).await?;
-            let db = app_data::<Database>(&req)?;
-            let unit = db
-                .run(move |conn| db::units::find(conn, &code).map_err(DbError::from))
-                .await?;
-            let unit = unit.ok_or_else(|| {
-                AppError::not_found(crate::web::error::generic_message(StatusCode::NOT_FOUND))
-            })?;
-            Ok(UnitAccess { identity, unit })
-        })
-    }
+async fn find_unit_access(req: &HttpRequest) -> Result<UnitAccess, AppError> {
+    let identity = signed_in(req).await?;
+    let code = req.match_info().get("code").unwrap_or_default().to_string();
+    // Checked before looking the unit up: whether a unit exists is not told to outsiders.
+    require(req, &identity, Permission::ReadUnit(code.clone())).await?;
+    let db = app_data::<Database>(req)?;
+    let unit = db
+        .run(move |conn| db::units::find(conn, &code).map_err(DbError::from))
+        .await?;
+    let unit = unit.ok_or_else(AppError::page_not_found)?;
+    Ok(UnitAccess { identity, unit })
 }
+
+extract_with!(UnitAccess, find_unit_access);
 
 /// Someone who may serve the desk named by the route's `{desk}` (its id).
 pub struct DeskAccess {
@@ -169,57 +167,44 @@ pub struct DeskAccess {
     pub desk: Desk,
 }
 
-impl FromRequest for DeskAccess {
-    type Error = AppError;
-    type Future = Extracting<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let identity = signed_in(&req).await?;
-            let not_found = || AppError::not_found(crate::web::error::generic_message(StatusCode::NOT_FOUND));
-            let id: i64 = req
-                .match_info()
-                .get("desk")
-                .and_then(|d| d.parse().ok())
-                .ok_or_else(not_found)?;
-            let db = app_data::<Database>(&req)?;
-            let desk = db
-                .run(move |conn| db::desks::find(conn, id).map_err(DbError::from))
-                .await?;
-            // Staff of another unit learn nothing about the desk: the same 403 either way.
-            let Some(desk) = desk else {
-                return Err(if identity.is_admin() {
-                    not_found()
-                } else {
-                    forbidden()
-                });
-            };
-            require(&req, &identity, Permission::ServeDesksOf(desk.unit_code.clone())).await?;
-            Ok(DeskAccess { identity, desk })
-        })
-    }
+async fn find_desk_access(req: &HttpRequest) -> Result<DeskAccess, AppError> {
+    let identity = signed_in(req).await?;
+    let id: i64 = req
+        .match_info()
+        .get("desk")
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(AppError::page_not_found)?;
+    let db = app_data::<Database>(req)?;
+    let desk = db
+        .run(move |conn| db::desks::find(conn, id).map_err(DbError::from))
+        .await?;
+    // Staff of another unit learn nothing about the desk: the same 403 either way.
+    let Some(desk) = desk else {
+        return Err(if identity.is_admin() {
+            AppError::page_not_found()
+        } else {
+            forbidden()
+        });
+    };
+    require(req, &identity, Permission::ServeDesksOf(desk.unit_code.clone())).await?;
+    Ok(DeskAccess { identity, desk })
 }
+
+extract_with!(DeskAccess, find_desk_access);
 
 /// Desk staff (of some unit) or an administrator.
 pub struct StaffAccess(pub Identity);
 
-impl FromRequest for StaffAccess {
-    type Error = AppError;
-    type Future = Extracting<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let identity = signed_in(&req).await?;
-            if identity.is_admin() || !identity.units_with(Role::Staff).is_empty() {
-                Ok(StaffAccess(identity))
-            } else {
-                Err(forbidden())
-            }
-        })
+async fn find_staff(req: &HttpRequest) -> Result<StaffAccess, AppError> {
+    let identity = signed_in(req).await?;
+    if identity.is_admin() || !identity.units_with(Role::Staff).is_empty() {
+        Ok(StaffAccess(identity))
+    } else {
+        Err(forbidden())
     }
 }
+
+extract_with!(StaffAccess, find_staff);
 
 /// Two extractors in order: the access check `A` first, then `B`, which reads the body
 /// (a CSRF-checked form, an upload). actix polls a handler's extractors together and

@@ -698,6 +698,35 @@ impl Checker<'_> {
         }
     }
 
+    /// A list key the index must have, and not empty; `None` (reported) otherwise.
+    fn required_list<'l, T>(
+        &mut self,
+        list: &'l Option<Spanned<Vec<T>>>,
+        kind: &Spanned<String>,
+        key: &str,
+        name: &str,
+    ) -> Option<&'l [T]> {
+        let Some(list) = list else {
+            self.at(
+                kind.span(),
+                format!("{key}.{name}"),
+                format!("thiếu «{name}»"),
+                format!("«{name}» is missing"),
+            );
+            return None;
+        };
+        if list.get_ref().is_empty() {
+            self.at(
+                list.span(),
+                format!("{key}.{name}"),
+                format!("«{name}» đang trống"),
+                format!("«{name}» is empty"),
+            );
+            return None;
+        }
+        Some(list.get_ref())
+    }
+
     /// The questions an index names, each of which must exist.
     fn named_questions<'q>(
         &mut self,
@@ -705,26 +734,9 @@ impl Checker<'_> {
         questions: &HashMap<&str, &'q Question>,
         key: &str,
     ) -> Option<Vec<&'q Question>> {
-        let Some(names) = &index.questions else {
-            self.at(
-                index.kind.span(),
-                format!("{key}.questions"),
-                "thiếu «questions»".into(),
-                "«questions» is missing".into(),
-            );
-            return None;
-        };
-        if names.get_ref().is_empty() {
-            self.at(
-                names.span(),
-                format!("{key}.questions"),
-                "«questions» đang trống".into(),
-                "«questions» is empty".into(),
-            );
-            return None;
-        }
+        let names = self.required_list(&index.questions, &index.kind, key, "questions")?;
         let mut found = Vec::new();
-        for name in names.get_ref() {
+        for name in names {
             match questions.get(name.get_ref().as_str()) {
                 Some(question) => found.push(*question),
                 None => self.at(
@@ -735,7 +747,7 @@ impl Checker<'_> {
                 ),
             }
         }
-        (found.len() == names.get_ref().len()).then_some(found)
+        (found.len() == names.len()).then_some(found)
     }
 
     fn share(
@@ -857,27 +869,9 @@ impl Checker<'_> {
     }
 
     fn mean(&mut self, index: &RawIndex, key: &str) -> Option<IndexRule> {
-        let Some(of) = &index.of else {
-            self.at(
-                index.kind.span(),
-                format!("{key}.of"),
-                "thiếu «of»".into(),
-                "«of» is missing".into(),
-            );
-            return None;
-        };
-        if of.get_ref().is_empty() {
-            self.at(
-                of.span(),
-                format!("{key}.of"),
-                "«of» đang trống".into(),
-                "«of» is empty".into(),
-            );
-            return None;
-        }
+        let of = self.required_list(&index.of, &index.kind, key, "of")?;
         if let Some(weights) = &index.weights {
-            let valid =
-                weights.get_ref().len() == of.get_ref().len() && weights.get_ref().iter().all(|w| *w > 0.0);
+            let valid = weights.get_ref().len() == of.len() && weights.get_ref().iter().all(|w| *w > 0.0);
             if !valid {
                 self.at(
                     weights.span(),
@@ -888,7 +882,7 @@ impl Checker<'_> {
             }
         }
         Some(IndexRule::Mean {
-            of: of.get_ref().iter().map(|i| i.get_ref().clone()).collect(),
+            of: of.iter().map(|i| i.get_ref().clone()).collect(),
             weights: index.weights.as_ref().map(|w| w.get_ref().clone()),
         })
     }

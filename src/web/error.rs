@@ -43,6 +43,11 @@ impl AppError {
         AppError::new(StatusCode::NOT_FOUND, message)
     }
 
+    /// The plain "no such page" 404.
+    pub fn page_not_found() -> AppError {
+        AppError::not_found(generic_message(StatusCode::NOT_FOUND))
+    }
+
     pub fn bad_request(message: Message) -> AppError {
         AppError::new(StatusCode::BAD_REQUEST, message)
     }

@@ -43,7 +43,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::not_found(error::generic_message(
-        actix_web::http::StatusCode::NOT_FOUND,
-    )))
+    Err(AppError::page_not_found())
 }

@@ -34,18 +34,19 @@ async fn an_admin_manages_the_unit_tree(backend: Backend) {
     assert!(p1.contains("Xã Một") && !p1.contains("Xã Ba"));
 
     // Add under P1, then rename.
-    let response = admin
-        .post(url("/admin/units"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("code", "C3"),
-            ("name", "Xã Ba Mới"),
-            ("kind", "xã"),
-            ("parent", "P1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/units",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("code", "C3"),
+                ("name", "Xã Ba Mới"),
+                ("kind", "xã"),
+                ("parent", "P1"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/admin/units?parent=P1&ok=added");
     assert_eq!(
@@ -56,42 +57,45 @@ async fn an_admin_manages_the_unit_tree(backend: Backend) {
             .as_deref(),
         Some("P1")
     );
-    let response = admin
-        .post(url("/admin/units"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("code", "C3"),
-            ("name", "Trùng"),
-            ("kind", "xã"),
-            ("parent", "P1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/units",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("code", "C3"),
+                ("name", "Trùng"),
+                ("kind", "xã"),
+                ("parent", "P1"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains("đã có đơn vị mã «C3»"));
-    let response = admin
-        .post(url("/admin/units/C3"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("name", "Phường Ba"),
-            ("kind", "phường"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/units/C3",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name", "Phường Ba"),
+                ("kind", "phường"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let renamed = db::units::find(&mut conn(), "C3").unwrap().unwrap();
     assert_eq!(
         (renamed.name.as_str(), renamed.kind.as_str()),
         ("Phường Ba", "phường")
     );
-    let response = admin
-        .post(url("/admin/units/C3"))
-        .form(&[("_csrf", csrf.as_str()), ("name", " "), ("kind", "phường")])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/units/C3",
+            &[("_csrf", csrf.as_str()), ("name", " "), ("kind", "phường")],
+        )
+        .await;
     assert_eq!(response.status(), 422);
 
     // Import a file through the page; a bad file is rejected whole, with its lines.
@@ -135,17 +139,18 @@ async fn an_admin_manages_desks(backend: Backend) {
     add_user(&app, "admin@sipas.vn", Role::Admin, None);
     let (admin, csrf) = sign_in(&app, "admin@sipas.vn", PASSWORD).await;
     let url = |path: &str| format!("{}{path}", app.address);
-    let response = admin
-        .post(url("/admin/desks"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("unit", "C1"),
-            ("name", "Quầy 1"),
-            ("form", "quick-2025"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/desks",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("unit", "C1"),
+                ("name", "Quầy 1"),
+                ("form", "quick-2025"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let desk = db::desks::list(&mut app.prepared.db.conn().unwrap(), None)
         .unwrap()
@@ -163,17 +168,18 @@ async fn an_admin_manages_desks(backend: Backend) {
         .await
         .unwrap();
     assert!(listed.contains(&desk.code), "the subtree's desks are listed");
-    let response = admin
-        .post(url("/admin/desks"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("unit", "C1"),
-            ("name", "Quầy 2"),
-            ("form", "khong-co"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/desks",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("unit", "C1"),
+                ("name", "Quầy 2"),
+                ("form", "khong-co"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 422);
     assert!(
         response
@@ -193,16 +199,17 @@ async fn an_admin_manages_desks(backend: Backend) {
             .status(),
         200
     );
-    let response = admin
-        .post(url(&format!("/admin/desks/{}", desk.id)))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("name", "Quầy Một"),
-            ("form", "sipas-2017"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/admin/desks/{}", desk.id),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name", "Quầy Một"),
+                ("form", "sipas-2017"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let saved = db::desks::find(&mut app.prepared.db.conn().unwrap(), desk.id)
         .unwrap()
@@ -225,17 +232,18 @@ async fn an_admin_manages_desks(backend: Backend) {
             .status(),
         410
     );
-    let response = admin
-        .post(url(&format!("/admin/desks/{}", desk.id)))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("name", "Quầy Một"),
-            ("form", "sipas-2017"),
-            ("enabled", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/admin/desks/{}", desk.id),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name", "Quầy Một"),
+                ("form", "sipas-2017"),
+                ("enabled", "1"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let page = admin
         .get(url(&format!("/s/{}", desk.code)))
@@ -257,19 +265,20 @@ async fn an_admin_adds_users_grants_access_and_resets_passwords(backend: Backend
     add_user(&app, "admin@sipas.vn", Role::Admin, None);
     let (admin, csrf) = sign_in(&app, "admin@sipas.vn", PASSWORD).await;
     let url = |path: &str| format!("{}{path}", app.address);
-    let response = admin
-        .post(url("/admin/users"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("email", "Mai@C1.vn"),
-            ("name", "Trần Thị Mai"),
-            ("role", "staff"),
-            ("unit", "C1"),
-            ("password", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/users",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("email", "Mai@C1.vn"),
+                ("name", "Trần Thị Mai"),
+                ("role", "staff"),
+                ("unit", "C1"),
+                ("password", ""),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     let start =
@@ -279,18 +288,19 @@ async fn an_admin_adds_users_grants_access_and_resets_passwords(backend: Backend
     assert_eq!(mai.get(url("/staff/")).send().await.unwrap().status(), 200);
     assert_eq!(mai.get(url("/units/C1")).send().await.unwrap().status(), 403);
 
-    let response = admin
-        .post(url("/admin/users"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("email", "mai@c1.vn"),
-            ("name", "Lại"),
-            ("role", "staff"),
-            ("unit", "C1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/users",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("email", "mai@c1.vn"),
+                ("name", "Lại"),
+                ("role", "staff"),
+                ("unit", "C1"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 422);
     assert!(
         response
@@ -299,30 +309,32 @@ async fn an_admin_adds_users_grants_access_and_resets_passwords(backend: Backend
             .unwrap()
             .contains("đã có tài khoản với e-mail mai@c1.vn")
     );
-    let response = admin
-        .post(url("/admin/users"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("email", "x@c1.vn"),
-            ("name", "X"),
-            ("role", "official"),
-            ("unit", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            "/admin/users",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("email", "x@c1.vn"),
+                ("name", "X"),
+                ("role", "official"),
+                ("unit", ""),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 422, "an official needs a unit");
 
     // Grant official access to C1: the unit page opens; remove it: it closes again.
     let id = sipas::auth::accounts::find(&mut app.prepared.db.conn().unwrap(), "mai@c1.vn")
         .unwrap()
         .id;
-    let response = admin
-        .post(url(&format!("/admin/users/{id}/grants")))
-        .form(&[("_csrf", csrf.as_str()), ("role", "official"), ("unit", "C1")])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/admin/users/{id}/grants"),
+            &[("_csrf", csrf.as_str()), ("role", "official"), ("unit", "C1")],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     assert_eq!(mai.get(url("/units/C1")).send().await.unwrap().status(), 200);
     let grant = db::users::grants_of(&mut app.prepared.db.conn().unwrap(), id)
@@ -330,22 +342,24 @@ async fn an_admin_adds_users_grants_access_and_resets_passwords(backend: Backend
         .into_iter()
         .find(|g| g.role == "official")
         .unwrap();
-    let response = admin
-        .post(url(&format!("/admin/users/{id}/grants/{}/remove", grant.id)))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/admin/users/{id}/grants/{}/remove", grant.id),
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     assert_eq!(mai.get(url("/units/C1")).send().await.unwrap().status(), 403);
 
     // A reset password is shown once and ends the old sessions.
-    let response = admin
-        .post(url(&format!("/admin/users/{id}/password")))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/admin/users/{id}/password"),
+            &[("_csrf", csrf.as_str())],
+        )
+        .await;
     let html = response.text().await.unwrap();
     let start = html.find(r#"<p class="secret">"#).unwrap() + r#"<p class="secret">"#.len();
     let reset = html[start..].split('<').next().unwrap().to_string();
@@ -356,12 +370,13 @@ async fn an_admin_adds_users_grants_access_and_resets_passwords(backend: Backend
     let me = sipas::auth::accounts::find(&mut app.prepared.db.conn().unwrap(), "admin@sipas.vn")
         .unwrap()
         .id;
-    let response = admin
-        .post(url(&format!("/admin/users/{me}/disabled")))
-        .form(&[("_csrf", csrf.as_str()), ("disabled", "1")])
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .post_form(
+            &admin,
+            &format!("/admin/users/{me}/disabled"),
+            &[("_csrf", csrf.as_str()), ("disabled", "1")],
+        )
+        .await;
     assert_eq!(response.status(), 422);
     let page = admin
         .get(url("/admin/users"))

@@ -198,6 +198,21 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Posts a URL-encoded form from `browser` (which keeps its cookies).
+    pub async fn post_form(
+        &self,
+        browser: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        browser
+            .post(format!("{}{path}", self.address))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

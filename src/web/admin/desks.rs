@@ -156,7 +156,7 @@ async fn find(ctx: &Ctx, id: i64) -> Result<Desk, AppError> {
         .db
         .run(move |conn| db::desks::find(conn, id).map_err(DbError::from))
         .await?;
-    desk.ok_or_else(|| AppError::not_found(crate::web::error::generic_message(StatusCode::NOT_FOUND)))
+    desk.ok_or_else(AppError::page_not_found)
 }
 
 /// `GET /admin/desks/{id}`

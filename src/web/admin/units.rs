@@ -95,9 +95,7 @@ async fn render(ctx: &Ctx, parent: &str, outcome: Outcome) -> Result<HttpRespons
         })
         .await?;
     if !parent.is_empty() && lineage.is_empty() {
-        return Err(AppError::not_found(crate::web::error::generic_message(
-            StatusCode::NOT_FOUND,
-        )));
+        return Err(AppError::page_not_found());
     }
     let mut new = outcome.new;
     if new.parent.is_empty() {
@@ -221,7 +219,7 @@ async fn find(ctx: &Ctx, code: String) -> Result<Unit, AppError> {
         .db
         .run(move |conn| db::units::find(conn, &code).map_err(DbError::from))
         .await?;
-    unit.ok_or_else(|| AppError::not_found(crate::web::error::generic_message(StatusCode::NOT_FOUND)))
+    unit.ok_or_else(AppError::page_not_found)
 }
 
 /// `GET /admin/units/{code}`

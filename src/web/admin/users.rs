@@ -192,7 +192,7 @@ async fn render_user(
     let user = users
         .iter()
         .find(|u| u.id == id)
-        .ok_or_else(|| AppError::not_found(crate::web::error::generic_message(StatusCode::NOT_FOUND)))?;
+        .ok_or_else(AppError::page_not_found)?;
     ctx.render(
         status,
         &UserPage {
