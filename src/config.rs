@@ -50,6 +50,10 @@ pub struct Settings {
     /// Take the client's address from the last `X-Forwarded-For` entry (set it only
     /// behind a reverse proxy that writes that header).
     pub trust_proxy_headers: bool,
+    /// How many days a printed or minted ticket stays valid.
+    pub ticket_valid_days: u32,
+    /// Below this many answers an index is marked `low_sample` (and public pages hide it).
+    pub min_sample: u32,
     /// How long a sign-in lasts.
     pub session_hours: u64,
     /// Failed sign-ins allowed per account, and per network address, within the window.
@@ -88,6 +92,8 @@ impl Default for Settings {
             submission_limit_per_desk: 120,
             submission_limit_window_seconds: 600,
             trust_proxy_headers: false,
+            ticket_valid_days: 30,
+            min_sample: 30,
             session_hours: 12,
             login_limit_per_account: 5,
             login_limit_per_ip: 20,

@@ -45,6 +45,20 @@ pub fn survey_url(base_url: &str, code: &str) -> String {
     format!("{}/s/{code}", base_url.trim_end_matches('/'))
 }
 
+/// A desk named the way people name it: by its code (as printed under its QR code) or by
+/// its number (`desks list` shows both).
+pub fn find_by_code_or_id(conn: &mut DbConnection, named: &str) -> Result<Option<Desk>, DbError> {
+    if let Some(code) = codes::normalize(named)
+        && let Some(desk) = db::desks::find_by_code(conn, &code)?
+    {
+        return Ok(Some(desk));
+    }
+    match named.trim().parse::<i64>() {
+        Ok(id) => Ok(db::desks::find(conn, id)?),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Why a desk could not be added.
 #[derive(Debug)]
 pub enum DeskError {

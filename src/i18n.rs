@@ -128,6 +128,17 @@ impl Message {
     pub fn get(&self, lang: Lang) -> &str {
         lang.pick(&self.vi, &self.en)
     }
+
+    /// The text in `lang` as a sentence on a page: the command line prints these after
+    /// `sipas: ` in lower case, a page starts them with a capital.
+    pub fn sentence(&self, lang: Lang) -> String {
+        let text = self.get(lang);
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    }
 }
 
 impl fmt::Display for Message {

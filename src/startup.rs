@@ -17,6 +17,7 @@ use crate::forms::registry::read_forms;
 use crate::forms::{FormProblem, FormRegistry};
 use crate::i18n::{Localized, Message};
 use crate::telemetry::RequestSpan;
+use crate::web::error::{json_payload_error, query_error};
 use crate::web::error_pages::error_handlers;
 use crate::web::rate_limit::SubmissionLimiter;
 
@@ -148,6 +149,12 @@ impl Application {
                 .app_data(limiter.clone())
                 // Room for every answer and a 2,000-character comment, percent-encoded.
                 .app_data(web::FormConfig::default().limit(64 * 1024))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(16 * 1024)
+                        .error_handler(json_payload_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(crate::web::routes)
                 .wrap(error_handlers())
                 .wrap(security_headers())

@@ -6,6 +6,8 @@ use super::prepare;
 use super::{Context, OrLocalized};
 use crate::auth::Role;
 use crate::auth::accounts::{self, NewAccount};
+use crate::codes::tickets::{self, Issue, TicketState};
+use crate::db::desks::Desk;
 use crate::db::units::Unit;
 use crate::db::{self, DbConnection, DbError};
 use crate::desks::{self, DEFAULT_FORM};
@@ -71,6 +73,35 @@ fn seed_users(
         logins.push((email.to_string(), name));
     }
     Ok(logins)
+}
+
+/// Tickets the demo prints for the first desk, as its staff would.
+const DEMO_TICKETS: usize = 20;
+
+/// Issues the first desk's demo tickets (once) and returns an unused one's code.
+fn seed_tickets(
+    ctx: &Context,
+    conn: &mut DbConnection,
+    desk: Option<&Desk>,
+) -> anyhow::Result<Option<String>> {
+    let Some(desk) = desk else {
+        return Ok(None);
+    };
+    let now = chrono::Utc::now().naive_utc();
+    let open = db::tickets::of_desk(conn, desk.id)
+        .map_err(DbError::from)
+        .or_localized(ctx.lang)?
+        .into_iter()
+        .find(|t| tickets::state(t, now) == TicketState::Open);
+    if let Some(ticket) = open {
+        return Ok(Some(ticket.code));
+    }
+    let issued = tickets::issue(
+        conn,
+        &Issue::now(desk, DEMO_TICKETS, Some("1.001612"), &ctx.settings),
+    )
+    .or_localized(ctx.lang)?;
+    Ok(issued.first().map(|t| t.code.clone()))
 }
 
 #[derive(Args, Debug)]
@@ -152,6 +183,23 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         .or_localized(ctx.lang)?
         .ok_or_else(|| anyhow::anyhow!("{}", args.province))?;
     let logins = seed_users(ctx, &mut conn, &province, &communes[0])?;
+    let all_desks = db::desks::list(&mut conn, None)
+        .map_err(DbError::from)
+        .or_localized(ctx.lang)?;
+    if let Some(form) = prepared.forms.current(DEFAULT_FORM) {
+        let seeded = super::demo_responses::seed(&mut conn, &form, &all_desks, settings.tz()?)
+            .or_localized(ctx.lang)?;
+        if seeded > 0 {
+            println!(
+                "{}: {seeded}",
+                ctx.t(
+                    "Phiếu trả lời mẫu (12 tháng qua)",
+                    "Demo responses (last 12 months)"
+                )
+            );
+        }
+    }
+    let ticket = seed_tickets(ctx, &mut conn, first_desk.first())?;
     println!(
         "{} /login ({} {DEMO_PASSWORD}):",
         ctx.t("Tài khoản mẫu, đăng nhập tại", "Demo accounts, sign in at"),
@@ -170,6 +218,16 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
                 "{} {}",
                 ctx.t("Thử trả lời khảo sát:", "Try the survey:"),
                 crate::desks::survey_url(app.base_url(), &desk.code)
+            );
+        }
+        if let Some(code) = &ticket {
+            println!(
+                "{} {}",
+                ctx.t(
+                    "Hoặc bằng một phiếu dùng một lần:",
+                    "Or with a single-use ticket:"
+                ),
+                crate::desks::survey_url(app.base_url(), code)
             );
         }
     })

@@ -1,10 +1,15 @@
 //! The `sipas` command line: one file per subcommand.
 
+mod codes;
 mod demo;
+mod demo_responses;
 mod desks;
 mod forms;
 mod migrate;
 mod output;
+mod report;
+mod report_xlsx;
+mod responses;
 mod serve;
 mod tokens;
 mod units;
@@ -81,6 +86,14 @@ enum Command {
     /// Phiếu khảo sát / questionnaires
     #[command(subcommand)]
     Forms(forms::FormsCommand),
+    /// Áp phích mã QR và phiếu khảo sát / QR posters and survey tickets
+    #[command(subcommand)]
+    Codes(codes::CodesCommand),
+    /// Phiếu trả lời: nhập phiếu giấy, xuất dữ liệu / responses: import paper, export
+    #[command(subcommand)]
+    Responses(responses::ResponsesCommand),
+    /// Chỉ số hài lòng của một đơn vị / a unit's satisfaction indices
+    Report(report::ReportArgs),
     /// Người dùng và quyền / users and their access
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -150,6 +163,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.global.config.as_deref(), &overrides)?;
     // One-shot commands keep standard error for what matters.
     let serving = matches!(cli.command, Command::Serve | Command::Demo(_));
+    if !serving {
+        end_quietly_on_closed_pipe();
+    }
     let level = if serving {
         settings.log_level.as_str()
     } else {
@@ -167,8 +183,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Units(command) => units::run(&ctx, command),
         Command::Desks(command) => desks::run(&ctx, command),
         Command::Forms(command) => forms::run(&ctx, command),
+        Command::Codes(command) => codes::run(&ctx, command),
+        Command::Report(args) => report::run(&ctx, &args),
+        Command::Responses(command) => responses::run(&ctx, command),
         Command::Users(command) => users::run(&ctx, command),
         Command::Tokens(command) => tokens::run(&ctx, command),
+    }
+}
+
+/// A one-shot command piped into `head` stops quietly when the pipe closes, like other
+/// command-line tools, instead of failing on the next line it prints. (The server keeps
+/// Rust's default of ignoring SIGPIPE: a client that hangs up must not stop it.)
+#[allow(unsafe_code)]
+fn end_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

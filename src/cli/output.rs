@@ -11,23 +11,31 @@ pub enum Format {
 
 /// Prints rows under headers, columns padded to their widest cell.
 pub fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    print!("{}", table_text(headers, rows));
+}
+
+/// Rows under headers, columns padded to their widest cell, a line each.
+pub fn table_text(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
         let padded: Vec<String> = cells
             .zip(&widths)
             .map(|(cell, width)| format!("{cell}{}", " ".repeat(width - cell.chars().count())))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        out.push_str(padded.join("  ").trim_end());
+        out.push('\n');
     };
     line(&mut headers.iter().copied());
     for row in rows {
         line(&mut row.iter().map(String::as_str));
     }
+    out
 }
 
 /// Prints a value as pretty JSON.

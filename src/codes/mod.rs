@@ -1,4 +1,14 @@
-//! Survey codes: what a QR code carries and what a citizen can type.
+//! Survey codes: what a QR code carries and what a citizen can type; single-use tickets;
+//! the posters and ticket sheets that print them.
+
+pub mod drawing;
+pub mod fonts;
+pub mod poster;
+pub mod print;
+pub mod qr;
+pub mod render;
+pub mod sheets;
+pub mod tickets;
 
 use rand::Rng;
 

@@ -181,6 +181,14 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Response>> {
         .load(conn)
 }
 
+/// Whether any response answered this form version.
+pub fn any_for_version(conn: &mut DbConnection, version: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        responses::table.filter(responses::form_version_id.eq(version)),
+    ))
+    .get_result(conn)
+}
+
 /// One per-day count.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = daily_counts)]
@@ -213,5 +221,50 @@ pub fn all_counts(conn: &mut DbConnection) -> QueryResult<Vec<DailyCount>> {
 pub fn all_daily_responses(conn: &mut DbConnection) -> QueryResult<Vec<DailyResponses>> {
     daily_responses::table
         .select(DailyResponses::as_select())
+        .load(conn)
+}
+
+/// Up to `limit` responses to these form versions over days `from..=to` with an id above
+/// `after`, in id order: a page of an export that never holds more than a page.
+pub fn page(
+    conn: &mut DbConnection,
+    versions: &[i64],
+    units: Option<&[String]>,
+    (from, to): (NaiveDate, NaiveDate),
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Response>> {
+    let mut query = responses::table
+        .filter(responses::form_version_id.eq_any(versions))
+        .filter(responses::day.between(from, to))
+        .filter(responses::id.gt(after))
+        .into_boxed();
+    if let Some(units) = units {
+        query = query.filter(responses::unit_code.eq_any(units));
+    }
+    query
+        .order(responses::id)
+        .limit(limit)
+        .select(Response::as_select())
+        .load(conn)
+}
+
+/// The structured answers of these responses: `(response, question, value)`.
+pub fn answers_of_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
+    answers::table
+        .filter(answers::response_id.eq_any(ids))
+        .select((answers::response_id, answers::question_id, answers::value))
+        .load(conn)
+}
+
+/// The free-text answers of these responses: `(response, question, text)`.
+pub fn texts_of_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
+    text_answers::table
+        .filter(text_answers::response_id.eq_any(ids))
+        .select((
+            text_answers::response_id,
+            text_answers::question_id,
+            text_answers::body,
+        ))
         .load(conn)
 }

@@ -145,6 +145,33 @@ diesel::table! {
 
 diesel::joinable!(grants -> users (user_id));
 
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        code -> Text,
+        desk_id -> BigInt,
+        procedure_code -> Nullable<Text>,
+        dossier_code -> Nullable<Text>,
+        issued_at -> Timestamp,
+        issued_day -> Date,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        response_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    ticket_counts (desk_id, day) {
+        desk_id -> BigInt,
+        day -> Date,
+        issued -> BigInt,
+        answered -> BigInt,
+    }
+}
+
+diesel::joinable!(tickets -> desks (desk_id));
+diesel::joinable!(ticket_counts -> desks (desk_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     desks,
@@ -159,4 +186,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     app_secrets,
     login_failures,
+    tickets,
+    ticket_counts,
 );

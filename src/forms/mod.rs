@@ -27,8 +27,9 @@ impl Text {
 }
 
 /// How a parent unit's index is formed from its subtree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum Rollup {
     /// All responses of the subtree counted together.
     Pooled,

@@ -1,7 +1,9 @@
 //! Responses: checking a submission against its form and storing it with its counts.
 
+pub mod export;
+pub mod import;
 pub mod store;
 pub mod validate;
 
-pub use store::{Channel, Submission, store};
+pub use store::{Channel, StoreError, Stored, Submission, TicketUse, store};
 pub use validate::{Answers, Given, Problems, validate};

@@ -1,6 +1,7 @@
 //! Storing a response: the response, its answers and the per-day counts reports read, in
 //! one transaction, so a report never sees half a response.
 
+use crate::i18n::{Localized, Message};
 use chrono::{DateTime, Utc};
 
 use super::validate::Answers;
@@ -32,6 +33,55 @@ impl Channel {
     }
 }
 
+/// The ticket a response answers: it must still be open when the response is stored.
+#[derive(Debug, Clone, Copy)]
+pub struct TicketUse {
+    pub id: i64,
+    pub desk_id: i64,
+    pub issued_day: chrono::NaiveDate,
+}
+
+/// What storing a submission did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new response.
+    New,
+    /// The same page was sent again; its response was already stored.
+    SamePage,
+}
+
+/// Why a submission was not stored.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The ticket was answered, revoked or expired meanwhile; nothing was stored.
+    TicketClosed,
+    Db(DbError),
+}
+
+impl Localized for StoreError {
+    fn message(&self) -> Message {
+        match self {
+            StoreError::TicketClosed => Message::new(
+                "phiếu khảo sát đã được dùng, đã hết hạn hoặc đã bị thu hồi",
+                "the ticket was already used, has expired or was revoked",
+            ),
+            StoreError::Db(e) => e.message(),
+        }
+    }
+}
+
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
+        StoreError::Db(e)
+    }
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::Db(e.into())
+    }
+}
+
 /// Everything stored about one response besides its answers.
 #[derive(Debug, Clone)]
 pub struct Submission<'a> {
@@ -45,15 +95,27 @@ pub struct Submission<'a> {
     pub time_zone: chrono_tz::Tz,
     /// The token of the page submitted; the same token twice stores once.
     pub token: Option<&'a str>,
+    /// The single-use ticket answered, if any.
+    pub ticket: Option<TicketUse>,
 }
 
-/// Stores a response in one transaction. Returns `false`, storing nothing, when its token
-/// was already used: the same page was submitted twice.
+/// Stores a response, its answers, its counts and its ticket's use in one transaction.
+/// The same page sent twice stores once; a ticket that no longer takes an answer stores
+/// nothing (the database decides, so of simultaneous answers exactly one gets in).
 pub fn store(
     conn: &mut DbConnection,
     submission: &Submission<'_>,
     answers: &Answers,
-) -> Result<bool, DbError> {
+) -> Result<Stored, StoreError> {
+    db::write_transaction(conn, |conn| store_in_transaction(conn, submission, answers))
+}
+
+/// [`store`] inside a transaction the caller holds (an import stores a whole file in one).
+pub fn store_in_transaction(
+    conn: &mut DbConnection,
+    submission: &Submission<'_>,
+    answers: &Answers,
+) -> Result<Stored, StoreError> {
     let day = submission
         .submitted_at
         .with_timezone(&submission.time_zone)
@@ -84,17 +146,21 @@ pub fn store(
         .map(|q| (q, ANSWERED))
         .chain(values.iter().copied())
         .collect();
-    db::write_transaction(conn, |conn| {
-        let Some(response_id) = db::responses::insert(conn, &response)? else {
-            return Ok(false);
-        };
-        db::responses::insert_answers(conn, response_id, &values, &texts)?;
-        let key = CountKey {
-            unit_code: submission.unit_code,
-            form_version_id: submission.form_version_id,
-            day,
-        };
-        db::responses::add_counts(conn, key, &counted, submission.channel.as_str())?;
-        Ok(true)
-    })
+    let Some(response_id) = db::responses::insert(conn, &response)? else {
+        return Ok(Stored::SamePage);
+    };
+    if let Some(ticket) = submission.ticket {
+        if !db::tickets::mark_answered(conn, ticket.id, response_id, submission.submitted_at.naive_utc())? {
+            return Err(StoreError::TicketClosed);
+        }
+        db::tickets::add_counts(conn, ticket.desk_id, ticket.issued_day, 0, 1)?;
+    }
+    db::responses::insert_answers(conn, response_id, &values, &texts)?;
+    let key = CountKey {
+        unit_code: submission.unit_code,
+        form_version_id: submission.form_version_id,
+        day,
+    };
+    db::responses::add_counts(conn, key, &counted, submission.channel.as_str())?;
+    Ok(Stored::New)
 }

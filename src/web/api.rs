@@ -1,14 +1,23 @@
 //! The JSON API under `/api/v1/`, for the one-stop software and data teams (bearer
 //! tokens) and for signed-in users.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppError;
-use crate::auth::Identity;
-use crate::auth::extract::{SignedIn, UnitAccess};
+use crate::auth::extract::{Guarded, SignedIn, UnitAccess};
+use crate::auth::{Identity, Permission, authorize};
+use crate::codes::qr::{QrMatrix, Robustness};
+use crate::codes::tickets::{self, Issue, TicketError};
+use crate::config::Settings;
+use crate::db::tickets::Ticket;
 use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
+use crate::desks::{DEFAULT_FORM, find_by_code_or_id, survey_url};
+use crate::forms::{FormRegistry, Rollup};
+use crate::i18n::{Localized, Message};
+use crate::indices::{Period, ReportError, ReportRequest, build};
 
 /// `GET /api/v1/me`: who the token or session is, and what it may do.
 pub async fn me(SignedIn(identity): SignedIn) -> web::Json<Identity> {
@@ -32,4 +41,168 @@ pub async fn unit(access: UnitAccess, db: web::Data<Database>) -> Result<HttpRes
         unit: access.unit,
         children,
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    form: Option<String>,
+    period: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    rollup: Option<Rollup>,
+    rank_by: Option<String>,
+}
+
+/// `GET /api/v1/units/{code}/report?form=&period=|from=&to=&rollup=&rank_by=`: the report
+/// document, the same as `sipas report --format json`.
+pub async fn report(
+    access: UnitAccess,
+    query: web::Query<ReportQuery>,
+    db: web::Data<Database>,
+    forms: web::Data<FormRegistry>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let today = chrono::Utc::now()
+        .with_timezone(&settings.tz().map_err(AppError::internal)?)
+        .date_naive();
+    let period = Period::choose(
+        query.period.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+        today,
+    )
+    .map_err(|e| AppError::bad_request(e.message()))?;
+    let min_sample = settings.min_sample;
+    let report = db
+        .run(move |conn| {
+            let request = ReportRequest {
+                unit: &access.unit.code,
+                form: query.form.as_deref().unwrap_or(DEFAULT_FORM),
+                period,
+                rollup: query.rollup,
+                rank_by: query.rank_by.as_deref(),
+                min_sample,
+            };
+            match build(conn, &forms, &request) {
+                Err(ReportError::Db(e)) => Err(e),
+                other => Ok(other),
+            }
+        })
+        .await?;
+    match report {
+        Ok(report) => Ok(HttpResponse::Ok().json(report)),
+        Err(refused) => Err(AppError::bad_request(refused.message())),
+    }
+}
+
+/// A desk as the one-stop software names it: its number, or its code.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum DeskName {
+    Id(i64),
+    Code(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketRequest {
+    desk: DeskName,
+    #[serde(default)]
+    procedure_code: Option<String>,
+    #[serde(default)]
+    dossier_code: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TicketDocument {
+    code: String,
+    url: String,
+    /// RFC 3339, UTC.
+    expires_at: String,
+    /// The QR code of `url`, to print on the receipt.
+    qr_svg: String,
+}
+
+/// Why the API issued no ticket, other than the database.
+enum Refused {
+    NoDesk,
+    Forbidden,
+    Invalid(TicketError),
+}
+
+/// `POST /api/v1/tickets`: a ticket for the one-stop software to print on the result
+/// receipt. With a `dossier_code`, posting again returns the dossier's ticket (200)
+/// instead of a second one (201).
+pub async fn issue_ticket(
+    Guarded(SignedIn(identity), web::Json(request)): Guarded<SignedIn, web::Json<TicketRequest>>,
+    db: web::Data<Database>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, AppError> {
+    let config = settings.clone();
+    let outcome = db
+        .run(move |conn| -> Result<Result<(Ticket, bool), Refused>, DbError> {
+            let desk = match &request.desk {
+                DeskName::Id(id) => db::desks::find(conn, *id)?,
+                DeskName::Code(code) => find_by_code_or_id(conn, code)?,
+            };
+            let Some(desk) = desk else {
+                return Ok(Err(if identity.is_admin() {
+                    Refused::NoDesk
+                } else {
+                    Refused::Forbidden
+                }));
+            };
+            if !authorize(conn, &identity, &Permission::ServeDesksOf(desk.unit_code.clone()))? {
+                return Ok(Err(Refused::Forbidden));
+            }
+            let issue = Issue::now(&desk, 1, request.procedure_code.as_deref(), &config);
+            let issued = match request
+                .dossier_code
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
+                Some(dossier) => tickets::for_dossier(conn, &issue, dossier),
+                None => tickets::issue(conn, &issue).map(|mut batch| (batch.remove(0), true)),
+            };
+            match issued {
+                Ok(ticket) => Ok(Ok(ticket)),
+                Err(TicketError::Db(e)) => Err(e),
+                Err(invalid) => Ok(Err(Refused::Invalid(invalid))),
+            }
+        })
+        .await?;
+    let (ticket, new) = match outcome {
+        Ok(issued) => issued,
+        Err(Refused::NoDesk) => {
+            return Err(AppError::not_found(Message::new(
+                "Không có quầy này.",
+                "There is no such desk.",
+            )));
+        }
+        Err(Refused::Forbidden) => {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                Message::new(
+                    "Quầy không tồn tại hoặc mã truy cập này không được phát phiếu cho quầy đó.",
+                    "The desk does not exist or this token may not issue tickets for it.",
+                ),
+            ));
+        }
+        Err(Refused::Invalid(error)) => {
+            return Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, error.message()));
+        }
+    };
+    let url = survey_url(&settings.public_base_url(), &ticket.code);
+    let qr = QrMatrix::encode(&url, Robustness::Ticket).map_err(|e| AppError::internal(e.0))?;
+    let document = TicketDocument {
+        code: ticket.code,
+        expires_at: format!("{}Z", ticket.expires_at.format("%Y-%m-%dT%H:%M:%S")),
+        qr_svg: qr.svg(),
+        url,
+    };
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status).json(document))
 }

@@ -206,3 +206,45 @@ fn is_connection_lost(error: &diesel::result::Error) -> bool {
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | Error::BrokenTransactionManager
     )
 }
+
+/// A JSON body that could not be read, told to the API client in a sentence.
+pub fn json_payload_error(
+    error: actix_web::error::JsonPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let app_error = match &error {
+        E::ContentType => AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Message::new(
+                "Nội dung phải là JSON (Content-Type: application/json).",
+                "The body must be JSON (Content-Type: application/json).",
+            ),
+        ),
+        E::Overflow { .. } | E::OverflowKnownLength { .. } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Message::new("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
+        ),
+        E::Deserialize(e) => AppError::bad_request(Message::new(
+            format!("JSON không hợp lệ: {e}"),
+            format!("The JSON is not valid: {e}"),
+        )),
+        _ => AppError::bad_request(Message::new(
+            "Không đọc được nội dung gửi lên.",
+            "The body could not be read.",
+        )),
+    };
+    app_error.into()
+}
+
+/// Query parameters that could not be read, told in a sentence.
+pub fn query_error(
+    error: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    AppError::bad_request(Message::new(
+        format!("Tham số truy vấn không hợp lệ: {error}"),
+        format!("The query parameters are not valid: {error}"),
+    ))
+    .into()
+}

@@ -100,7 +100,7 @@ fn title(status: actix_web::http::StatusCode) -> Message {
         401 => ("Cần đăng nhập", "Sign-in required"),
         403 => ("Không có quyền truy cập", "Access denied"),
         404 => ("Không tìm thấy", "Not found"),
-        409 => ("Đã có dữ liệu", "Already done"),
+        409 => ("Đã được ghi nhận", "Already recorded"),
         410 => ("Đã hết hiệu lực", "No longer valid"),
         429 => ("Thao tác quá nhanh", "Too many requests"),
         503 => ("Tạm ngừng phục vụ", "Temporarily unavailable"),

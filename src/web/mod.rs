@@ -11,6 +11,7 @@ pub mod pages;
 pub mod rate_limit;
 mod staff;
 mod survey;
+mod survey_place;
 mod survey_view;
 mod units;
 
@@ -35,9 +36,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/account").get(account::account_page))
         .service(web::resource("/account/password").post(account::change_password))
         .service(web::resource("/units/{code}").get(units::show))
-        .service(web::resource("/staff/").get(staff::index))
+        .configure(staff::routes)
         .service(web::resource("/api/v1/me").get(api::me))
         .service(web::resource("/api/v1/units/{code}").get(api::unit))
+        .service(web::resource("/api/v1/units/{code}/report").get(api::report))
+        .service(web::resource("/api/v1/tickets").post(api::issue_ticket))
         .configure(admin::routes)
         .default_service(web::to(not_found));
 }

@@ -13,14 +13,16 @@ use super::pages::{self, Page};
 use super::rate_limit::{SubmissionLimiter, client_address};
 use super::survey_view::{SurveyPage, sections};
 use crate::codes;
+use crate::codes::tickets::TicketState;
 use crate::config::Settings;
+use crate::db::Database;
 use crate::db::desks::Desk;
-use crate::db::units::Unit;
-use crate::db::{self, Database, DbError};
 use crate::forms::{FormRegistry, RegisteredForm};
 use crate::i18n::Message;
 use crate::responses::validate::answer_fields;
-use crate::responses::{Channel, Given, Problems, Submission, store, validate};
+use crate::responses::{Given, Problems, StoreError, Submission, store, validate};
+
+use super::survey_place::{Place, find_place, ticket_closed};
 
 /// Length of the random token that makes each rendered page's submission unique.
 const TOKEN_LEN: usize = 26;
@@ -29,56 +31,6 @@ const TOKEN_LEN: usize = 26;
 #[template(path = "thanks.html")]
 struct ThanksPage {
     page: Page,
-}
-
-/// A desk that takes answers, with its unit.
-struct Place {
-    desk: Desk,
-    unit: Unit,
-}
-
-impl Place {
-    fn describe(&self) -> String {
-        format!("{} — {}", self.unit.name, self.desk.name)
-    }
-}
-
-/// The desk behind a code as typed or scanned: 404 when there is none, 410 when it no
-/// longer takes answers.
-async fn find_place(db: &Database, code: &str) -> Result<(String, Place), AppError> {
-    let unknown = || {
-        let shown: String = code.chars().take(20).collect();
-        AppError::not_found(Message::new(
-            format!(
-                "Không tìm thấy mã khảo sát «{shown}». Hãy kiểm tra lại mã in trên phiếu hoặc dưới mã QR."
-            ),
-            format!(
-                "There is no survey code «{shown}». Please check the code printed on your ticket or under the QR code."
-            ),
-        ))
-    };
-    let code = codes::normalize(code).ok_or_else(unknown)?;
-    let lookup = code.clone();
-    let found = db
-        .run(move |conn| -> Result<Option<Place>, DbError> {
-            let Some(desk) = db::desks::find_by_code(conn, &lookup)? else {
-                return Ok(None);
-            };
-            let unit = db::units::find(conn, &desk.unit_code)?.ok_or(diesel::result::Error::NotFound)?;
-            Ok(Some(Place { desk, unit }))
-        })
-        .await?;
-    let place = found.ok_or_else(unknown)?;
-    if !place.desk.enabled {
-        return Err(AppError::new(
-            StatusCode::GONE,
-            Message::new(
-                "Quầy này đã ngừng nhận khảo sát. Cảm ơn bạn đã quan tâm.",
-                "This desk no longer takes survey answers. Thank you for your interest.",
-            ),
-        ));
-    }
-    Ok((code, place))
 }
 
 /// The current version of the desk's form.
@@ -231,22 +183,36 @@ pub async fn submit(
     let unit_code = place.unit.code.clone();
     let desk_id = place.desk.id;
     let version_id = registered.version_id;
-    db.run(move |conn| {
-        let submission = Submission {
-            form_version_id: version_id,
-            unit_code: &unit_code,
-            desk_id: Some(desk_id),
-            channel: Channel::DeskQr,
-            procedure_code: None,
-            submitted_at: chrono::Utc::now(),
-            time_zone,
-            token: Some(&token),
-        };
-        // A token seen before means the same page was sent twice: it is already stored,
-        // and the citizen gets the same thank-you page.
-        store(conn, &submission, &answers)
-    })
-    .await?;
+    let (channel, procedure, ticket) = (place.channel(), place.procedure_code(), place.ticket_use());
+    let stored = db
+        .run(move |conn| {
+            let submission = Submission {
+                form_version_id: version_id,
+                unit_code: &unit_code,
+                desk_id: Some(desk_id),
+                channel,
+                procedure_code: procedure.as_deref(),
+                submitted_at: chrono::Utc::now(),
+                time_zone,
+                token: Some(&token),
+                ticket,
+            };
+            // A token seen before means the same page was sent twice: it is already
+            // stored, and the citizen gets the same thank-you page.
+            match store(conn, &submission, &answers) {
+                Err(StoreError::Db(e)) => Err(e),
+                other => Ok(other),
+            }
+        })
+        .await?;
+    if let Err(StoreError::TicketClosed) = stored {
+        // Someone answered with this ticket a moment earlier (or it just expired).
+        let (_, again) = find_place(&db, &code).await?;
+        let state = again.ticket.as_ref().map_or(TicketState::Answered, |t| {
+            crate::codes::tickets::state(t, chrono::Utc::now().naive_utc())
+        });
+        return Err(ticket_closed(state));
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/s/{code}/thanks")))
         .finish())

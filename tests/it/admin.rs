@@ -186,7 +186,7 @@ async fn an_admin_manages_desks(backend: Backend) {
             .text()
             .await
             .unwrap()
-            .contains("không có phiếu khảo sát «khong-co»")
+            .contains("Không có phiếu khảo sát «khong-co»")
     );
 
     // Rename, switch the form, then close the desk: its survey page says so.
@@ -307,7 +307,7 @@ async fn an_admin_adds_users_grants_access_and_resets_passwords(backend: Backend
             .text()
             .await
             .unwrap()
-            .contains("đã có tài khoản với e-mail mai@c1.vn")
+            .contains("Đã có tài khoản với e-mail mai@c1.vn")
     );
     let response = app
         .post_form(

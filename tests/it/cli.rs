@@ -220,6 +220,10 @@ fn every_subcommand_has_help() {
         vec!["tokens", "create"],
         vec!["tokens", "list"],
         vec!["tokens", "revoke"],
+        vec!["codes"],
+        vec!["codes", "poster"],
+        vec!["codes", "tickets"],
+        vec!["codes", "revoke"],
     ] {
         let output = run(sipas(&db).args(&command).arg("--help"));
         assert!(output.status.success(), "{command:?}");

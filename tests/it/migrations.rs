@@ -9,7 +9,7 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 13] = [
+const ALL_TABLES: [&str; 15] = [
     "answers",
     "api_tokens",
     "app_secrets",
@@ -21,6 +21,8 @@ const ALL_TABLES: [&str; 13] = [
     "login_failures",
     "responses",
     "text_answers",
+    "ticket_counts",
+    "tickets",
     "units",
     "users",
 ];
@@ -122,7 +124,9 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         grants,
         api_tokens,
         app_secrets,
-        login_failures
+        login_failures,
+        tickets,
+        ticket_counts
     );
 }
 
@@ -158,8 +162,22 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
         submitted_at: chrono::Utc::now(),
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         token: None,
+        ticket: None,
     };
-    assert!(sipas::responses::store(&mut conn, &submission, &answers).unwrap());
+    assert_eq!(
+        sipas::responses::store(&mut conn, &submission, &answers).unwrap(),
+        sipas::responses::Stored::New
+    );
+    let desk = sipas::db::desks::list(&mut conn, None).unwrap().remove(0);
+    let issue = sipas::codes::tickets::Issue {
+        desk: &desk,
+        count: 2,
+        procedure_code: Some("1.005129"),
+        valid_days: 30,
+        now: chrono::Utc::now(),
+        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+    };
+    assert_eq!(sipas::codes::tickets::issue(&mut conn, &issue).unwrap().len(), 2);
     let account = sipas::auth::accounts::NewAccount {
         email: "a@b.vn",
         name: "A",

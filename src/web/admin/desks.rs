@@ -126,7 +126,7 @@ pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewDesk>>) -> Result<
             desk.unit_code
         ))),
         Err(refused) => {
-            let error = refused.message().get(ctx.page.lang).to_string();
+            let error = refused.message().sentence(ctx.page.lang);
             let unit = new.unit.clone();
             render(
                 &ctx,
@@ -215,7 +215,7 @@ pub async fn save(
             desk.name = change.name;
             desk.form_id = change.form;
             desk.enabled = change.enabled.is_some();
-            let error = refused.message().get(ctx.page.lang).to_string();
+            let error = refused.message().sentence(ctx.page.lang);
             let page = EditPage {
                 page: ctx.page.clone(),
                 section: "desks",

@@ -88,7 +88,7 @@ pub async fn create(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewToken>>) -> Res
             render(&ctx, StatusCode::OK, notice, String::new(), token).await
         }
         Err(refused) => {
-            let error = refused.message().get(ctx.page.lang).to_string();
+            let error = refused.message().sentence(ctx.page.lang);
             render(
                 &ctx,
                 StatusCode::UNPROCESSABLE_ENTITY,

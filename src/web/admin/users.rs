@@ -149,7 +149,7 @@ pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewUser>>) -> Result<
             .await
         }
         Err(refused) => {
-            let error = refused.message().get(ctx.page.lang).to_string();
+            let error = refused.message().sentence(ctx.page.lang);
             let kept = NewUser {
                 password: String::new(),
                 ..new
@@ -242,7 +242,7 @@ pub async fn add_grant(
     match result {
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}?ok=added"))),
         Err(refused) => {
-            let error = refused.message().get(ctx.page.lang).to_string();
+            let error = refused.message().sentence(ctx.page.lang);
             render_user(
                 &ctx,
                 id,

@@ -1,0 +1,260 @@
+//! `sipas report`: a unit's indices for a period, as a table for people, as the report
+//! document (JSON) or CSV for other programs, or as an Excel workbook.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::prepare;
+use super::{Context, OrLocalized};
+use crate::desks::DEFAULT_FORM;
+use crate::forms::{Form, Rollup};
+use crate::i18n::Lang;
+use crate::indices::report::{IndexValue, Indices};
+use crate::indices::{Period, Report, ReportRequest, build};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    /// The report document of DESIGN.md §5.
+    Json,
+    /// One row per unit and index.
+    Csv,
+    /// An Excel workbook: the indices, and the child units' ranking.
+    Xlsx,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Mã đơn vị (cả các đơn vị trực thuộc) / unit code (with every unit under it)
+    #[arg(long, value_name = "CODE")]
+    unit: String,
+    /// Phiếu khảo sát / questionnaire
+    #[arg(long, value_name = "ID", default_value = DEFAULT_FORM)]
+    form: String,
+    /// Kỳ: năm 2025, quý 2025Q3 hoặc tháng 2025-07 [mặc định: năm nay] /
+    /// period: year 2025, quarter 2025Q3 or month 2025-07 [default: this year]
+    #[arg(long, value_name = "P")]
+    period: Option<String>,
+    /// Từ ngày / from day (YYYY-MM-DD, inclusive)
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Đến ngày / to day (YYYY-MM-DD, inclusive)
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Cách gộp lên cấp trên [mặc định: theo phiếu] / how a parent is rolled up [default: the form's]
+    #[arg(long, value_enum)]
+    rollup: Option<Rollup>,
+    /// Chỉ số để xếp hạng đơn vị trực thuộc [mặc định: chỉ số chính] /
+    /// index the child units are ranked by [default: the headline index]
+    #[arg(long, value_name = "INDEX")]
+    rank_by: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// Tệp ghi ra [mặc định: đầu ra chuẩn] / file to write [default: standard output]
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
+    let prepared = prepare(ctx, &ctx.settings)?;
+    let today = chrono::Utc::now().with_timezone(&ctx.settings.tz()?).date_naive();
+    let period = Period::choose(
+        args.period.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+        today,
+    )
+    .or_localized(ctx.lang)?;
+    let request = ReportRequest {
+        unit: args.unit.trim(),
+        form: args.form.trim(),
+        period,
+        rollup: args.rollup,
+        rank_by: args.rank_by.as_deref(),
+        min_sample: ctx.settings.min_sample,
+    };
+    let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
+    let report = build(&mut conn, &prepared.forms, &request).or_localized(ctx.lang)?;
+    let form = prepared.forms.current(&report.form).map(|f| f.form.clone());
+    if args.format == ReportFormat::Xlsx && args.output.is_none() && std::io::stdout().is_terminal() {
+        anyhow::bail!(ctx.lang.pick(
+            "tệp Excel cần -o TỆP (hoặc chuyển đầu ra sang tệp)",
+            "an Excel file needs -o FILE (or redirect the output to a file)"
+        ));
+    }
+    let bytes = match args.format {
+        ReportFormat::Json => (serde_json::to_string_pretty(&report)? + "\n").into_bytes(),
+        ReportFormat::Csv => csv(&report)?.into_bytes(),
+        ReportFormat::Table => table(ctx.lang, &report, form.as_ref()).into_bytes(),
+        ReportFormat::Xlsx => super::report_xlsx::workbook(ctx.lang, &report, form.as_ref())?,
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        None => std::io::stdout().write_all(&bytes)?,
+    }
+    Ok(())
+}
+
+/// A number the way the reader writes it: `82,66` in Vietnamese, `82.66` in English.
+pub fn number(lang: Lang, value: f64) -> String {
+    let text = format!("{value:.2}");
+    match lang {
+        Lang::Vi => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+fn shown(lang: Lang, index: &IndexValue) -> [String; 4] {
+    let value = index.value.map(|v| number(lang, v)).unwrap_or_else(|| "—".into());
+    let interval = index
+        .ci95
+        .map(|[low, high]| format!("{} – {}", number(lang, low), number(lang, high)))
+        .unwrap_or_default();
+    let change = index
+        .change
+        .map(|c| format!("{}{}", if c > 0.0 { "+" } else { "" }, number(lang, c)))
+        .unwrap_or_default();
+    let mut note = if index.low_sample {
+        lang.pick("ít mẫu", "low sample").to_string()
+    } else {
+        String::new()
+    };
+    if let Some(grade) = &index.grade {
+        note = [grade.get(lang), &note]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    [value, interval, change, note]
+}
+
+fn table(lang: Lang, report: &Report, form: Option<&Form>) -> String {
+    let t = |vi, en| lang.pick(vi, en);
+    let label = |id: &str| {
+        form.and_then(|f| f.index(id))
+            .map(|i| i.label.get(lang).to_string())
+            .unwrap_or_default()
+    };
+    let rollup = match report.rollup {
+        Rollup::Pooled => t("gộp chung mọi phiếu", "all responses pooled"),
+        Rollup::MeanOfChildren => t("trung bình các đơn vị trực thuộc", "mean of the child units"),
+    };
+    let mut out = format!(
+        "{} ({}) · {} · {} ({} – {}) · {} · {} {}\n\n",
+        report.name,
+        report.unit,
+        report.form,
+        report.period,
+        report.from.format("%d/%m/%Y"),
+        report.to.format("%d/%m/%Y"),
+        rollup,
+        report.responses,
+        t("phiếu", "responses"),
+    );
+    let rows: Vec<Vec<String>> = report
+        .indices
+        .0
+        .iter()
+        .map(|(id, index)| {
+            let [value, interval, change, note] = shown(lang, index);
+            vec![
+                id.clone(),
+                label(id),
+                value,
+                index.n.to_string(),
+                interval,
+                change,
+                note,
+            ]
+        })
+        .collect();
+    let headers = [
+        t("CHỈ SỐ", "INDEX"),
+        t("TÊN", "NAME"),
+        t("GIÁ TRỊ %", "VALUE %"),
+        "N",
+        t("KTC 95%", "95% CI"),
+        t("THAY ĐỔI", "CHANGE"),
+        "",
+    ];
+    out.push_str(&super::output::table_text(&headers, &rows));
+    if !report.children.is_empty() {
+        out.push_str(&format!(
+            "\n{} «{}»\n",
+            t("Xếp hạng đơn vị trực thuộc theo", "Child units ranked by"),
+            report.rank_by
+        ));
+        let rows: Vec<Vec<String>> = report
+            .children
+            .iter()
+            .map(|child| {
+                let index = child.indices.get(&report.rank_by);
+                let [value, interval, change, note] = index.map(|i| shown(lang, i)).unwrap_or_default();
+                vec![
+                    child.rank.map(|r| r.to_string()).unwrap_or_default(),
+                    child.unit.clone(),
+                    child.name.clone(),
+                    child.responses.to_string(),
+                    value,
+                    interval,
+                    change,
+                    note,
+                ]
+            })
+            .collect();
+        let headers = [
+            "#",
+            t("MÃ", "CODE"),
+            t("TÊN", "NAME"),
+            t("PHIẾU", "RESPONSES"),
+            t("GIÁ TRỊ %", "VALUE %"),
+            t("KTC 95%", "95% CI"),
+            t("THAY ĐỔI", "CHANGE"),
+            "",
+        ];
+        out.push_str(&super::output::table_text(&headers, &rows));
+    }
+    out
+}
+
+/// One row per unit (the report's, then each child) and index.
+fn csv(report: &Report) -> anyhow::Result<String> {
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "unit",
+        "name",
+        "index",
+        "value",
+        "n",
+        "ci95_low",
+        "ci95_high",
+        "low_sample",
+        "change",
+    ])?;
+    let mut write = |unit: &str, name: &str, indices: &Indices| -> anyhow::Result<()> {
+        for (id, index) in &indices.0 {
+            let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+            writer.write_record([
+                unit.to_string(),
+                crate::spreadsheet::safe_cell(name),
+                id.clone(),
+                number(index.value),
+                index.n.to_string(),
+                number(index.ci95.map(|c| c[0])),
+                number(index.ci95.map(|c| c[1])),
+                index.low_sample.to_string(),
+                number(index.change),
+            ])?;
+        }
+        Ok(())
+    };
+    write(&report.unit, &report.name, &report.indices)?;
+    for child in &report.children {
+        write(&child.unit, &child.name, &child.indices)?;
+    }
+    Ok(String::from_utf8(writer.into_inner()?)?)
+}

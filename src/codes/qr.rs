@@ -1,0 +1,123 @@
+//! QR codes: the matrix of modules, with its quiet zone, and its SVG path.
+
+use qrcode::{Color, EcLevel, QrCode};
+
+/// Light modules around the code, as the standard asks, so scanners find its edges.
+pub const QUIET_ZONE: usize = 4;
+
+/// How much damage a code must survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Robustness {
+    /// 30% of the code may be unreadable: posters that hang for months and get worn.
+    Poster,
+    /// 25%: tickets, printed small and handed over the same day.
+    Ticket,
+}
+
+/// A QR code as a square of dark and light modules, quiet zone included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrMatrix {
+    /// Modules per side, quiet zone included.
+    pub size: usize,
+    dark: Vec<bool>,
+}
+
+/// The text could not be encoded (too long for a QR code).
+#[derive(Debug)]
+pub struct QrError(pub String);
+
+impl QrMatrix {
+    pub fn encode(text: &str, robustness: Robustness) -> Result<QrMatrix, QrError> {
+        let level = match robustness {
+            Robustness::Poster => EcLevel::H,
+            Robustness::Ticket => EcLevel::Q,
+        };
+        let code = QrCode::with_error_correction_level(text.as_bytes(), level)
+            .map_err(|e| QrError(e.to_string()))?;
+        let inner = code.width();
+        let size = inner + 2 * QUIET_ZONE;
+        let colors = code.to_colors();
+        let mut dark = vec![false; size * size];
+        for y in 0..inner {
+            for x in 0..inner {
+                dark[(y + QUIET_ZONE) * size + x + QUIET_ZONE] = colors[y * inner + x] == Color::Dark;
+            }
+        }
+        Ok(QrMatrix { size, dark })
+    }
+
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
+        x < self.size && y < self.size && self.dark[y * self.size + x]
+    }
+
+    /// The runs of dark modules of each row: `(row, first column, length)`.
+    pub fn dark_runs(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        (0..self.size).flat_map(move |y| {
+            let mut runs = Vec::new();
+            let mut x = 0;
+            while x < self.size {
+                if self.is_dark(x, y) {
+                    let start = x;
+                    while x < self.size && self.is_dark(x, y) {
+                        x += 1;
+                    }
+                    runs.push((y, start, x - start));
+                } else {
+                    x += 1;
+                }
+            }
+            runs
+        })
+    }
+
+    /// An SVG path of the dark modules, one unit per module.
+    pub fn svg_path(&self) -> String {
+        let mut path = String::new();
+        for (y, x, len) in self.dark_runs() {
+            path.push_str(&format!("M{x} {y}h{len}v1h-{len}z"));
+        }
+        path
+    }
+
+    /// A standalone SVG image of the code that scales to its container.
+    pub fn svg(&self) -> String {
+        format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" shape-rendering="crispEdges" role="img"><rect width="{n}" height="{n}" fill="#fff"/><path fill="#000" d="{path}"/></svg>"##,
+            n = self.size,
+            path = self.svg_path()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_matrix_has_a_light_quiet_zone_and_dark_finders() {
+        let qr = QrMatrix::encode("https://khaosat.example.vn/s/K7M2QX", Robustness::Poster).unwrap();
+        assert!(qr.size >= 21 + 2 * QUIET_ZONE);
+        for i in 0..qr.size {
+            for edge in 0..QUIET_ZONE {
+                assert!(
+                    !qr.is_dark(i, edge) && !qr.is_dark(edge, i),
+                    "quiet zone at {i},{edge}"
+                );
+            }
+        }
+        // The top-left finder pattern starts right inside the quiet zone.
+        assert!(qr.is_dark(QUIET_ZONE, QUIET_ZONE));
+        assert!(qr.svg().starts_with("<svg") && qr.svg_path().starts_with('M'));
+    }
+
+    #[test]
+    fn a_worn_poster_code_is_more_robust_than_a_ticket_code() {
+        let url = "https://khaosat.example.vn/s/K7M2QX";
+        let poster = QrMatrix::encode(url, Robustness::Poster).unwrap();
+        let ticket = QrMatrix::encode(url, Robustness::Ticket).unwrap();
+        assert!(
+            poster.size >= ticket.size,
+            "more error correction needs more modules"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! The indices a form declares, computed from counted answers (never from raw responses):
+//! per question, how many respondents answered it and how many chose each value.
+//!
+//! Every index is an [`Estimate`]: a percentage with its sample size `n` and a 95%
+//! interval, kept unrounded until the report rounds it.
+//!
+//! - `share`: accepted answers over valid answers to its questions (missing answers are
+//!   left out of the denominator); Wilson interval; `n` is the number of valid answers.
+//! - `mean`: the (weighted) mean of other indices that have a value; the interval is the
+//!   same mean of their lower and of their upper bounds. That is exact when the
+//!   components move together and wider than needed otherwise — never too narrow, which
+//!   is the honest choice when only counts per question are kept (their correlations are
+//!   not). `n` is the largest `n` of its components (at least that many people answered).
+//! - `points`: the mean of each question's points summed over the questions, as a
+//!   percentage of the most points those questions can give; its interval uses the sum of
+//!   the questions' standard errors (again the bound for items that move together), and
+//!   the grade is that of the mean total.
+
+use std::collections::HashMap;
+
+use super::stats::{Z95, wilson};
+use crate::db::responses::ANSWERED;
+use crate::forms::{Accept, Form, IndexRule, Question, Text};
+
+/// Counted answers of a set of responses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// question → value → how many (`*`: how many answered the question).
+    counts: HashMap<String, HashMap<String, i64>>,
+    pub responses: i64,
+}
+
+impl Tally {
+    pub fn add(&mut self, question: &str, value: &str, count: i64) {
+        *self
+            .counts
+            .entry(question.to_string())
+            .or_default()
+            .entry(value.to_string())
+            .or_default() += count;
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        for (question, values) in &other.counts {
+            for (value, count) in values {
+                self.add(question, value, *count);
+            }
+        }
+        self.responses += other.responses;
+    }
+
+    fn answered(&self, question: &str) -> i64 {
+        self.count(question, ANSWERED)
+    }
+
+    fn count(&self, question: &str, value: &str) -> i64 {
+        self.counts
+            .get(question)
+            .and_then(|v| v.get(value))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn values(&self, question: &str) -> impl Iterator<Item = (&str, i64)> {
+        self.counts
+            .get(question)
+            .into_iter()
+            .flat_map(|v| v.iter())
+            .filter(|(value, _)| value.as_str() != ANSWERED)
+            .map(|(value, count)| (value.as_str(), *count))
+    }
+}
+
+/// An index before rounding: a percentage, its sample size and 95% interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// `None` when nobody answered.
+    pub value: Option<f64>,
+    pub n: i64,
+    pub low: f64,
+    pub high: f64,
+    /// The grade of a `points` index.
+    pub grade: Option<Text>,
+}
+
+impl Estimate {
+    pub fn empty() -> Estimate {
+        Estimate {
+            value: None,
+            n: 0,
+            low: 0.0,
+            high: 100.0,
+            grade: None,
+        }
+    }
+}
+
+/// Every index of `form` over the answers in `tally`, in the form's order.
+pub fn compute(form: &Form, tally: &Tally) -> Vec<(String, Estimate)> {
+    let mut done: HashMap<&str, Estimate> = HashMap::new();
+    for index in &form.indices {
+        evaluate(form, tally, &index.id, &mut done);
+    }
+    form.indices
+        .iter()
+        .map(|i| (i.id.clone(), done[i.id.as_str()].clone()))
+        .collect()
+}
+
+/// One index, after the indices it is the mean of (the form checker rules out cycles).
+fn evaluate<'f>(
+    form: &'f Form,
+    tally: &Tally,
+    id: &'f str,
+    done: &mut HashMap<&'f str, Estimate>,
+) -> Estimate {
+    if let Some(known) = done.get(id) {
+        return known.clone();
+    }
+    let Some(index) = form.index(id) else {
+        return Estimate::empty();
+    };
+    let estimate = match &index.rule {
+        IndexRule::Share { questions, accept } => share(tally, questions, accept),
+        IndexRule::Mean { of, weights } => {
+            let parts: Vec<(Estimate, f64)> = of
+                .iter()
+                .enumerate()
+                .map(|(i, part)| {
+                    let weight = weights.as_ref().and_then(|w| w.get(i)).copied().unwrap_or(1.0);
+                    (evaluate(form, tally, part, done), weight)
+                })
+                .collect();
+            mean(&parts)
+        }
+        IndexRule::Points {
+            questions, grades, ..
+        } => {
+            let mut estimate = points(form, tally, questions);
+            if let Some(value) = estimate.value {
+                let most: f64 = questions
+                    .iter()
+                    .filter_map(|q| form.question(q))
+                    .map(most_points)
+                    .sum();
+                let total = value / 100.0 * most;
+                estimate.grade = grades
+                    .iter()
+                    .find(|g| total + 1e-9 >= g.min)
+                    .map(|g| g.label.clone());
+            }
+            estimate
+        }
+    };
+    done.insert(&index.id, estimate.clone());
+    estimate
+}
+
+fn accepts(accept: &Accept, value: &str) -> bool {
+    match accept {
+        Accept::Levels(levels) => value.parse::<i64>().is_ok_and(|v| levels.contains(&v)),
+        Accept::Options(options) => options.iter().any(|o| o == value),
+        Accept::Range(low, high) => value.parse::<i64>().is_ok_and(|v| (*low..=*high).contains(&v)),
+    }
+}
+
+fn share(tally: &Tally, questions: &[String], accept: &Accept) -> Estimate {
+    let n: i64 = questions.iter().map(|q| tally.answered(q)).sum();
+    if n == 0 {
+        return Estimate::empty();
+    }
+    let k: i64 = questions
+        .iter()
+        .flat_map(|q| tally.values(q))
+        .filter(|(value, _)| accepts(accept, value))
+        .map(|(_, count)| count)
+        .sum();
+    let (low, high) = wilson(k as f64, n as f64);
+    Estimate {
+        value: Some(k as f64 / n as f64 * 100.0),
+        n,
+        low: low * 100.0,
+        high: high * 100.0,
+        grade: None,
+    }
+}
+
+/// The weighted mean of the parts that have a value.
+pub fn mean(parts: &[(Estimate, f64)]) -> Estimate {
+    let present: Vec<&(Estimate, f64)> = parts
+        .iter()
+        .filter(|(e, w)| e.value.is_some() && *w > 0.0)
+        .collect();
+    let weight: f64 = present.iter().map(|(_, w)| w).sum();
+    if present.is_empty() || weight <= 0.0 {
+        return Estimate::empty();
+    }
+    let weighted = |f: &dyn Fn(&Estimate) -> f64| present.iter().map(|(e, w)| f(e) * w).sum::<f64>() / weight;
+    Estimate {
+        value: Some(weighted(&|e| e.value.unwrap_or(0.0))),
+        n: present.iter().map(|(e, _)| e.n).max().unwrap_or(0),
+        low: weighted(&|e| e.low),
+        high: weighted(&|e| e.high),
+        grade: None,
+    }
+}
+
+/// The points of an answer: the level of a scale option, or the number itself.
+fn points_of(question: &Question, value: &str) -> Option<f64> {
+    question
+        .kind
+        .options()
+        .iter()
+        .find(|o| o.value == value)
+        .and_then(|o| o.level)
+        .or_else(|| value.parse::<i64>().ok())
+        .map(|p| p as f64)
+}
+
+fn most_points(question: &Question) -> f64 {
+    question
+        .kind
+        .options()
+        .iter()
+        .filter_map(|o| o.level)
+        .max()
+        .unwrap_or(0) as f64
+}
+
+fn points(form: &Form, tally: &Tally, questions: &[String]) -> Estimate {
+    let (mut total, mut most, mut standard_error, mut n) = (0.0, 0.0, 0.0, 0);
+    for question in questions.iter().filter_map(|q| form.question(q)) {
+        let answered = tally.answered(&question.id);
+        if answered == 0 {
+            continue;
+        }
+        let (mut sum, mut squares) = (0.0, 0.0);
+        for (value, count) in tally.values(&question.id) {
+            let p = points_of(question, value).unwrap_or(0.0);
+            sum += p * count as f64;
+            squares += p * p * count as f64;
+        }
+        let mean = sum / answered as f64;
+        let variance = (squares / answered as f64 - mean * mean).max(0.0);
+        total += mean;
+        most += most_points(question);
+        standard_error += (variance / answered as f64).sqrt();
+        n = n.max(answered);
+    }
+    if n == 0 || most <= 0.0 {
+        return Estimate::empty();
+    }
+    let percent = |points: f64| (points / most * 100.0).clamp(0.0, 100.0);
+    Estimate {
+        value: Some(percent(total)),
+        n,
+        low: percent(total - Z95 * standard_error),
+        high: percent(total + Z95 * standard_error),
+        grade: None,
+    }
+}

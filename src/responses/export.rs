@@ -1,0 +1,377 @@
+//! The responses behind a report, one row each and one column per question, as CSV,
+//! Parquet (both written by polars) or XLSX. Read and written a page at a time, so a
+//! million responses export in the memory of one page.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use polars::prelude::*;
+use rust_xlsxwriter::{Workbook, XlsxError};
+
+use crate::db::{self, DbConnection, DbError};
+use crate::forms::{Form, QuestionKind, RegisteredForm};
+use crate::i18n::{Localized, Message};
+use crate::indices::Period;
+use crate::spreadsheet::safe_cell;
+
+/// Responses read and written at once.
+const PAGE: i64 = 20_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Parquet,
+}
+
+impl ExportFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat::Parquet => "application/vnd.apache.parquet",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Parquet => "parquet",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ExportError {
+    UnknownUnit(String),
+    Db(DbError),
+    Write(String),
+}
+
+impl Localized for ExportError {
+    fn message(&self) -> Message {
+        match self {
+            ExportError::UnknownUnit(code) => Message::new(
+                format!("không có đơn vị mã «{code}»"),
+                format!("there is no unit with code «{code}»"),
+            ),
+            ExportError::Db(e) => e.message(),
+            ExportError::Write(e) => Message::new(
+                format!("không ghi được tệp: {e}"),
+                format!("cannot write the file: {e}"),
+            ),
+        }
+    }
+}
+
+impl From<DbError> for ExportError {
+    fn from(e: DbError) -> Self {
+        ExportError::Db(e)
+    }
+}
+
+impl From<diesel::result::Error> for ExportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ExportError::Db(e.into())
+    }
+}
+
+impl From<PolarsError> for ExportError {
+    fn from(e: PolarsError) -> Self {
+        ExportError::Write(e.to_string())
+    }
+}
+
+impl From<XlsxError> for ExportError {
+    fn from(e: XlsxError) -> Self {
+        ExportError::Write(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        ExportError::Write(e.to_string())
+    }
+}
+
+/// The columns before the questions.
+const FIXED: [&str; 8] = [
+    "response_id",
+    "unit_code",
+    "unit_name",
+    "desk",
+    "channel",
+    "procedure_code",
+    "submitted_at",
+    "form_version",
+];
+
+/// One page of rows, by column.
+struct Page {
+    ids: Vec<i64>,
+    fixed: Vec<Vec<Option<String>>>,
+    answers: Vec<Vec<Option<String>>>,
+}
+
+/// What to export: the responses to `form` of the subtree of `unit` (all units when
+/// `None`) over `period`, with times in `time_zone`.
+pub struct ExportRequest<'a> {
+    pub form: &'a RegisteredForm,
+    pub unit: Option<&'a str>,
+    pub period: Period,
+    pub time_zone: chrono_tz::Tz,
+    pub format: ExportFormat,
+}
+
+/// Writes the requested responses to `out`; returns how many. `progress` hears the count
+/// after each page.
+pub fn export<W: Write + Send + 'static>(
+    conn: &mut DbConnection,
+    request: &ExportRequest<'_>,
+    out: W,
+    progress: &dyn Fn(usize),
+) -> Result<usize, ExportError> {
+    let ExportRequest {
+        form,
+        unit,
+        period,
+        time_zone,
+        format,
+    } = *request;
+    let units = db::units::all(conn)?;
+    let names: HashMap<String, String> = units.iter().map(|u| (u.code.clone(), u.name.clone())).collect();
+    let within: Option<Vec<String>> = match unit {
+        Some(code) if !names.contains_key(code) => return Err(ExportError::UnknownUnit(code.to_string())),
+        Some(code) => Some(db::units::subtree_codes(conn, code)?),
+        None => None,
+    };
+    let versions = db::forms::versions_of(conn, &form.form.id)?;
+    let labels: HashMap<i64, String> = versions.iter().map(|v| (v.id, v.label.clone())).collect();
+    let version_ids: Vec<i64> = versions.iter().map(|v| v.id).collect();
+    let desks: HashMap<i64, String> = db::desks::list(conn, None)?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect();
+    let questions: Vec<&crate::forms::Question> = form.form.questions().collect();
+    let mut sink = Sink::new(format, out, &form.form)?;
+    let (mut after, mut written) = (0, 0);
+    loop {
+        let responses = db::responses::page(
+            conn,
+            &version_ids,
+            within.as_deref(),
+            (period.from, period.to),
+            after,
+            PAGE,
+        )?;
+        let Some(last) = responses.last() else { break };
+        after = last.id;
+        let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
+        let mut given: HashMap<(i64, &str), Vec<String>> = HashMap::new();
+        let values = db::responses::answers_of_many(conn, &ids)?;
+        let texts = db::responses::texts_of_many(conn, &ids)?;
+        for (id, question, value) in values.iter().chain(&texts) {
+            given
+                .entry((*id, question.as_str()))
+                .or_default()
+                .push(value.clone());
+        }
+        let page = Page {
+            fixed: vec![
+                responses.iter().map(|r| Some(r.id.to_string())).collect(),
+                responses.iter().map(|r| Some(r.unit_code.clone())).collect(),
+                responses
+                    .iter()
+                    .map(|r| names.get(&r.unit_code).cloned())
+                    .collect(),
+                responses
+                    .iter()
+                    .map(|r| r.desk_id.and_then(|d| desks.get(&d).cloned()))
+                    .collect(),
+                responses.iter().map(|r| Some(r.channel.clone())).collect(),
+                responses.iter().map(|r| r.procedure_code.clone()).collect(),
+                responses
+                    .iter()
+                    .map(|r| {
+                        let local = chrono::TimeZone::from_utc_datetime(&time_zone, &r.submitted_at);
+                        Some(local.format("%Y-%m-%d %H:%M:%S").to_string())
+                    })
+                    .collect(),
+                responses
+                    .iter()
+                    .map(|r| labels.get(&r.form_version_id).cloned())
+                    .collect(),
+            ],
+            answers: questions
+                .iter()
+                .map(|q| {
+                    ids.iter()
+                        .map(|id| given.get(&(*id, q.id.as_str())).map(|v| v.join(";")))
+                        .collect()
+                })
+                .collect(),
+            ids,
+        };
+        written += page.ids.len();
+        sink.write(&page, &questions)?;
+        progress(written);
+    }
+    sink.finish()?;
+    Ok(written)
+}
+
+/// Where pages go.
+enum Sink<W: Write + Send + 'static> {
+    Csv(polars::io::csv::write::BatchedWriter<W>),
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<W>>),
+    Xlsx {
+        workbook: Box<Workbook>,
+        out: W,
+        row: u32,
+    },
+}
+
+fn schema(form: &Form) -> Schema {
+    let mut schema = Schema::default();
+    schema.insert("response_id".into(), DataType::Int64);
+    for name in &FIXED[1..] {
+        schema.insert((*name).into(), DataType::String);
+    }
+    for question in form.questions() {
+        let kind = match question.kind {
+            QuestionKind::Number { .. } => DataType::Int64,
+            _ => DataType::String,
+        };
+        schema.insert(question.id.as_str().into(), kind);
+    }
+    schema
+}
+
+impl<W: Write + Send + 'static> Sink<W> {
+    fn new(format: ExportFormat, out: W, form: &Form) -> Result<Sink<W>, ExportError> {
+        let schema = schema(form);
+        Ok(match format {
+            ExportFormat::Csv => Sink::Csv(CsvWriter::new(out).include_bom(true).batched(&schema)?),
+            ExportFormat::Parquet => Sink::Parquet(Box::new(ParquetWriter::new(out).batched(&schema)?)),
+            ExportFormat::Xlsx => {
+                let mut workbook = Workbook::new();
+                let sheet = workbook.add_worksheet_with_constant_memory()?;
+                sheet.set_name("Phiếu trả lời")?;
+                for (column, name) in FIXED
+                    .iter()
+                    .copied()
+                    .chain(form.questions().map(|q| q.id.as_str()))
+                    .enumerate()
+                {
+                    sheet.write_string(0, column as u16, name)?;
+                }
+                // The questions' wording on a sheet of its own.
+                let labels = workbook.add_worksheet();
+                labels.set_name("Câu hỏi")?;
+                for (column, title) in ["id", "câu hỏi", "question"].iter().enumerate() {
+                    labels.write_string(0, column as u16, *title)?;
+                }
+                for (row, question) in form.questions().enumerate() {
+                    let row = row as u32 + 1;
+                    labels.write_string(row, 0, &question.id)?;
+                    labels.write_string(row, 1, &question.label.vi)?;
+                    labels.write_string(row, 2, &question.label.en)?;
+                }
+                Sink::Xlsx {
+                    workbook: Box::new(workbook),
+                    out,
+                    row: 1,
+                }
+            }
+        })
+    }
+
+    fn write(&mut self, page: &Page, questions: &[&crate::forms::Question]) -> Result<(), ExportError> {
+        match self {
+            Sink::Csv(writer) => writer.write_batch(&frame(page, questions, true)?)?,
+            Sink::Parquet(writer) => writer.write_batch(&frame(page, questions, false)?)?,
+            Sink::Xlsx { workbook, row, .. } => {
+                let sheet = workbook.worksheet_from_index(0)?;
+                for i in 0..page.ids.len() {
+                    sheet.write_number(*row, 0, page.ids[i] as f64)?;
+                    let cells = page.fixed[1..].iter().chain(&page.answers);
+                    for (column, cells) in cells.enumerate() {
+                        if let Some(text) = &cells[i] {
+                            sheet.write_string(*row, column as u16 + 1, text)?;
+                        }
+                    }
+                    *row += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), ExportError> {
+        match self {
+            Sink::Csv(mut writer) => writer.finish()?,
+            Sink::Parquet(writer) => {
+                writer.finish()?;
+            }
+            Sink::Xlsx {
+                mut workbook, out, ..
+            } => workbook.save_to_writer(out)?,
+        }
+        Ok(())
+    }
+}
+
+/// A page as a data frame. Free text headed for CSV is kept from running as a
+/// spreadsheet formula.
+fn frame(
+    page: &Page,
+    questions: &[&crate::forms::Question],
+    for_spreadsheet: bool,
+) -> PolarsResult<DataFrame> {
+    let mut columns = vec![Column::new("response_id".into(), &page.ids)];
+    for (name, cells) in FIXED[1..].iter().zip(&page.fixed[1..]) {
+        let cells: Vec<Option<String>> = cells
+            .iter()
+            .map(|c| {
+                c.as_deref().map(|t| {
+                    if for_spreadsheet {
+                        safe_cell(t)
+                    } else {
+                        t.to_string()
+                    }
+                })
+            })
+            .collect();
+        columns.push(Column::new((*name).into(), cells));
+    }
+    for (question, cells) in questions.iter().zip(&page.answers) {
+        let column = match question.kind {
+            QuestionKind::Number { .. } => {
+                let numbers: Vec<Option<i64>> = cells
+                    .iter()
+                    .map(|c| c.as_deref().and_then(|t| t.parse().ok()))
+                    .collect();
+                Column::new(question.id.as_str().into(), numbers)
+            }
+            _ => {
+                let texts: Vec<Option<String>> = cells
+                    .iter()
+                    .map(|c| {
+                        c.as_deref().map(|t| {
+                            if for_spreadsheet {
+                                safe_cell(t)
+                            } else {
+                                t.to_string()
+                            }
+                        })
+                    })
+                    .collect();
+                Column::new(question.id.as_str().into(), texts)
+            }
+        };
+        columns.push(column);
+    }
+    DataFrame::new(page.ids.len(), columns)
+}

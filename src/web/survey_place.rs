@@ -1,0 +1,124 @@
+//! What a survey code leads to: a desk (its reusable code) or a single-use ticket of a
+//! desk, and whether it takes an answer now.
+
+use actix_web::http::StatusCode;
+
+use super::AppError;
+use crate::codes::tickets::{TicketState, is_ticket_code, state};
+use crate::codes::{self};
+use crate::db::desks::Desk;
+use crate::db::tickets::Ticket;
+use crate::db::units::Unit;
+use crate::db::{self, Database, DbError};
+use crate::i18n::Message;
+use crate::responses::{Channel, TicketUse};
+
+/// A desk that takes answers, with its unit, reached through its code or a ticket.
+pub struct Place {
+    pub desk: Desk,
+    pub unit: Unit,
+    pub ticket: Option<Ticket>,
+}
+
+impl Place {
+    pub fn describe(&self) -> String {
+        format!("{} — {}", self.unit.name, self.desk.name)
+    }
+
+    pub fn channel(&self) -> Channel {
+        if self.ticket.is_some() {
+            Channel::Ticket
+        } else {
+            Channel::DeskQr
+        }
+    }
+
+    /// The procedure a ticket was issued for, recorded with the response.
+    pub fn procedure_code(&self) -> Option<String> {
+        self.ticket.as_ref().and_then(|t| t.procedure_code.clone())
+    }
+
+    pub fn ticket_use(&self) -> Option<TicketUse> {
+        self.ticket.as_ref().map(|t| TicketUse {
+            id: t.id,
+            desk_id: t.desk_id,
+            issued_day: t.issued_day,
+        })
+    }
+}
+
+fn unknown(code: &str) -> AppError {
+    let shown: String = code.chars().take(20).collect();
+    AppError::not_found(Message::new(
+        format!("Không tìm thấy mã khảo sát «{shown}». Hãy kiểm tra lại mã in trên phiếu hoặc dưới mã QR."),
+        format!(
+            "There is no survey code «{shown}». Please check the code printed on your ticket or under the QR code."
+        ),
+    ))
+}
+
+/// The page for a ticket that takes no answer: 409 once answered, 410 when expired or
+/// revoked.
+pub fn ticket_closed(state: TicketState) -> AppError {
+    let (status, vi, en) = match state {
+        TicketState::Answered | TicketState::Open => (
+            StatusCode::CONFLICT,
+            "Phiếu này đã được dùng để trả lời khảo sát. Mỗi phiếu chỉ trả lời được một lần. Cảm ơn bạn!",
+            "This ticket has already been used to answer the survey. Each ticket answers once. Thank you!",
+        ),
+        TicketState::Expired => (
+            StatusCode::GONE,
+            "Phiếu khảo sát này đã hết hạn. Bạn có thể quét mã QR tại quầy để góp ý.",
+            "This survey ticket has expired. You can scan the QR code at the desk to give your opinion.",
+        ),
+        TicketState::Revoked => (
+            StatusCode::GONE,
+            "Phiếu khảo sát này đã bị thu hồi. Bạn có thể quét mã QR tại quầy để góp ý.",
+            "This survey ticket was withdrawn. You can scan the QR code at the desk to give your opinion.",
+        ),
+    };
+    AppError::new(status, Message::new(vi, en))
+}
+
+/// The desk behind a code as typed or scanned, and the canonical code: 404 when there is
+/// none, 409 or 410 when it takes no answer.
+pub async fn find_place(db: &Database, typed: &str) -> Result<(String, Place), AppError> {
+    let code = codes::normalize(typed).ok_or_else(|| unknown(typed))?;
+    let lookup = code.clone();
+    let found = db
+        .run(move |conn| -> Result<Option<Place>, DbError> {
+            let (desk, ticket) = if is_ticket_code(&lookup) {
+                let Some(ticket) = db::tickets::find_by_code(conn, &lookup)? else {
+                    return Ok(None);
+                };
+                let desk = db::desks::find(conn, ticket.desk_id)?.ok_or(diesel::result::Error::NotFound)?;
+                (desk, Some(ticket))
+            } else {
+                match db::desks::find_by_code(conn, &lookup)? {
+                    Some(desk) => (desk, None),
+                    None => return Ok(None),
+                }
+            };
+            let unit = db::units::find(conn, &desk.unit_code)?.ok_or(diesel::result::Error::NotFound)?;
+            Ok(Some(Place { desk, unit, ticket }))
+        })
+        .await?;
+    let place = found.ok_or_else(|| unknown(typed))?;
+    if let Some(ticket) = &place.ticket {
+        let now = chrono::Utc::now().naive_utc();
+        match state(ticket, now) {
+            TicketState::Open => {}
+            closed => return Err(ticket_closed(closed)),
+        }
+    }
+    if !place.desk.enabled {
+        return Err(AppError::new(
+            StatusCode::GONE,
+            Message::new(
+                "Quầy này đã ngừng nhận khảo sát. Cảm ơn bạn đã quan tâm.",
+                "This desk no longer takes survey answers. Thank you for your interest.",
+            ),
+        ));
+    }
+    Ok((code, place))
+}
