@@ -42,6 +42,18 @@ pub fn revert_all(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
         .map_err(|e| DbError::Migration(e.to_string()))
 }
 
+/// Reverts the newest applied migration; returns its version (used by tests that take a
+/// migration down and up again over real rows).
+pub fn revert_last(conn: &mut DbConnection) -> Result<String, DbError> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE),
+        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES),
+    };
+    reverted
+        .map(|version| version.to_string())
+        .map_err(|e| DbError::Migration(e.to_string()))
+}
+
 /// The migrations not applied yet.
 pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
     let pending = match conn {

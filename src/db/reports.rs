@@ -1,5 +1,5 @@
-//! What reports read: the per-day counts kept at submission time, summed over a period,
-//! per unit. Never the raw answers.
+//! What reports read: the counts kept at submission time (per day, month and year),
+//! summed over a span of days, per unit. Never the raw answers.
 
 use chrono::NaiveDate;
 use diesel::dsl::sql;
@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::DbConnection;
-use super::schema::{daily_counts, daily_responses, desks, ticket_counts};
+use super::count_periods::Cover;
+use super::schema::{answer_counts, desks, response_counts, ticket_counts};
 
 /// Bound parameters per query stay well below SQLite's and PostgreSQL's limits.
 const UNITS_PER_QUERY: usize = 2_000;
@@ -18,8 +19,9 @@ fn summed(column: &str) -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
 }
 
-/// Answers of `units` over days `from..=to` for these form versions:
-/// `(unit, question, value, count)`.
+/// Answers of `units` over days `from..=to` for these form versions, read from the year,
+/// month and day counts that cover the span: `(unit, question, value, count)`, one row
+/// per kind of period read (the caller adds them up).
 pub fn answer_counts(
     conn: &mut DbConnection,
     units: &[String],
@@ -27,31 +29,36 @@ pub fn answer_counts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(String, String, String, i64)>> {
+    let cover = Cover::of(from, to);
     let mut rows = Vec::new();
-    for chunk in units.chunks(UNITS_PER_QUERY) {
-        rows.extend(
-            daily_counts::table
-                .filter(daily_counts::unit_code.eq_any(chunk))
-                .filter(daily_counts::form_version_id.eq_any(versions))
-                .filter(daily_counts::day.between(from, to))
-                .group_by((
-                    daily_counts::unit_code,
-                    daily_counts::question_id,
-                    daily_counts::value,
-                ))
-                .select((
-                    daily_counts::unit_code,
-                    daily_counts::question_id,
-                    daily_counts::value,
-                    summed("daily_counts.count"),
-                ))
-                .load::<(String, String, String, i64)>(conn)?,
-        );
+    for (period, starts) in cover.by_period() {
+        for chunk in units.chunks(UNITS_PER_QUERY) {
+            rows.extend(
+                answer_counts::table
+                    .filter(answer_counts::unit_code.eq_any(chunk))
+                    .filter(answer_counts::form_version_id.eq_any(versions))
+                    .filter(answer_counts::period.eq(period.as_str()))
+                    .filter(answer_counts::start.eq_any(starts))
+                    .group_by((
+                        answer_counts::unit_code,
+                        answer_counts::question_id,
+                        answer_counts::value,
+                    ))
+                    .select((
+                        answer_counts::unit_code,
+                        answer_counts::question_id,
+                        answer_counts::value,
+                        summed("answer_counts.count"),
+                    ))
+                    .load::<(String, String, String, i64)>(conn)?,
+            );
+        }
     }
     Ok(rows)
 }
 
-/// Responses of `units` over the days, per channel: `(unit, channel, count)`.
+/// Responses of `units` over the days, per channel: `(unit, channel, count)`, one row per
+/// kind of period read.
 pub fn response_counts(
     conn: &mut DbConnection,
     units: &[String],
@@ -59,21 +66,25 @@ pub fn response_counts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(String, String, i64)>> {
+    let cover = Cover::of(from, to);
     let mut rows = Vec::new();
-    for chunk in units.chunks(UNITS_PER_QUERY) {
-        rows.extend(
-            daily_responses::table
-                .filter(daily_responses::unit_code.eq_any(chunk))
-                .filter(daily_responses::form_version_id.eq_any(versions))
-                .filter(daily_responses::day.between(from, to))
-                .group_by((daily_responses::unit_code, daily_responses::channel))
-                .select((
-                    daily_responses::unit_code,
-                    daily_responses::channel,
-                    summed("daily_responses.count"),
-                ))
-                .load::<(String, String, i64)>(conn)?,
-        );
+    for (period, starts) in cover.by_period() {
+        for chunk in units.chunks(UNITS_PER_QUERY) {
+            rows.extend(
+                response_counts::table
+                    .filter(response_counts::unit_code.eq_any(chunk))
+                    .filter(response_counts::form_version_id.eq_any(versions))
+                    .filter(response_counts::period.eq(period.as_str()))
+                    .filter(response_counts::start.eq_any(starts))
+                    .group_by((response_counts::unit_code, response_counts::channel))
+                    .select((
+                        response_counts::unit_code,
+                        response_counts::channel,
+                        summed("response_counts.count"),
+                    ))
+                    .load::<(String, String, i64)>(conn)?,
+            );
+        }
     }
     Ok(rows)
 }

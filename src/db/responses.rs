@@ -4,9 +4,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{answers, daily_counts, daily_responses, responses, text_answers};
+use super::count_periods::periods_of;
+use super::schema::{answer_counts, answers, response_counts, responses, text_answers};
 
-/// The value of `daily_counts.value` that counts respondents who answered a question.
+/// The value of `answer_counts.value` that counts respondents who answered a question.
 pub const ANSWERED: &str = "*";
 
 #[derive(Debug, Insertable)]
@@ -98,7 +99,8 @@ pub struct CountKey<'a> {
     pub day: NaiveDate,
 }
 
-/// Adds one to each `(question, value)` count and to the day's responses of `channel`.
+/// Adds one to each `(question, value)` count and to the responses of `channel`, for the
+/// day, month and year of `key.day`.
 pub fn add_counts(
     conn: &mut DbConnection,
     key: CountKey<'_>,
@@ -106,50 +108,63 @@ pub fn add_counts(
     channel: &str,
 ) -> QueryResult<()> {
     use diesel::upsert::excluded;
-    let rows: Vec<_> = values
+    let periods = periods_of(key.day);
+    let answer_rows: Vec<_> = periods
         .iter()
-        .map(|(question, value)| {
+        .flat_map(|(period, start)| {
+            values.iter().map(move |(question, value)| {
+                (
+                    answer_counts::unit_code.eq(key.unit_code),
+                    answer_counts::form_version_id.eq(key.form_version_id),
+                    answer_counts::period.eq(period.as_str()),
+                    answer_counts::start.eq(*start),
+                    answer_counts::question_id.eq(*question),
+                    answer_counts::value.eq(*value),
+                    answer_counts::count.eq(1_i64),
+                )
+            })
+        })
+        .collect();
+    let response_rows: Vec<_> = periods
+        .iter()
+        .map(|(period, start)| {
             (
-                daily_counts::unit_code.eq(key.unit_code),
-                daily_counts::form_version_id.eq(key.form_version_id),
-                daily_counts::day.eq(key.day),
-                daily_counts::question_id.eq(*question),
-                daily_counts::value.eq(*value),
-                daily_counts::count.eq(1_i64),
+                response_counts::unit_code.eq(key.unit_code),
+                response_counts::form_version_id.eq(key.form_version_id),
+                response_counts::period.eq(period.as_str()),
+                response_counts::start.eq(*start),
+                response_counts::channel.eq(channel),
+                response_counts::count.eq(1_i64),
             )
         })
         .collect();
     crate::with_backend!(&mut *conn, |c| {
-        if !rows.is_empty() {
-            diesel::insert_into(daily_counts::table)
-                .values(&rows)
+        if !values.is_empty() {
+            diesel::insert_into(answer_counts::table)
+                .values(&answer_rows)
                 .on_conflict((
-                    daily_counts::unit_code,
-                    daily_counts::form_version_id,
-                    daily_counts::day,
-                    daily_counts::question_id,
-                    daily_counts::value,
+                    answer_counts::unit_code,
+                    answer_counts::form_version_id,
+                    answer_counts::period,
+                    answer_counts::start,
+                    answer_counts::question_id,
+                    answer_counts::value,
                 ))
                 .do_update()
-                .set(daily_counts::count.eq(daily_counts::count + excluded(daily_counts::count)))
+                .set(answer_counts::count.eq(answer_counts::count + excluded(answer_counts::count)))
                 .execute(c)?;
         }
-        diesel::insert_into(daily_responses::table)
-            .values((
-                daily_responses::unit_code.eq(key.unit_code),
-                daily_responses::form_version_id.eq(key.form_version_id),
-                daily_responses::day.eq(key.day),
-                daily_responses::channel.eq(channel),
-                daily_responses::count.eq(1_i64),
-            ))
+        diesel::insert_into(response_counts::table)
+            .values(&response_rows)
             .on_conflict((
-                daily_responses::unit_code,
-                daily_responses::form_version_id,
-                daily_responses::day,
-                daily_responses::channel,
+                response_counts::unit_code,
+                response_counts::form_version_id,
+                response_counts::period,
+                response_counts::start,
+                response_counts::channel,
             ))
             .do_update()
-            .set(daily_responses::count.eq(daily_responses::count + excluded(daily_responses::count)))
+            .set(response_counts::count.eq(response_counts::count + excluded(response_counts::count)))
             .execute(c)
     })?;
     Ok(())
@@ -189,38 +204,40 @@ pub fn any_for_version(conn: &mut DbConnection, version: i64) -> QueryResult<boo
     .get_result(conn)
 }
 
-/// One per-day count.
+/// One count of a question's value, for a day, month or year.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = daily_counts)]
-pub struct DailyCount {
+#[diesel(table_name = answer_counts)]
+pub struct AnswerCount {
     pub unit_code: String,
     pub form_version_id: i64,
-    pub day: NaiveDate,
+    pub period: String,
+    pub start: NaiveDate,
     pub question_id: String,
     pub value: String,
     pub count: i64,
 }
 
-/// The responses of one unit, form version, day and channel.
+/// The responses of one unit, form version, day, month or year, and channel.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = daily_responses)]
-pub struct DailyResponses {
+#[diesel(table_name = response_counts)]
+pub struct ResponseCount {
     pub unit_code: String,
     pub form_version_id: i64,
-    pub day: NaiveDate,
+    pub period: String,
+    pub start: NaiveDate,
     pub channel: String,
     pub count: i64,
 }
 
-/// Every per-day count.
-pub fn all_counts(conn: &mut DbConnection) -> QueryResult<Vec<DailyCount>> {
-    daily_counts::table.select(DailyCount::as_select()).load(conn)
+/// Every answer count (for checks against a recount).
+pub fn all_answer_counts(conn: &mut DbConnection) -> QueryResult<Vec<AnswerCount>> {
+    answer_counts::table.select(AnswerCount::as_select()).load(conn)
 }
 
-/// Every per-day response count.
-pub fn all_daily_responses(conn: &mut DbConnection) -> QueryResult<Vec<DailyResponses>> {
-    daily_responses::table
-        .select(DailyResponses::as_select())
+/// Every response count (for checks against a recount).
+pub fn all_response_counts(conn: &mut DbConnection) -> QueryResult<Vec<ResponseCount>> {
+    response_counts::table
+        .select(ResponseCount::as_select())
         .load(conn)
 }
 

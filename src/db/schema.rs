@@ -68,10 +68,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    daily_counts (unit_code, form_version_id, day, question_id, value) {
+    answer_counts (unit_code, form_version_id, period, start, question_id, value) {
         unit_code -> Text,
         form_version_id -> BigInt,
-        day -> Date,
+        period -> Text,
+        start -> Date,
         question_id -> Text,
         value -> Text,
         count -> BigInt,
@@ -79,10 +80,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    daily_responses (unit_code, form_version_id, day, channel) {
+    response_counts (unit_code, form_version_id, period, start, channel) {
         unit_code -> Text,
         form_version_id -> BigInt,
-        day -> Date,
+        period -> Text,
+        start -> Date,
         channel -> Text,
         count -> BigInt,
     }
@@ -179,8 +181,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     answers,
     text_answers,
-    daily_counts,
-    daily_responses,
+    answer_counts,
+    response_counts,
     users,
     grants,
     api_tokens,

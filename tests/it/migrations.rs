@@ -10,15 +10,15 @@ use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
 const ALL_TABLES: [&str; 15] = [
+    "answer_counts",
     "answers",
     "api_tokens",
     "app_secrets",
-    "daily_counts",
-    "daily_responses",
     "desks",
     "form_versions",
     "grants",
     "login_failures",
+    "response_counts",
     "responses",
     "text_answers",
     "ticket_counts",
@@ -118,8 +118,8 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         responses,
         answers,
         text_answers,
-        daily_counts,
-        daily_responses,
+        answer_counts,
+        response_counts,
         users,
         grants,
         api_tokens,
@@ -190,6 +190,35 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     sipas::auth::tokens::create(&mut conn, "t", sipas::auth::Role::Staff, Some("C")).unwrap();
     sipas::auth::secrets::Secrets::load(&mut conn).unwrap();
     sipas::db::security::record_failure(&mut conn, "account:a@b.vn", sipas::db::now()).unwrap();
+
+    // The newest migration, down and up again over these rows, keeps every count.
+    let counts = (
+        sipas::db::responses::all_answer_counts(&mut conn).unwrap(),
+        sipas::db::responses::all_response_counts(&mut conn).unwrap(),
+    );
+    assert!(counts.0.iter().any(|c| c.period == "year"));
+    let newest = migrations::revert_last(&mut conn).unwrap();
+    assert_eq!(Some(&newest), applied.last());
+    assert_eq!(migrations::run_pending(&mut conn).unwrap(), [newest]);
+    let sorted = |mut c: (Vec<_>, Vec<_>)| {
+        c.0.sort_by(|a: &sipas::db::responses::AnswerCount, b| {
+            (&a.period, a.start, &a.question_id, &a.value).cmp(&(
+                &b.period,
+                b.start,
+                &b.question_id,
+                &b.value,
+            ))
+        });
+        c.1.sort_by(|a: &sipas::db::responses::ResponseCount, b| {
+            (&a.period, a.start).cmp(&(&b.period, b.start))
+        });
+        c
+    };
+    let again = (
+        sipas::db::responses::all_answer_counts(&mut conn).unwrap(),
+        sipas::db::responses::all_response_counts(&mut conn).unwrap(),
+    );
+    assert_eq!(sorted(again), sorted(counts));
 
     let reverted = migrations::revert_all(&mut conn).unwrap();
     let mut newest_first = applied.clone();

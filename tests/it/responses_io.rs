@@ -359,8 +359,8 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
             for table in [
                 "answers",
                 "text_answers",
-                "daily_counts",
-                "daily_responses",
+                "answer_counts",
+                "response_counts",
                 "responses",
             ] {
                 diesel::sql_query(format!("DELETE FROM {table}"))

@@ -99,70 +99,87 @@ impl TestApp {
     }
 }
 
-/// The per-day counts recomputed from the raw answers must equal the counts kept at
-/// submission time, row for row.
+/// The counts recomputed from the raw answers, for each day, month and year, must equal
+/// the counts kept at submission time, row for row.
 pub fn assert_counts_match_answers(app: &TestApp) {
     let mut conn = app.prepared.db.conn().unwrap();
-    let mut expected: BTreeMap<(String, i64, String, String, String), i64> = BTreeMap::new();
-    let mut expected_daily: BTreeMap<(String, i64, String, String), i64> = BTreeMap::new();
+    // (unit, form version, period, start, question, value) and (…, channel).
+    type AnswerKey = (String, i64, &'static str, String, String, String);
+    type ResponseKey = (String, i64, &'static str, String, String);
+    let mut expected: BTreeMap<AnswerKey, i64> = BTreeMap::new();
+    let mut expected_responses: BTreeMap<ResponseKey, i64> = BTreeMap::new();
     for response in db::responses::all(&mut conn).unwrap() {
-        let key = |q: &str, v: &str| {
-            (
-                response.unit_code.clone(),
-                response.form_version_id,
-                response.day.to_string(),
-                q.to_string(),
-                v.to_string(),
-            )
-        };
         let values = db::responses::answers_of(&mut conn, response.id).unwrap();
         let texts = db::responses::texts_of(&mut conn, response.id).unwrap();
         let mut answered: Vec<&str> = values.iter().chain(&texts).map(|(q, _)| q.as_str()).collect();
         answered.sort();
         answered.dedup();
-        for question in answered {
-            *expected.entry(key(question, ANSWERED)).or_default() += 1;
+        let day = response.day;
+        let periods = [
+            ("day", day.to_string()),
+            ("month", day.format("%Y-%m-01").to_string()),
+            ("year", day.format("%Y-01-01").to_string()),
+        ];
+        for (period, start) in periods {
+            let key = |q: &str, v: &str| {
+                (
+                    response.unit_code.clone(),
+                    response.form_version_id,
+                    period,
+                    start.clone(),
+                    q.to_string(),
+                    v.to_string(),
+                )
+            };
+            for question in &answered {
+                *expected.entry(key(question, ANSWERED)).or_default() += 1;
+            }
+            for (question, value) in &values {
+                *expected.entry(key(question, value)).or_default() += 1;
+            }
+            *expected_responses
+                .entry((
+                    response.unit_code.clone(),
+                    response.form_version_id,
+                    period,
+                    start.clone(),
+                    response.channel.clone(),
+                ))
+                .or_default() += 1;
         }
-        for (question, value) in &values {
-            *expected.entry(key(question, value)).or_default() += 1;
-        }
-        *expected_daily
-            .entry((
-                response.unit_code.clone(),
-                response.form_version_id,
-                response.day.to_string(),
-                response.channel.clone(),
-            ))
-            .or_default() += 1;
     }
-    let kept: BTreeMap<_, _> = db::responses::all_counts(&mut conn)
+    let period = |name: &str| ["day", "month", "year"].into_iter().find(|p| *p == name).unwrap();
+    let kept: BTreeMap<_, _> = db::responses::all_answer_counts(&mut conn)
         .unwrap()
         .into_iter()
         .map(|c| {
-            (
-                (
-                    c.unit_code,
-                    c.form_version_id,
-                    c.day.to_string(),
-                    c.question_id,
-                    c.value,
-                ),
-                c.count,
-            )
+            let key = (
+                c.unit_code,
+                c.form_version_id,
+                period(&c.period),
+                c.start.to_string(),
+                c.question_id,
+                c.value,
+            );
+            (key, c.count)
         })
         .collect();
     assert_eq!(kept, expected);
-    let kept_daily: BTreeMap<_, _> = db::responses::all_daily_responses(&mut conn)
+    let kept_responses: BTreeMap<_, _> = db::responses::all_response_counts(&mut conn)
         .unwrap()
         .into_iter()
-        .map(|d| {
-            (
-                (d.unit_code, d.form_version_id, d.day.to_string(), d.channel),
-                d.count,
-            )
+        .map(|c| {
+            let key = (
+                c.unit_code,
+                c.form_version_id,
+                period(&c.period),
+                c.start.to_string(),
+                c.channel,
+            );
+            (key, c.count)
         })
         .collect();
-    assert_eq!(kept_daily, expected_daily);
+    assert_eq!(kept_responses, expected_responses);
 }
 
 async fn each_shipped_form_can_be_answered_in_full(backend: Backend) {

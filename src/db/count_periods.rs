@@ -1,0 +1,173 @@
+//! The calendar periods counts are kept for. Every answer is counted for its day, its
+//! month and its year, so that any span of days reads the fewest rows: whole years from
+//! the year counts, whole months from the month counts, the days left over from the day
+//! counts.
+
+use chrono::{Datelike, Days, NaiveDate};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountPeriod {
+    Day,
+    Month,
+    Year,
+}
+
+impl CountPeriod {
+    /// As stored in the `period` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CountPeriod::Day => "day",
+            CountPeriod::Month => "month",
+            CountPeriod::Year => "year",
+        }
+    }
+}
+
+fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("every month has a first day")
+}
+
+fn year_start(day: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("every year has a first day")
+}
+
+/// The day, month and year `day` is counted in, by their first days.
+pub fn periods_of(day: NaiveDate) -> [(CountPeriod, NaiveDate); 3] {
+    [
+        (CountPeriod::Day, day),
+        (CountPeriod::Month, month_start(day)),
+        (CountPeriod::Year, year_start(day)),
+    ]
+}
+
+/// The fewest periods that cover `from..=to` exactly, by kind and first day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cover {
+    pub years: Vec<NaiveDate>,
+    pub months: Vec<NaiveDate>,
+    pub days: Vec<NaiveDate>,
+}
+
+impl Cover {
+    pub fn of(from: NaiveDate, to: NaiveDate) -> Cover {
+        let mut cover = Cover::default();
+        let mut day = from;
+        while day <= to {
+            let year_end = NaiveDate::from_ymd_opt(day.year(), 12, 31).expect("31 December");
+            let month_end = month_start(day)
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|next| next.pred_opt())
+                .unwrap_or(NaiveDate::MAX);
+            let next_end = if day == year_start(day) && year_end <= to {
+                cover.years.push(day);
+                year_end
+            } else if day == month_start(day) && month_end <= to {
+                cover.months.push(day);
+                month_end
+            } else {
+                cover.days.push(day);
+                day
+            };
+            match next_end.checked_add_days(Days::new(1)) {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        cover
+    }
+
+    /// Each kind of period with the first days of those in the cover, leaving out kinds
+    /// with none.
+    pub fn by_period(&self) -> impl Iterator<Item = (CountPeriod, &[NaiveDate])> {
+        [
+            (CountPeriod::Year, self.years.as_slice()),
+            (CountPeriod::Month, self.months.as_slice()),
+            (CountPeriod::Day, self.days.as_slice()),
+        ]
+        .into_iter()
+        .filter(|(_, starts)| !starts.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_day_is_counted_in_its_month_and_year() {
+        assert_eq!(
+            periods_of(d("2025-07-14")),
+            [
+                (CountPeriod::Day, d("2025-07-14")),
+                (CountPeriod::Month, d("2025-07-01")),
+                (CountPeriod::Year, d("2025-01-01")),
+            ]
+        );
+    }
+
+    #[test]
+    fn whole_years_and_months_are_read_as_such() {
+        assert_eq!(
+            Cover::of(d("2025-01-01"), d("2025-12-31")),
+            Cover {
+                years: vec![d("2025-01-01")],
+                ..Cover::default()
+            }
+        );
+        assert_eq!(
+            Cover::of(d("2025-07-01"), d("2025-09-30")),
+            Cover {
+                months: vec![d("2025-07-01"), d("2025-08-01"), d("2025-09-01")],
+                ..Cover::default()
+            }
+        );
+        // 30 December 2024 to 2 March 2026: two days, a year, two months, two days.
+        assert_eq!(
+            Cover::of(d("2024-12-30"), d("2026-03-02")),
+            Cover {
+                years: vec![d("2025-01-01")],
+                months: vec![d("2026-01-01"), d("2026-02-01")],
+                days: vec![d("2024-12-30"), d("2024-12-31"), d("2026-03-01"), d("2026-03-02")],
+            }
+        );
+        // February of a leap year is a whole month.
+        assert_eq!(
+            Cover::of(d("2024-02-01"), d("2024-02-29")).months,
+            [d("2024-02-01")]
+        );
+        assert_eq!(Cover::of(d("2024-02-01"), d("2024-02-28")).days.len(), 28);
+        assert_eq!(Cover::of(d("2025-03-05"), d("2025-03-04")), Cover::default());
+    }
+
+    #[test]
+    fn the_cover_holds_every_day_once() {
+        let (from, to) = (d("2023-11-17"), d("2026-02-03"));
+        let mut days = Vec::new();
+        let cover = Cover::of(from, to);
+        for (period, starts) in cover.by_period() {
+            for start in starts {
+                let mut day = *start;
+                loop {
+                    days.push(day);
+                    let next = day.succ_opt().unwrap();
+                    let same = match period {
+                        CountPeriod::Day => false,
+                        CountPeriod::Month => next.month() == start.month(),
+                        CountPeriod::Year => next.year() == start.year(),
+                    };
+                    if !same {
+                        break;
+                    }
+                    day = next;
+                }
+            }
+        }
+        days.sort();
+        let expected: Vec<NaiveDate> = from.iter_days().take_while(|day| *day <= to).collect();
+        assert_eq!(days, expected);
+    }
+}
