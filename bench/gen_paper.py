@@ -2,7 +2,7 @@
 """Writes a paper-import CSV of N random sipas-2017 responses for the communes of one
 province (from the shipped 2025 unit list), for the import and report benchmarks.
 
-    python3 bench/gen_paper.py 1000000 46 > /tmp/paper-1m.csv
+    python3 bench/gen_paper.py 1000000 79 > /tmp/paper-1m.csv
 """
 import csv
 import random
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-province = sys.argv[2] if len(sys.argv) > 2 else "46"
+province = sys.argv[2] if len(sys.argv) > 2 else "79"
 root = Path(__file__).resolve().parent.parent
 units = [
     row["code"]

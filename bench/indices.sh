@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Indices benchmarks on a release build: paper import rate, report latency and export peak
-# memory on a database of N responses (default 1,000,000) for one province. Prints figures;
-# asserts nothing. Usage: bash bench/indices.sh [N] [postgres://…]
+# memory on a database of N responses (default 1,000,000) over the 168 communes of
+# Hồ Chí Minh City (79) in 2025. Prints figures; asserts nothing.
+# Usage: bash bench/indices.sh [N] [postgres://… (default: a new SQLite file)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
@@ -12,29 +13,34 @@ work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 db="${2:-$work/bench.sqlite3}"
 common=(--data-dir "$work" --database "$db")
+seconds() { python3 -c "import time; print(time.monotonic())"; }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; $(date -u +%F)"
-python3 bench/gen_paper.py "$n" 46 > "$work/paper.csv"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, $(date -u +%F), database: ${2:-SQLite}"
+python3 bench/gen_paper.py "$n" 79 > "$work/paper.csv"
 "$sipas" "${common[@]}" units import src/units/vn-admin-units-2025.csv > /dev/null
 
-start=$(date +%s.%N)
-"$sipas" "${common[@]}" responses import --form sipas-2017 "$work/paper.csv" > /dev/null
-end=$(date +%s.%N)
-echo "paper import: $n rows in $(echo "$end - $start" | bc) s ($(echo "$n / ($end - $start)" | bc) rows/s)"
+/usr/bin/time -f "%M %e" -o "$work/time" "$sipas" "${common[@]}" responses import --form sipas-2017 "$work/paper.csv" > /dev/null
+read -r kb elapsed < "$work/time"
+python3 -c "print(f'paper import: $n rows in $elapsed s ({$n / $elapsed:,.0f} rows/s), peak memory {$kb // 1024} MB')"
 
 "$sipas" "${common[@]}" --bind 127.0.0.1:18181 serve > "$work/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 1 50); do curl -fs http://127.0.0.1:18181/healthz > /dev/null && break; sleep 0.2; done
-token=$("$sipas" "${common[@]}" tokens create --name bench --role official --unit 46)
-url="http://127.0.0.1:18181/api/v1/units/46/report?period=2025"
-curl -fs -H "Authorization: Bearer $token" "$url" > /dev/null   # warm up
-for _ in 1 2 3 4 5; do
-  curl -fs -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" "$url"
-done | sort -n | awk '{a[NR]=$1} END {printf "report (province 46, year, %s responses): median %.1f ms, best %.1f ms\n", "'"$n"'", a[3]*1000, a[1]*1000}'
+for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18181/healthz > /dev/null && break; sleep 0.2; done
+token=$("$sipas" "${common[@]}" tokens create --name bench --role official --unit 79 2> /dev/null)
+commune=$(tr -d '\r' < src/units/vn-admin-units-2025.csv | awk -F, '$4 == "79" {print $1; exit}')
+for query in "79 period=2025" "79 period=2025Q3" "79 period=2025-07" "79 from=2025-01-15&to=2025-11-20" \
+  "79 period=2025&rollup=mean_of_children" "$commune period=2025"; do
+  read -r unit params <<< "$query"
+  url="http://127.0.0.1:18181/api/v1/units/$unit/report?$params"
+  curl -fs -o /dev/null -H "Authorization: Bearer $token" "$url"   # warm up
+  for _ in $(seq 1 11); do
+    curl -fs -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" "$url"
+  done | sort -n | awk -v q="$unit $params" '{a[NR]=$1} END {printf "report %-45s median %6.1f ms, best %6.1f ms\n", q, a[6]*1000, a[1]*1000}'
+done
 
-for format in csv parquet; do
-  /usr/bin/time -f "%M %e" -o "$work/time" "$sipas" "${common[@]}" responses export --form sipas-2017 --period 2025 \
-    --format "$format" -o "$work/out.$format" 2> /dev/null
-  read -r kb seconds < "$work/time"
-  echo "export $format: $(du -h "$work/out.$format" | cut -f1) in ${seconds} s, peak memory $((kb / 1024)) MB"
+for format in csv parquet xlsx; do
+  /usr/bin/time -f "%M %e" -o "$work/time" "$sipas" "${common[@]}" responses export --form sipas-2017 \
+    --unit 79 --period 2025 --format "$format" -o "$work/out.$format" 2> /dev/null
+  read -r kb elapsed < "$work/time"
+  echo "export $format: $(du -h "$work/out.$format" | cut -f1) in ${elapsed} s, peak memory $((kb / 1024)) MB"
 done

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use crate::db::desks::Desk;
 use crate::db::{self, DbConnection};
 use crate::forms::{QuestionKind, RegisteredForm};
-use crate::responses::store::{Channel, StoreError, Submission, store_in_transaction};
+use crate::responses::store::{Batch, Channel, StoreError, Submission};
 use crate::responses::validate;
 
 /// What people write, good and bad, in their own words.
@@ -68,6 +68,7 @@ pub fn seed(
     let first_month = NaiveDate::from_ymd_opt(today.year() - 1, today.month(), 1).unwrap_or(today);
     let mut stored = 0;
     db::write_transaction(conn, |conn| -> Result<(), StoreError> {
+        let mut batch = Batch::default();
         for month in 0..12u32 {
             let start = first_month + chrono::Months::new(month + 1);
             let days = ((start + chrono::Months::new(1)) - start).num_days().max(1) as u64;
@@ -104,12 +105,12 @@ pub fn seed(
                         token: None,
                         ticket: None,
                     };
-                    store_in_transaction(conn, &submission, &answers)?;
+                    batch.add(conn, &submission, &answers)?;
                     stored += 1;
                 }
             }
         }
-        Ok(())
+        batch.finish(conn)
     })?;
     Ok(stored)
 }

@@ -1,10 +1,12 @@
-//! Responses, their answers, and the per-day counts reports read.
+//! Responses, their answers, and the counts reports read.
+
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::count_periods::periods_of;
+use super::count_periods::{CountPeriod, periods_of};
 use super::schema::{answer_counts, answers, response_counts, responses, text_answers};
 
 /// The value of `answer_counts.value` that counts respondents who answered a question.
@@ -50,40 +52,44 @@ pub fn insert(conn: &mut DbConnection, response: &NewResponse<'_>) -> QueryResul
     })
 }
 
-/// Stores the answers of a response: `(question, value)` pairs and free texts.
+/// Rows per multi-row statement: well below SQLite's and PostgreSQL's bound-parameter
+/// limits for the widest table written this way (7 columns).
+const ROWS_PER_STATEMENT: usize = 2_000;
+
+/// Stores answers of responses: `(response, question, value)` and free texts
+/// `(response, question, body)`.
 pub fn insert_answers(
     conn: &mut DbConnection,
-    response_id: i64,
-    values: &[(&str, &str)],
-    texts: &[(&str, &str)],
+    values: &[(i64, &str, &str)],
+    texts: &[(i64, &str, &str)],
 ) -> QueryResult<()> {
-    let rows: Vec<_> = values
-        .iter()
-        .map(|(question, value)| {
-            (
-                answers::response_id.eq(response_id),
-                answers::question_id.eq(*question),
-                answers::value.eq(*value),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
+    for chunk in values.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(response, question, value)| {
+                (
+                    answers::response_id.eq(*response),
+                    answers::question_id.eq(*question),
+                    answers::value.eq(*value),
+                )
+            })
+            .collect();
         // Multi-row inserts need the concrete backend (MultiConnection lacks them).
         crate::with_backend!(&mut *conn, |c| diesel::insert_into(answers::table)
             .values(&rows)
             .execute(c))?;
     }
-    let rows: Vec<_> = texts
-        .iter()
-        .map(|(question, body)| {
-            (
-                text_answers::response_id.eq(response_id),
-                text_answers::question_id.eq(*question),
-                text_answers::body.eq(*body),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
+    for chunk in texts.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(response, question, body)| {
+                (
+                    text_answers::response_id.eq(*response),
+                    text_answers::question_id.eq(*question),
+                    text_answers::body.eq(*body),
+                )
+            })
+            .collect();
         crate::with_backend!(&mut *conn, |c| diesel::insert_into(text_answers::table)
             .values(&rows)
             .execute(c))?;
@@ -99,49 +105,79 @@ pub struct CountKey<'a> {
     pub day: NaiveDate,
 }
 
-/// Adds one to each `(question, value)` count and to the responses of `channel`, for the
-/// day, month and year of `key.day`.
-pub fn add_counts(
-    conn: &mut DbConnection,
-    key: CountKey<'_>,
-    values: &[(&str, &str)],
-    channel: &str,
-) -> QueryResult<()> {
+/// (unit, form version, period, start, question, value) of an answer count.
+type AnswerCountKey = (String, i64, CountPeriod, NaiveDate, String, String);
+/// (unit, form version, period, start, channel) of a response count.
+type ResponseCountKey = (String, i64, CountPeriod, NaiveDate, String);
+
+/// Counts to add, summed before they are written: one response's, or a whole import's
+/// (which then writes each count once). Sorted, so that concurrent transactions touch
+/// the same rows in the same order and never deadlock.
+#[derive(Debug, Default)]
+pub struct CountTotals {
+    answers: BTreeMap<AnswerCountKey, i64>,
+    responses: BTreeMap<ResponseCountKey, i64>,
+}
+
+impl CountTotals {
+    /// Counts one response: each `(question, value)` and the response itself under
+    /// `channel`, for the day, month and year of `key.day`.
+    pub fn add(&mut self, key: CountKey<'_>, values: &[(&str, &str)], channel: &str) {
+        for (period, start) in periods_of(key.day) {
+            let unit = key.unit_code.to_string();
+            for (question, value) in values {
+                let counted = (
+                    unit.clone(),
+                    key.form_version_id,
+                    period,
+                    start,
+                    question.to_string(),
+                    value.to_string(),
+                );
+                *self.answers.entry(counted).or_default() += 1;
+            }
+            let counted = (unit, key.form_version_id, period, start, channel.to_string());
+            *self.responses.entry(counted).or_default() += 1;
+        }
+    }
+}
+
+/// Adds the totals to the stored counts.
+pub fn add_counts(conn: &mut DbConnection, totals: &CountTotals) -> QueryResult<()> {
     use diesel::upsert::excluded;
-    let periods = periods_of(key.day);
-    let answer_rows: Vec<_> = periods
+    let answer_rows: Vec<_> = totals
+        .answers
         .iter()
-        .flat_map(|(period, start)| {
-            values.iter().map(move |(question, value)| {
-                (
-                    answer_counts::unit_code.eq(key.unit_code),
-                    answer_counts::form_version_id.eq(key.form_version_id),
-                    answer_counts::period.eq(period.as_str()),
-                    answer_counts::start.eq(*start),
-                    answer_counts::question_id.eq(*question),
-                    answer_counts::value.eq(*value),
-                    answer_counts::count.eq(1_i64),
-                )
-            })
+        .map(|((unit, version, period, start, question, value), count)| {
+            (
+                answer_counts::unit_code.eq(unit.as_str()),
+                answer_counts::form_version_id.eq(*version),
+                answer_counts::period.eq(period.as_str()),
+                answer_counts::start.eq(*start),
+                answer_counts::question_id.eq(question.as_str()),
+                answer_counts::value.eq(value.as_str()),
+                answer_counts::count.eq(*count),
+            )
         })
         .collect();
-    let response_rows: Vec<_> = periods
+    let response_rows: Vec<_> = totals
+        .responses
         .iter()
-        .map(|(period, start)| {
+        .map(|((unit, version, period, start, channel), count)| {
             (
-                response_counts::unit_code.eq(key.unit_code),
-                response_counts::form_version_id.eq(key.form_version_id),
+                response_counts::unit_code.eq(unit.as_str()),
+                response_counts::form_version_id.eq(*version),
                 response_counts::period.eq(period.as_str()),
                 response_counts::start.eq(*start),
-                response_counts::channel.eq(channel),
-                response_counts::count.eq(1_i64),
+                response_counts::channel.eq(channel.as_str()),
+                response_counts::count.eq(*count),
             )
         })
         .collect();
     crate::with_backend!(&mut *conn, |c| {
-        if !values.is_empty() {
+        for chunk in answer_rows.chunks(ROWS_PER_STATEMENT) {
             diesel::insert_into(answer_counts::table)
-                .values(&answer_rows)
+                .values(chunk)
                 .on_conflict((
                     answer_counts::unit_code,
                     answer_counts::form_version_id,
@@ -154,20 +190,22 @@ pub fn add_counts(
                 .set(answer_counts::count.eq(answer_counts::count + excluded(answer_counts::count)))
                 .execute(c)?;
         }
-        diesel::insert_into(response_counts::table)
-            .values(&response_rows)
-            .on_conflict((
-                response_counts::unit_code,
-                response_counts::form_version_id,
-                response_counts::period,
-                response_counts::start,
-                response_counts::channel,
-            ))
-            .do_update()
-            .set(response_counts::count.eq(response_counts::count + excluded(response_counts::count)))
-            .execute(c)
-    })?;
-    Ok(())
+        for chunk in response_rows.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into(response_counts::table)
+                .values(chunk)
+                .on_conflict((
+                    response_counts::unit_code,
+                    response_counts::form_version_id,
+                    response_counts::period,
+                    response_counts::start,
+                    response_counts::channel,
+                ))
+                .do_update()
+                .set(response_counts::count.eq(response_counts::count + excluded(response_counts::count)))
+                .execute(c)?;
+        }
+        QueryResult::Ok(())
+    })
 }
 
 /// The stored answers of a response, by question.

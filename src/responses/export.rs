@@ -14,8 +14,9 @@ use crate::i18n::{Localized, Message};
 use crate::indices::Period;
 use crate::spreadsheet::safe_cell;
 
-/// Responses read and written at once.
-const PAGE: i64 = 20_000;
+/// Responses read and written at once: a page of 2,000 with their answers is a few tens
+/// of megabytes.
+const PAGE: i64 = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]

@@ -11,7 +11,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
-use super::store::{Channel, StoreError, Submission, store_in_transaction};
+use super::store::{Batch, Channel, StoreError, Submission};
 use super::validate::validate;
 use crate::codes::tickets::check_field;
 use crate::db::{self, DbConnection, DbError};
@@ -261,12 +261,14 @@ pub fn import(
     let columns = check_header(form, &table.header)?;
     let known = Known::load(conn)?;
     let now = Utc::now();
-    let mut good = Vec::new();
+    let check = |cells: &[String]| check_row(form, &columns, &known, cells, time_zone, now);
+    // First every row is checked, keeping only the problems (a million checked rows would
+    // not fit the memory a page of them needs); then the good rows are checked again and
+    // stored.
     let mut problems = Vec::new();
     for (done, (line, cells)) in table.rows.iter().enumerate() {
-        match check_row(form, &columns, &known, cells, time_zone, now) {
-            Ok(row) => good.push(row),
-            Err(message) => problems.push(LineProblem { line: *line, message }),
+        if let Err(message) = check(cells) {
+            problems.push(LineProblem { line: *line, message });
         }
         if done % 1000 == 0 {
             progress(done);
@@ -275,8 +277,11 @@ pub fn import(
     if !problems.is_empty() && !skip_invalid {
         return Err(ImportError::Rejected(problems));
     }
-    db::write_transaction(conn, |conn| -> Result<(), ImportError> {
-        for (done, row) in good.iter().enumerate() {
+    let stored = db::write_transaction(conn, |conn| -> Result<usize, ImportError> {
+        let mut batch = Batch::default();
+        let mut stored = 0;
+        for (done, (_, cells)) in table.rows.iter().enumerate() {
+            let Ok(row) = check(cells) else { continue };
             let submission = Submission {
                 form_version_id: form.version_id,
                 unit_code: &row.unit,
@@ -288,16 +293,18 @@ pub fn import(
                 token: None,
                 ticket: None,
             };
-            store_in_transaction(conn, &submission, &row.answers)?;
+            batch.add(conn, &submission, &row.answers)?;
+            stored += 1;
             if done % 1000 == 0 {
                 progress(table.rows.len() + done);
             }
         }
-        Ok(())
+        batch.finish(conn)?;
+        Ok(stored)
     })?;
     progress(2 * table.rows.len());
     Ok(Imported {
-        stored: good.len(),
+        stored,
         skipped: problems,
     })
 }

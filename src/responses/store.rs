@@ -1,11 +1,11 @@
-//! Storing a response: the response, its answers and the per-day counts reports read, in
-//! one transaction, so a report never sees half a response.
+//! Storing a response: the response, its answers and the counts reports read, in one
+//! transaction, so a report never sees half a response.
 
 use crate::i18n::{Localized, Message};
 use chrono::{DateTime, Utc};
 
 use super::validate::Answers;
-use crate::db::responses::{ANSWERED, CountKey, NewResponse};
+use crate::db::responses::{ANSWERED, CountKey, CountTotals, NewResponse};
 use crate::db::{self, DbConnection, DbError};
 
 /// How a response reached sipas.
@@ -107,60 +107,100 @@ pub fn store(
     submission: &Submission<'_>,
     answers: &Answers,
 ) -> Result<Stored, StoreError> {
-    db::write_transaction(conn, |conn| store_in_transaction(conn, submission, answers))
+    db::write_transaction(conn, |conn| {
+        let mut batch = Batch::default();
+        let stored = batch.add(conn, submission, answers)?;
+        batch.finish(conn)?;
+        Ok(stored)
+    })
 }
 
-/// [`store`] inside a transaction the caller holds (an import stores a whole file in one).
-pub fn store_in_transaction(
-    conn: &mut DbConnection,
-    submission: &Submission<'_>,
-    answers: &Answers,
-) -> Result<Stored, StoreError> {
-    let day = submission
-        .submitted_at
-        .with_timezone(&submission.time_zone)
-        .date_naive();
-    let response = NewResponse {
-        form_version_id: submission.form_version_id,
-        unit_code: submission.unit_code,
-        desk_id: submission.desk_id,
-        channel: submission.channel.as_str(),
-        procedure_code: submission.procedure_code,
-        submitted_at: submission.submitted_at.naive_utc(),
-        day,
-        submission_token: submission.token,
-    };
-    let values: Vec<(&str, &str)> = answers
-        .values
-        .iter()
-        .map(|(q, v)| (q.as_str(), v.as_str()))
-        .collect();
-    let texts: Vec<(&str, &str)> = answers
-        .texts
-        .iter()
-        .map(|(q, t)| (q.as_str(), t.as_str()))
-        .collect();
-    let counted: Vec<(&str, &str)> = answers
-        .answered()
-        .into_iter()
-        .map(|q| (q, ANSWERED))
-        .chain(values.iter().copied())
-        .collect();
-    let Some(response_id) = db::responses::insert(conn, &response)? else {
-        return Ok(Stored::SamePage);
-    };
-    if let Some(ticket) = submission.ticket {
-        if !db::tickets::mark_answered(conn, ticket.id, response_id, submission.submitted_at.naive_utc())? {
-            return Err(StoreError::TicketClosed);
+/// Answers of responses already inserted, not yet written.
+const ANSWERS_PER_FLUSH: usize = 20_000;
+
+/// Many responses stored inside one transaction the caller holds (an import stores a
+/// whole file in one): each response row is inserted at once, its answers a few thousand
+/// at a time, and the counts of them all summed and written once by [`Batch::finish`].
+#[derive(Default)]
+pub struct Batch {
+    values: Vec<(i64, String, String)>,
+    texts: Vec<(i64, String, String)>,
+    counts: CountTotals,
+}
+
+impl Batch {
+    pub fn add(
+        &mut self,
+        conn: &mut DbConnection,
+        submission: &Submission<'_>,
+        answers: &Answers,
+    ) -> Result<Stored, StoreError> {
+        let day = submission
+            .submitted_at
+            .with_timezone(&submission.time_zone)
+            .date_naive();
+        let response = NewResponse {
+            form_version_id: submission.form_version_id,
+            unit_code: submission.unit_code,
+            desk_id: submission.desk_id,
+            channel: submission.channel.as_str(),
+            procedure_code: submission.procedure_code,
+            submitted_at: submission.submitted_at.naive_utc(),
+            day,
+            submission_token: submission.token,
+        };
+        let Some(response_id) = db::responses::insert(conn, &response)? else {
+            return Ok(Stored::SamePage);
+        };
+        if let Some(ticket) = submission.ticket {
+            if !db::tickets::mark_answered(conn, ticket.id, response_id, submission.submitted_at.naive_utc())?
+            {
+                return Err(StoreError::TicketClosed);
+            }
+            db::tickets::add_counts(conn, ticket.desk_id, ticket.issued_day, 0, 1)?;
         }
-        db::tickets::add_counts(conn, ticket.desk_id, ticket.issued_day, 0, 1)?;
+        let counted: Vec<(&str, &str)> = answers
+            .answered()
+            .into_iter()
+            .map(|q| (q, ANSWERED))
+            .chain(answers.values.iter().map(|(q, v)| (q.as_str(), v.as_str())))
+            .collect();
+        let key = CountKey {
+            unit_code: submission.unit_code,
+            form_version_id: submission.form_version_id,
+            day,
+        };
+        self.counts.add(key, &counted, submission.channel.as_str());
+        let with_id = |(q, v): &(String, String)| (response_id, q.clone(), v.clone());
+        self.values.extend(answers.values.iter().map(with_id));
+        self.texts.extend(answers.texts.iter().map(with_id));
+        if self.values.len() >= ANSWERS_PER_FLUSH {
+            self.flush_answers(conn)?;
+        }
+        Ok(Stored::New)
     }
-    db::responses::insert_answers(conn, response_id, &values, &texts)?;
-    let key = CountKey {
-        unit_code: submission.unit_code,
-        form_version_id: submission.form_version_id,
-        day,
-    };
-    db::responses::add_counts(conn, key, &counted, submission.channel.as_str())?;
-    Ok(Stored::New)
+
+    fn flush_answers(&mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        let values: Vec<(i64, &str, &str)> = self
+            .values
+            .iter()
+            .map(|(id, q, v)| (*id, q.as_str(), v.as_str()))
+            .collect();
+        let texts: Vec<(i64, &str, &str)> = self
+            .texts
+            .iter()
+            .map(|(id, q, t)| (*id, q.as_str(), t.as_str()))
+            .collect();
+        db::responses::insert_answers(conn, &values, &texts)?;
+        self.values.clear();
+        self.texts.clear();
+        Ok(())
+    }
+
+    /// Writes what is left: the last answers and every count.
+    pub fn finish(mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        self.flush_answers(conn)?;
+        db::responses::add_counts(conn, &self.counts)?;
+        Ok(())
+    }
 }

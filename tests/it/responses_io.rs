@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::TimeZone;
 use rand::{Rng, SeedableRng};
 use sipas::forms::Rollup;
 use sipas::indices::{Period, ReportRequest, build};
@@ -264,19 +265,30 @@ fn paper_surveys_import_all_or_nothing_and_export_back(backend: Backend) {
     assert_eq!(workbook.sheet_names()[1], "Câu hỏi");
 }
 
-/// A random response as the test drew it: unit, q1, q2, q3 (each possibly unanswered).
-type Drawn<'a> = (&'a str, Option<i64>, Option<i64>, Option<&'a str>);
+/// A random response as the test drew it: unit, q1, q2, q3 (each possibly unanswered),
+/// local day.
+type Drawn<'a> = (
+    &'a str,
+    Option<i64>,
+    Option<i64>,
+    Option<&'a str>,
+    chrono::NaiveDate,
+);
 
-/// Random responses: every share index of a unit equals a direct count of the raw
-/// answers, and the pooled parent equals the count over the union of its children.
+/// Random responses on random days over 16 months: for random spans of days (crossing
+/// month and year boundaries, read from day, month and year counts) every share index of
+/// a unit equals a direct count of the raw answers, and the pooled parent equals the
+/// count over the union of its children.
 async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
     let app = crate::indices::app_with_test_form(backend).await;
     let form = app.prepared.forms.current("test-indices").unwrap();
     for seed in 0..4u64 {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let mut raw: Vec<Drawn> = Vec::new();
-        let now = chrono::Utc::now();
-        for _ in 0..rng.random_range(20..60) {
+        let first = chrono::Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0).unwrap();
+        for _ in 0..rng.random_range(40..120) {
+            let at = first + chrono::Duration::minutes(rng.random_range(0..16 * 30 * 24 * 60));
+            let day = at.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive();
             let unit = if rng.random_bool(0.6) { "C1" } else { "C2" };
             let level = |rng: &mut rand::rngs::StdRng| rng.random_bool(0.85).then(|| rng.random_range(1..=5));
             let (q1, q2) = (level(&mut rng), level(&mut rng));
@@ -297,7 +309,7 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
                 desk_id: None,
                 channel: Channel::DeskQr,
                 procedure_code: None,
-                submitted_at: now,
+                submitted_at: at,
                 time_zone: chrono_tz::Asia::Ho_Chi_Minh,
                 token: None,
                 ticket: None,
@@ -307,50 +319,54 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
                 texts: Vec::new(),
             };
             sipas::responses::store(&mut app.prepared.db.conn().unwrap(), &submission, &answers).unwrap();
-            raw.push((unit, q1, q2, q3));
+            raw.push((unit, q1, q2, q3, day));
         }
-        let today = now.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive();
-        let request = |unit| ReportRequest {
-            unit,
-            form: "test-indices",
-            period: Period::days(&today.to_string(), &today.to_string()).unwrap(),
-            rollup: Some(Rollup::Pooled),
-            rank_by: None,
-            min_sample: 30,
-        };
-        let share = |units: &[&str], pick: &dyn Fn(&Drawn) -> Option<bool>| {
-            let answered: Vec<bool> = raw
-                .iter()
-                .filter(|r| units.contains(&r.0))
-                .filter_map(pick)
-                .collect();
-            let yes = answered.iter().filter(|a| **a).count();
-            (!answered.is_empty())
-                .then(|| sipas::indices::stats::round2(yes as f64 / answered.len() as f64 * 100.0))
-        };
-        for units in [&["C1"][..], &["C2"], &["C1", "C2"]] {
-            let code = if units.len() == 2 { "P1" } else { units[0] };
-            let report = build(
-                &mut app.prepared.db.conn().unwrap(),
-                &app.prepared.forms,
-                &request(code),
-            )
-            .unwrap();
-            let c1 = share(units, &|r| r.1.map(|v| v >= 4));
-            let c2 = share(units, &|r| r.2.map(|v| v >= 4));
-            let a = share(units, &|r| r.3.map(|v| v == "a"));
-            assert_eq!(report.indices.get("c1").unwrap().value, c1, "seed {seed}, {code}");
-            assert_eq!(report.indices.get("c2").unwrap().value, c2, "seed {seed}, {code}");
-            assert_eq!(
-                report.indices.get("a_share").unwrap().value,
-                a,
-                "seed {seed}, {code}"
-            );
-            let n = raw
-                .iter()
-                .filter(|r| units.contains(&r.0) && r.1.is_some())
-                .count() as i64;
-            assert_eq!(report.indices.get("c1").unwrap().n, n);
+        for _ in 0..3 {
+            let mut span =
+                [0, 0].map(|_| first.date_naive() + chrono::Days::new(rng.random_range(0..16 * 30)));
+            span.sort();
+            let [from, to] = span;
+            let period = Period::days(&from.to_string(), &to.to_string()).unwrap();
+            let request = |unit| ReportRequest {
+                unit,
+                form: "test-indices",
+                period: period.clone(),
+                rollup: Some(Rollup::Pooled),
+                rank_by: None,
+                min_sample: 30,
+            };
+            let share = |units: &[&str], pick: &dyn Fn(&Drawn) -> Option<bool>| {
+                let answered: Vec<bool> = raw
+                    .iter()
+                    .filter(|r| units.contains(&r.0) && (from..=to).contains(&r.4))
+                    .filter_map(pick)
+                    .collect();
+                let yes = answered.iter().filter(|a| **a).count();
+                (!answered.is_empty())
+                    .then(|| sipas::indices::stats::round2(yes as f64 / answered.len() as f64 * 100.0))
+            };
+            for units in [&["C1"][..], &["C2"], &["C1", "C2"]] {
+                let code = if units.len() == 2 { "P1" } else { units[0] };
+                let report = build(
+                    &mut app.prepared.db.conn().unwrap(),
+                    &app.prepared.forms,
+                    &request(code),
+                )
+                .unwrap();
+                let c1 = share(units, &|r| r.1.map(|v| v >= 4));
+                let c2 = share(units, &|r| r.2.map(|v| v >= 4));
+                let a = share(units, &|r| r.3.map(|v| v == "a"));
+                let context = format!("seed {seed}, {code}, {from} – {to}");
+                assert_eq!(report.indices.get("c1").unwrap().value, c1, "{context}");
+                assert_eq!(report.indices.get("c2").unwrap().value, c2, "{context}");
+                assert_eq!(report.indices.get("a_share").unwrap().value, a, "{context}");
+                let drawn = raw
+                    .iter()
+                    .filter(|r| units.contains(&r.0) && (from..=to).contains(&r.4));
+                assert_eq!(report.responses, drawn.clone().count() as i64, "{context}");
+                let n = drawn.filter(|r| r.1.is_some()).count() as i64;
+                assert_eq!(report.indices.get("c1").unwrap().n, n, "{context}");
+            }
         }
         // The next seed starts from an empty database.
         let mut conn = app.prepared.db.conn().unwrap();
