@@ -330,7 +330,7 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
             let request = |unit| ReportRequest {
                 unit,
                 form: "test-indices",
-                period: period.clone(),
+                period,
                 rollup: Some(Rollup::Pooled),
                 rank_by: None,
                 min_sample: 30,
