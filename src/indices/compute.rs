@@ -32,12 +32,18 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, question: &str, value: &str, count: i64) {
-        *self
-            .counts
-            .entry(question.to_string())
-            .or_default()
-            .entry(value.to_string())
-            .or_default() += count;
+        // Looked up before inserting: reports add hundreds of thousands of counts to a few
+        // hundred keys, and each insert would allocate the key.
+        let values = match self.counts.get_mut(question) {
+            Some(values) => values,
+            None => self.counts.entry(question.to_string()).or_default(),
+        };
+        match values.get_mut(value) {
+            Some(total) => *total += count,
+            None => {
+                values.insert(value.to_string(), count);
+            }
+        }
     }
 
     pub fn merge(&mut self, other: &Tally) {
