@@ -279,25 +279,13 @@ pub fn all_response_counts(conn: &mut DbConnection) -> QueryResult<Vec<ResponseC
         .load(conn)
 }
 
-/// Up to `limit` responses to these form versions over days `from..=to` with an id above
-/// `after`, in id order: a page of an export that never holds more than a page.
-pub fn page(
-    conn: &mut DbConnection,
-    versions: &[i64],
-    units: Option<&[String]>,
-    (from, to): (NaiveDate, NaiveDate),
-    after: i64,
-    limit: i64,
-) -> QueryResult<Vec<Response>> {
-    let mut query = responses::table
-        .filter(responses::form_version_id.eq_any(versions))
-        .filter(responses::day.between(from, to))
+/// Up to `limit` responses with an id above `after`, in id order: a page of an export,
+/// which never holds more than a page. Only the primary key is used, so each page costs
+/// the same however far the export has gone (filtering by unit or day here would let the
+/// database sort every match for every page); the caller keeps the rows it wants.
+pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<Response>> {
+    responses::table
         .filter(responses::id.gt(after))
-        .into_boxed();
-    if let Some(units) = units {
-        query = query.filter(responses::unit_code.eq_any(units));
-    }
-    query
         .order(responses::id)
         .limit(limit)
         .select(Response::as_select())

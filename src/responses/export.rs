@@ -143,9 +143,9 @@ pub fn export<W: Write + Send + 'static>(
     } = *request;
     let units = db::units::all(conn)?;
     let names: HashMap<String, String> = units.iter().map(|u| (u.code.clone(), u.name.clone())).collect();
-    let within: Option<Vec<String>> = match unit {
+    let within: Option<std::collections::HashSet<String>> = match unit {
         Some(code) if !names.contains_key(code) => return Err(ExportError::UnknownUnit(code.to_string())),
-        Some(code) => Some(db::units::subtree_codes(conn, code)?),
+        Some(code) => Some(db::units::subtree_codes(conn, code)?.into_iter().collect()),
         None => None,
     };
     let versions = db::forms::versions_of(conn, &form.form.id)?;
@@ -159,16 +159,20 @@ pub fn export<W: Write + Send + 'static>(
     let mut sink = Sink::new(format, out, &form.form)?;
     let (mut after, mut written) = (0, 0);
     loop {
-        let responses = db::responses::page(
-            conn,
-            &version_ids,
-            within.as_deref(),
-            (period.from, period.to),
-            after,
-            PAGE,
-        )?;
+        let responses = db::responses::page(conn, after, PAGE)?;
         let Some(last) = responses.last() else { break };
         after = last.id;
+        let responses: Vec<_> = responses
+            .into_iter()
+            .filter(|r| {
+                version_ids.contains(&r.form_version_id)
+                    && (period.from..=period.to).contains(&r.day)
+                    && within.as_ref().is_none_or(|units| units.contains(&r.unit_code))
+            })
+            .collect();
+        if responses.is_empty() {
+            continue;
+        }
         let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
         let mut given: HashMap<(i64, &str), Vec<String>> = HashMap::new();
         let values = db::responses::answers_of_many(conn, &ids)?;
