@@ -100,6 +100,13 @@ grades = [{ min = 3, vi = "Tốt", en = "Good" }, { min = 2, vi = "Khá", en = "
 "#;
 
 /// An app serving only the test form, with units P1 > C1, C2 and P2 > D1.
+/// The `sipas` binary on this database, with the test form's directory.
+pub fn sipas_with_test_form(db: &crate::helpers::TestDb) -> std::process::Command {
+    let mut command = sipas(db);
+    command.env("SIPAS_FORMS_DIR", db.dir.path().join("forms"));
+    command
+}
+
 pub async fn app_with_test_form(backend: Backend) -> TestApp {
     let app = spawn_app_with(backend, |s| {
         let dir = s.data_dir.join("forms");
@@ -424,33 +431,29 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
     assert_eq!(range["indices"]["total"]["value"], 68.75);
 
     // `sipas report --format json` prints the same document.
-    let output = run(sipas(&app.db)
-        .env("SIPAS_FORMS_DIR", app.db.dir.path().join("forms"))
-        .args([
-            "report",
-            "--unit",
-            "P1",
-            "--form",
-            "test-indices",
-            "--period",
-            "2025-07",
-            "--format",
-            "json",
-        ]));
+    let output = run(sipas_with_test_form(&app.db).args([
+        "report",
+        "--unit",
+        "P1",
+        "--form",
+        "test-indices",
+        "--period",
+        "2025-07",
+        "--format",
+        "json",
+    ]));
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(serde_json::from_str::<Value>(&stdout(&output)).unwrap(), document);
     // The table speaks Vietnamese numbers; CSV has a row per unit and index.
-    let output = run(sipas(&app.db)
-        .env("SIPAS_FORMS_DIR", app.db.dir.path().join("forms"))
-        .args([
-            "report",
-            "--unit",
-            "P1",
-            "--form",
-            "test-indices",
-            "--period",
-            "2025-07",
-        ]));
+    let output = run(sipas_with_test_form(&app.db).args([
+        "report",
+        "--unit",
+        "P1",
+        "--form",
+        "test-indices",
+        "--period",
+        "2025-07",
+    ]));
     let table = stdout(&output);
     assert!(
         table.contains("Phường") || table.contains("Tỉnh Một (P1)"),
@@ -460,19 +463,17 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
         table.contains("66,67") && table.contains("18,76 – 81,24"),
         "{table}"
     );
-    let output = run(sipas(&app.db)
-        .env("SIPAS_FORMS_DIR", app.db.dir.path().join("forms"))
-        .args([
-            "report",
-            "--unit",
-            "P1",
-            "--form",
-            "test-indices",
-            "--period",
-            "2025-07",
-            "--format",
-            "csv",
-        ]));
+    let output = run(sipas_with_test_form(&app.db).args([
+        "report",
+        "--unit",
+        "P1",
+        "--form",
+        "test-indices",
+        "--period",
+        "2025-07",
+        "--format",
+        "csv",
+    ]));
     let csv = stdout(&output);
     assert_eq!(csv.lines().count(), 1 + 3 * 5, "{csv}");
     assert!(
@@ -481,8 +482,7 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
     );
     // Excel: the indices as numbers on one sheet, the ranked child units on another.
     let path = app.db.dir.path().join("report.xlsx");
-    let output = run(sipas(&app.db)
-        .env("SIPAS_FORMS_DIR", app.db.dir.path().join("forms"))
+    let output = run(sipas_with_test_form(&app.db)
         .args([
             "report",
             "--unit",
@@ -526,10 +526,7 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
             "không có phiếu khảo sát «khong-co»",
         ),
     ] {
-        let output = run(sipas(&app.db)
-            .env("SIPAS_FORMS_DIR", app.db.dir.path().join("forms"))
-            .arg("report")
-            .args(&args));
+        let output = run(sipas_with_test_form(&app.db).arg("report").args(&args));
         assert!(!output.status.success(), "{args:?}");
         assert!(stderr(&output).contains(message), "{args:?}: {}", stderr(&output));
     }

@@ -9,8 +9,8 @@ use sipas::forms::Rollup;
 use sipas::indices::{Period, ReportRequest, build};
 use sipas::responses::Channel;
 
-use crate::helpers::{Backend, TestDb, run, sipas, stderr, stdout, write_file};
-use crate::indices::TEST_FORM;
+use crate::helpers::{Backend, TestDb, run, stderr, stdout, write_file};
+use crate::indices::{TEST_FORM, sipas_with_test_form as cli};
 use crate::{on_both_backends, on_both_backends_sync};
 
 /// A database with units P1 > C1, C2 and P2 > D1, a desk in C1, and the test form.
@@ -31,12 +31,6 @@ fn seeded(backend: Backend) -> (TestDb, String) {
     )
     .unwrap();
     (db, desk.code)
-}
-
-fn cli(db: &TestDb) -> std::process::Command {
-    let mut command = sipas(db);
-    command.env("SIPAS_FORMS_DIR", db.dir.path().join("forms"));
-    command
 }
 
 fn stored(db: &TestDb) -> usize {
