@@ -1,6 +1,6 @@
-//! The calendar periods counts are kept for. Every answer is counted for its day, its
-//! month and its year, so that any span of days reads the fewest rows: whole years from
-//! the year counts, whole months from the month counts, the days left over from the day
+//! The calendar periods counts are kept for. Every answer is counted for its day, month,
+//! quarter and year, so that any span of days reads the fewest rows: whole years from the
+//! year counts, whole quarters and months from theirs, the days left over from the day
 //! counts.
 
 use chrono::{Datelike, Days, NaiveDate};
@@ -9,6 +9,7 @@ use chrono::{Datelike, Days, NaiveDate};
 pub enum CountPeriod {
     Day,
     Month,
+    Quarter,
     Year,
 }
 
@@ -18,6 +19,7 @@ impl CountPeriod {
         match self {
             CountPeriod::Day => "day",
             CountPeriod::Month => "month",
+            CountPeriod::Quarter => "quarter",
             CountPeriod::Year => "year",
         }
     }
@@ -27,15 +29,20 @@ fn month_start(day: NaiveDate) -> NaiveDate {
     day.with_day(1).expect("every month has a first day")
 }
 
+fn quarter_start(day: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).expect("every quarter has a first day")
+}
+
 fn year_start(day: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("every year has a first day")
 }
 
-/// The day, month and year `day` is counted in, by their first days.
-pub fn periods_of(day: NaiveDate) -> [(CountPeriod, NaiveDate); 3] {
+/// The day, month, quarter and year `day` is counted in, by their first days.
+pub fn periods_of(day: NaiveDate) -> [(CountPeriod, NaiveDate); 4] {
     [
         (CountPeriod::Day, day),
         (CountPeriod::Month, month_start(day)),
+        (CountPeriod::Quarter, quarter_start(day)),
         (CountPeriod::Year, year_start(day)),
     ]
 }
@@ -44,6 +51,7 @@ pub fn periods_of(day: NaiveDate) -> [(CountPeriod, NaiveDate); 3] {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cover {
     pub years: Vec<NaiveDate>,
+    pub quarters: Vec<NaiveDate>,
     pub months: Vec<NaiveDate>,
     pub days: Vec<NaiveDate>,
 }
@@ -54,13 +62,18 @@ impl Cover {
         let mut day = from;
         while day <= to {
             let year_end = NaiveDate::from_ymd_opt(day.year(), 12, 31).expect("31 December");
-            let month_end = month_start(day)
-                .checked_add_months(chrono::Months::new(1))
-                .and_then(|next| next.pred_opt())
-                .unwrap_or(NaiveDate::MAX);
+            let end_after = |months: u32| {
+                day.checked_add_months(chrono::Months::new(months))
+                    .and_then(|next| next.pred_opt())
+                    .unwrap_or(NaiveDate::MAX)
+            };
+            let (quarter_end, month_end) = (end_after(3), end_after(1));
             let next_end = if day == year_start(day) && year_end <= to {
                 cover.years.push(day);
                 year_end
+            } else if day == quarter_start(day) && quarter_end <= to {
+                cover.quarters.push(day);
+                quarter_end
             } else if day == month_start(day) && month_end <= to {
                 cover.months.push(day);
                 month_end
@@ -81,6 +94,7 @@ impl Cover {
     pub fn by_period(&self) -> impl Iterator<Item = (CountPeriod, &[NaiveDate])> {
         [
             (CountPeriod::Year, self.years.as_slice()),
+            (CountPeriod::Quarter, self.quarters.as_slice()),
             (CountPeriod::Month, self.months.as_slice()),
             (CountPeriod::Day, self.days.as_slice()),
         ]
@@ -98,19 +112,28 @@ mod tests {
     }
 
     #[test]
-    fn a_day_is_counted_in_its_month_and_year() {
+    fn a_day_is_counted_in_its_month_quarter_and_year() {
         assert_eq!(
-            periods_of(d("2025-07-14")),
+            periods_of(d("2025-08-14")),
             [
-                (CountPeriod::Day, d("2025-07-14")),
-                (CountPeriod::Month, d("2025-07-01")),
+                (CountPeriod::Day, d("2025-08-14")),
+                (CountPeriod::Month, d("2025-08-01")),
+                (CountPeriod::Quarter, d("2025-07-01")),
                 (CountPeriod::Year, d("2025-01-01")),
             ]
+        );
+        assert_eq!(
+            periods_of(d("2025-12-31"))[2],
+            (CountPeriod::Quarter, d("2025-10-01"))
+        );
+        assert_eq!(
+            periods_of(d("2025-03-31"))[2],
+            (CountPeriod::Quarter, d("2025-01-01"))
         );
     }
 
     #[test]
-    fn whole_years_and_months_are_read_as_such() {
+    fn whole_years_quarters_and_months_are_read_as_such() {
         assert_eq!(
             Cover::of(d("2025-01-01"), d("2025-12-31")),
             Cover {
@@ -121,17 +144,23 @@ mod tests {
         assert_eq!(
             Cover::of(d("2025-07-01"), d("2025-09-30")),
             Cover {
-                months: vec![d("2025-07-01"), d("2025-08-01"), d("2025-09-01")],
+                quarters: vec![d("2025-07-01")],
                 ..Cover::default()
             }
         );
-        // 30 December 2024 to 2 March 2026: two days, a year, two months, two days.
+        // A quarter's worth of months that is not a quarter stays three months.
         assert_eq!(
-            Cover::of(d("2024-12-30"), d("2026-03-02")),
+            Cover::of(d("2025-08-01"), d("2025-10-31")).months,
+            [d("2025-08-01"), d("2025-09-01"), d("2025-10-01")]
+        );
+        // 30 December 2024 to 2 May 2026: two days, a year, a quarter, a month, two days.
+        assert_eq!(
+            Cover::of(d("2024-12-30"), d("2026-05-02")),
             Cover {
                 years: vec![d("2025-01-01")],
-                months: vec![d("2026-01-01"), d("2026-02-01")],
-                days: vec![d("2024-12-30"), d("2024-12-31"), d("2026-03-01"), d("2026-03-02")],
+                quarters: vec![d("2026-01-01")],
+                months: vec![d("2026-04-01")],
+                days: vec![d("2024-12-30"), d("2024-12-31"), d("2026-05-01"), d("2026-05-02")],
             }
         );
         // February of a leap year is a whole month.
@@ -157,6 +186,7 @@ mod tests {
                     let same = match period {
                         CountPeriod::Day => false,
                         CountPeriod::Month => next.month() == start.month(),
+                        CountPeriod::Quarter => next.month0() / 3 == start.month0() / 3,
                         CountPeriod::Year => next.year() == start.year(),
                     };
                     if !same {

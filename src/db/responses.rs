@@ -1,13 +1,12 @@
 //! Responses, their answers, and the counts reports read.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::DbConnection;
 use super::count_periods::{CountPeriod, periods_of};
-use super::schema::{answer_counts, answers, response_counts, responses, text_answers};
+use super::schema::{answer_counts, response_counts, responses, text_answers};
 
 /// The value of `answer_counts.value` that counts respondents who answered a question.
 pub const ANSWERED: &str = "*";
@@ -23,6 +22,8 @@ pub struct NewResponse<'a> {
     pub submitted_at: NaiveDateTime,
     pub day: NaiveDate,
     pub submission_token: Option<&'a str>,
+    /// The structured answers, as [`encode_answers`] writes them.
+    pub answers: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -36,6 +37,24 @@ pub struct Response {
     pub procedure_code: Option<String>,
     pub submitted_at: NaiveDateTime,
     pub day: NaiveDate,
+    answers: String,
+}
+
+impl Response {
+    /// The structured answers: `(question, value)`, one per chosen option.
+    pub fn values(&self) -> QueryResult<Vec<(String, String)>> {
+        decode_answers(&self.answers)
+    }
+}
+
+/// Structured answers as stored in `responses.answers`: a JSON array of
+/// `[question, value]` pairs.
+pub fn encode_answers(values: &[(String, String)]) -> String {
+    serde_json::to_string(values).expect("pairs of strings always serialize")
+}
+
+fn decode_answers(stored: &str) -> QueryResult<Vec<(String, String)>> {
+    serde_json::from_str(stored).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
 /// Inserts a response and returns its id; `None` when its submission token was already
@@ -56,29 +75,8 @@ pub fn insert(conn: &mut DbConnection, response: &NewResponse<'_>) -> QueryResul
 /// limits for the widest table written this way (7 columns).
 const ROWS_PER_STATEMENT: usize = 2_000;
 
-/// Stores answers of responses: `(response, question, value)` and free texts
-/// `(response, question, body)`.
-pub fn insert_answers(
-    conn: &mut DbConnection,
-    values: &[(i64, &str, &str)],
-    texts: &[(i64, &str, &str)],
-) -> QueryResult<()> {
-    for chunk in values.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|(response, question, value)| {
-                (
-                    answers::response_id.eq(*response),
-                    answers::question_id.eq(*question),
-                    answers::value.eq(*value),
-                )
-            })
-            .collect();
-        // Multi-row inserts need the concrete backend (MultiConnection lacks them).
-        crate::with_backend!(&mut *conn, |c| diesel::insert_into(answers::table)
-            .values(&rows)
-            .execute(c))?;
-    }
+/// Stores free-text answers of responses: `(response, question, body)`.
+pub fn insert_texts(conn: &mut DbConnection, texts: &[(i64, &str, &str)]) -> QueryResult<()> {
     for chunk in texts.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<_> = chunk
             .iter()
@@ -90,6 +88,7 @@ pub fn insert_answers(
                 )
             })
             .collect();
+        // Multi-row inserts need the concrete backend (MultiConnection lacks them).
         crate::with_backend!(&mut *conn, |c| diesel::insert_into(text_answers::table)
             .values(&rows)
             .execute(c))?;
@@ -105,79 +104,141 @@ pub struct CountKey<'a> {
     pub day: NaiveDate,
 }
 
-/// (unit, form version, period, start, question, value) of an answer count.
-type AnswerCountKey = (String, i64, CountPeriod, NaiveDate, String, String);
-/// (unit, form version, period, start, channel) of a response count.
-type ResponseCountKey = (String, i64, CountPeriod, NaiveDate, String);
+/// Texts counts are kept under (unit codes, question ids, values, channels), each held
+/// once and named by a number, so that counting an answer seen before allocates nothing:
+/// an import counts tens of millions of answers.
+#[derive(Debug, Default)]
+struct Names {
+    numbers: FxHashMap<String, u32>,
+    texts: Vec<String>,
+}
 
-/// Counts to add, summed before they are written: one response's, or a whole import's
-/// (which then writes each count once). Sorted, so that concurrent transactions touch
-/// the same rows in the same order and never deadlock.
+impl Names {
+    fn number(&mut self, text: &str) -> u32 {
+        if let Some(number) = self.numbers.get(text) {
+            return *number;
+        }
+        let number = u32::try_from(self.texts.len()).expect("fewer than 4 billion distinct names");
+        self.texts.push(text.to_string());
+        self.numbers.insert(text.to_string(), number);
+        number
+    }
+
+    /// Each name's place in the sorted names, by number: rows sorted by these places are
+    /// sorted by their texts.
+    fn places(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.texts.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.texts[*a as usize].cmp(&self.texts[*b as usize]));
+        let mut places = vec![0; order.len()];
+        for (place, number) in order.into_iter().enumerate() {
+            places[number as usize] = place as u32;
+        }
+        places
+    }
+}
+
+/// Counts to add, summed per unit, form version and day before they are written: one
+/// response's, or a whole import's (which then writes each count once).
 #[derive(Debug, Default)]
 pub struct CountTotals {
-    answers: BTreeMap<AnswerCountKey, i64>,
-    responses: BTreeMap<ResponseCountKey, i64>,
+    names: Names,
+    /// (unit, form version, day, question, value) → how many.
+    answers: FxHashMap<(u32, i64, NaiveDate, u32, u32), i64>,
+    /// (unit, form version, day, channel) → how many.
+    responses: FxHashMap<(u32, i64, NaiveDate, u32), i64>,
 }
+
+/// One count row to add: (unit, form version, period, start, then the question and value
+/// or the channel) with names replaced by their sorted places, and the count.
+type Row<const N: usize> = ((u32, i64, CountPeriod, NaiveDate, [u32; N]), i64);
 
 impl CountTotals {
     /// Counts one response: each `(question, value)` and the response itself under
-    /// `channel`, for the day, month and year of `key.day`.
+    /// `channel`, for the day of `key.day` (and so its month, quarter and year).
     pub fn add(&mut self, key: CountKey<'_>, values: &[(&str, &str)], channel: &str) {
-        for (period, start) in periods_of(key.day) {
-            let unit = key.unit_code.to_string();
-            for (question, value) in values {
-                let counted = (
-                    unit.clone(),
-                    key.form_version_id,
-                    period,
-                    start,
-                    question.to_string(),
-                    value.to_string(),
-                );
-                *self.answers.entry(counted).or_default() += 1;
-            }
-            let counted = (unit, key.form_version_id, period, start, channel.to_string());
-            *self.responses.entry(counted).or_default() += 1;
+        let unit = self.names.number(key.unit_code);
+        for (question, value) in values {
+            let counted = (
+                unit,
+                key.form_version_id,
+                key.day,
+                self.names.number(question),
+                self.names.number(value),
+            );
+            *self.answers.entry(counted).or_default() += 1;
         }
+        let channel = self.names.number(channel);
+        *self
+            .responses
+            .entry((unit, key.form_version_id, key.day, channel))
+            .or_default() += 1;
+    }
+
+    /// The rows to add for every period of each day, sorted as the table's primary key
+    /// (the texts' order), so that concurrent transactions touch the same rows in the
+    /// same order and never deadlock.
+    fn rows<const N: usize>(
+        counts: impl Iterator<Item = ((u32, i64, NaiveDate, [u32; N]), i64)>,
+        places: &[u32],
+    ) -> Vec<Row<N>> {
+        let mut longer: FxHashMap<(u32, i64, CountPeriod, NaiveDate, [u32; N]), i64> = FxHashMap::default();
+        let mut rows = Vec::new();
+        for ((unit, version, day, names), count) in counts {
+            let (unit, names) = (places[unit as usize], names.map(|n| places[n as usize]));
+            for (period, start) in periods_of(day) {
+                if period == CountPeriod::Day {
+                    rows.push(((unit, version, period, start, names), count));
+                } else {
+                    *longer.entry((unit, version, period, start, names)).or_default() += count;
+                }
+            }
+        }
+        rows.extend(longer);
+        rows.sort_unstable();
+        rows
     }
 }
 
 /// Adds the totals to the stored counts.
 pub fn add_counts(conn: &mut DbConnection, totals: &CountTotals) -> QueryResult<()> {
     use diesel::upsert::excluded;
-    let answer_rows: Vec<_> = totals
-        .answers
-        .iter()
-        .map(|((unit, version, period, start, question, value), count)| {
-            (
-                answer_counts::unit_code.eq(unit.as_str()),
-                answer_counts::form_version_id.eq(*version),
-                answer_counts::period.eq(period.as_str()),
-                answer_counts::start.eq(*start),
-                answer_counts::question_id.eq(question.as_str()),
-                answer_counts::value.eq(value.as_str()),
-                answer_counts::count.eq(*count),
-            )
-        })
-        .collect();
-    let response_rows: Vec<_> = totals
-        .responses
-        .iter()
-        .map(|((unit, version, period, start, channel), count)| {
-            (
-                response_counts::unit_code.eq(unit.as_str()),
-                response_counts::form_version_id.eq(*version),
-                response_counts::period.eq(period.as_str()),
-                response_counts::start.eq(*start),
-                response_counts::channel.eq(channel.as_str()),
-                response_counts::count.eq(*count),
-            )
-        })
-        .collect();
+    let places = totals.names.places();
+    let mut by_place = vec![""; places.len()];
+    for (number, place) in places.iter().enumerate() {
+        by_place[*place as usize] = totals.names.texts[number].as_str();
+    }
+    let answers = CountTotals::rows(
+        totals
+            .answers
+            .iter()
+            .map(|(&(u, v, d, q, a), &c)| ((u, v, d, [q, a]), c)),
+        &places,
+    );
+    let responses = CountTotals::rows(
+        totals
+            .responses
+            .iter()
+            .map(|(&(u, v, d, ch), &c)| ((u, v, d, [ch]), c)),
+        &places,
+    );
     crate::with_backend!(&mut *conn, |c| {
-        for chunk in answer_rows.chunks(ROWS_PER_STATEMENT) {
+        for chunk in answers.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|((unit, version, period, start, [question, value]), count)| {
+                    (
+                        answer_counts::unit_code.eq(by_place[*unit as usize]),
+                        answer_counts::form_version_id.eq(*version),
+                        answer_counts::period.eq(period.as_str()),
+                        answer_counts::start.eq(*start),
+                        answer_counts::question_id.eq(by_place[*question as usize]),
+                        answer_counts::value.eq(by_place[*value as usize]),
+                        answer_counts::count.eq(*count),
+                    )
+                })
+                .collect();
             diesel::insert_into(answer_counts::table)
-                .values(chunk)
+                .values(rows)
                 .on_conflict((
                     answer_counts::unit_code,
                     answer_counts::form_version_id,
@@ -190,9 +251,22 @@ pub fn add_counts(conn: &mut DbConnection, totals: &CountTotals) -> QueryResult<
                 .set(answer_counts::count.eq(answer_counts::count + excluded(answer_counts::count)))
                 .execute(c)?;
         }
-        for chunk in response_rows.chunks(ROWS_PER_STATEMENT) {
+        for chunk in responses.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|((unit, version, period, start, [channel]), count)| {
+                    (
+                        response_counts::unit_code.eq(by_place[*unit as usize]),
+                        response_counts::form_version_id.eq(*version),
+                        response_counts::period.eq(period.as_str()),
+                        response_counts::start.eq(*start),
+                        response_counts::channel.eq(by_place[*channel as usize]),
+                        response_counts::count.eq(*count),
+                    )
+                })
+                .collect();
             diesel::insert_into(response_counts::table)
-                .values(chunk)
+                .values(rows)
                 .on_conflict((
                     response_counts::unit_code,
                     response_counts::form_version_id,
@@ -208,13 +282,16 @@ pub fn add_counts(conn: &mut DbConnection, totals: &CountTotals) -> QueryResult<
     })
 }
 
-/// The stored answers of a response, by question.
+/// The structured answers of a response, sorted (none for a response that does not exist).
 pub fn answers_of(conn: &mut DbConnection, response_id: i64) -> QueryResult<Vec<(String, String)>> {
-    answers::table
-        .filter(answers::response_id.eq(response_id))
-        .select((answers::question_id, answers::value))
-        .order((answers::question_id, answers::value))
-        .load(conn)
+    let stored: Option<String> = responses::table
+        .find(response_id)
+        .select(responses::answers)
+        .first(conn)
+        .optional()?;
+    let mut values = stored.map_or(Ok(Vec::new()), |s| decode_answers(&s))?;
+    values.sort();
+    Ok(values)
 }
 
 /// The free-text answers of a response.
@@ -289,14 +366,6 @@ pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<
         .order(responses::id)
         .limit(limit)
         .select(Response::as_select())
-        .load(conn)
-}
-
-/// The structured answers of these responses: `(response, question, value)`.
-pub fn answers_of_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
-    answers::table
-        .filter(answers::response_id.eq_any(ids))
-        .select((answers::response_id, answers::question_id, answers::value))
         .load(conn)
 }
 

@@ -48,14 +48,7 @@ diesel::table! {
         submitted_at -> Timestamp,
         day -> Date,
         submission_token -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    answers (response_id, question_id, value) {
-        response_id -> BigInt,
-        question_id -> Text,
-        value -> Text,
+        answers -> Text,
     }
 }
 
@@ -92,7 +85,6 @@ diesel::table! {
 
 diesel::joinable!(responses -> form_versions (form_version_id));
 diesel::joinable!(responses -> units (unit_code));
-diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(text_answers -> responses (response_id));
 
 diesel::table! {
@@ -179,7 +171,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     desks,
     form_versions,
     responses,
-    answers,
     text_answers,
     answer_counts,
     response_counts,

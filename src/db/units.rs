@@ -75,26 +75,38 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     units::table.count().get_result(conn)
 }
 
+/// Every unit below `root`, at any depth, level by level (parents before children): a
+/// few indexed queries however big the whole tree is.
+pub fn descendants(conn: &mut DbConnection, root: &str) -> QueryResult<Vec<Unit>> {
+    let mut found: Vec<Unit> = Vec::new();
+    let mut parents = vec![root.to_string()];
+    // The tree is shallow and cannot hold a cycle; the depth bound is a safeguard.
+    for _ in 0..64 {
+        let mut level = Vec::new();
+        for chunk in parents.chunks(2_000) {
+            level.extend(
+                units::table
+                    .filter(units::parent_code.eq_any(chunk))
+                    .select(Unit::as_select())
+                    .order(units::code)
+                    .load(conn)?,
+            );
+        }
+        if level.is_empty() {
+            break;
+        }
+        parents = level.iter().map(|u| u.code.clone()).collect();
+        found.extend(level);
+    }
+    Ok(found)
+}
+
 /// The codes of `root` and of every unit below it, at any depth.
 pub fn subtree_codes(conn: &mut DbConnection, root: &str) -> QueryResult<Vec<String>> {
-    let links: Vec<(String, Option<String>)> = units::table
-        .select((units::code, units::parent_code))
-        .load(conn)?;
-    let mut children: std::collections::HashMap<&str, Vec<&str>> = Default::default();
-    for (code, parent) in &links {
-        if let Some(parent) = parent {
-            children.entry(parent.as_str()).or_default().push(code);
-        }
-    }
-    let mut subtree = vec![root.to_string()];
-    let mut next = 0;
-    while next < subtree.len() {
-        if let Some(kids) = children.get(subtree[next].as_str()) {
-            subtree.extend(kids.iter().map(|k| k.to_string()));
-        }
-        next += 1;
-    }
-    Ok(subtree)
+    let below = descendants(conn, root)?;
+    Ok(std::iter::once(root.to_string())
+        .chain(below.into_iter().map(|u| u.code))
+        .collect())
 }
 
 /// The unit and its ancestors, nearest first, up to the root (empty when the unit does

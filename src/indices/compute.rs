@@ -18,6 +18,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::stats::{Z95, wilson};
 use crate::db::responses::ANSWERED;
 use crate::forms::{Accept, Form, IndexRule, Question, Text};
@@ -26,7 +28,7 @@ use crate::forms::{Accept, Form, IndexRule, Question, Text};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tally {
     /// question → value → how many (`*`: how many answered the question).
-    counts: HashMap<String, HashMap<String, i64>>,
+    counts: FxHashMap<String, FxHashMap<String, i64>>,
     pub responses: i64,
 }
 

@@ -189,16 +189,20 @@ pub struct Report {
 struct Snapshot {
     /// Each unit's own responses (not its subtree's).
     own: HashMap<String, Tally>,
+    /// Each unit's whole subtree's responses, counted together.
+    pooled: HashMap<String, Tally>,
     channels: BTreeMap<String, i64>,
 }
 
 impl Snapshot {
+    /// The counts of `tree`'s units (parents before children) over the period.
     fn load(
         conn: &mut DbConnection,
-        units: &[String],
+        tree: &Tree<'_>,
         versions: &[i64],
         period: &Period,
     ) -> Result<Snapshot, DbError> {
+        let units = &tree.subtree;
         let mut own: HashMap<String, Tally> = HashMap::new();
         for (unit, question, value, count) in
             db::reports::answer_counts(conn, units, versions, period.from, period.to)?
@@ -212,14 +216,37 @@ impl Snapshot {
             own.entry(unit).or_default().responses += count;
             *channels.entry(channel).or_default() += count;
         }
-        Ok(Snapshot { own, channels })
+        // Children before parents, each subtree counted once.
+        let mut pooled: HashMap<String, Tally> = HashMap::new();
+        for code in units.iter().rev() {
+            let mut tally = own.get(code).cloned().unwrap_or_default();
+            for child in tree.kids(code) {
+                if let Some(counted) = pooled.get(&child.code) {
+                    tally.merge(counted);
+                }
+            }
+            pooled.insert(code.clone(), tally);
+        }
+        Ok(Snapshot {
+            own,
+            pooled,
+            channels,
+        })
+    }
+
+    /// Every answer of the subtree of `code`, counted together.
+    fn pooled_tally(&self, code: &str) -> &Tally {
+        static EMPTY: std::sync::LazyLock<Tally> = std::sync::LazyLock::new(Tally::default);
+        self.pooled.get(code).unwrap_or(&EMPTY)
     }
 }
 
-/// The unit tree below the report's unit, and what each period counted in it.
+/// The unit tree below the report's unit.
 struct Tree<'a> {
     form: &'a Form,
     children: HashMap<String, Vec<Unit>>,
+    /// The report's unit and every unit below it, parents before children.
+    subtree: Vec<String>,
 }
 
 impl Tree<'_> {
@@ -227,18 +254,9 @@ impl Tree<'_> {
         self.children.get(code).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// Every answer of the subtree of `code`, counted together.
-    fn pooled_tally(&self, snapshot: &Snapshot, code: &str) -> Tally {
-        let mut tally = snapshot.own.get(code).cloned().unwrap_or_default();
-        for child in self.kids(code) {
-            tally.merge(&self.pooled_tally(snapshot, &child.code));
-        }
-        tally
-    }
-
     fn estimates(&self, snapshot: &Snapshot, code: &str, rollup: Rollup) -> Vec<(String, Estimate)> {
         match rollup {
-            Rollup::Pooled => compute(self.form, &self.pooled_tally(snapshot, code)),
+            Rollup::Pooled => compute(self.form, snapshot.pooled_tally(code)),
             Rollup::MeanOfChildren => self.mean_of_children(snapshot, code),
         }
     }
@@ -317,24 +335,25 @@ pub fn build(
         .map(|v| v.id)
         .collect();
 
+    let below = db::units::descendants(conn, &unit.code)?;
+    let subtree: Vec<String> = std::iter::once(unit.code.clone())
+        .chain(below.iter().map(|u| u.code.clone()))
+        .collect();
     let mut children: HashMap<String, Vec<Unit>> = HashMap::new();
-    for u in db::units::all(conn)? {
+    for u in below {
         if let Some(parent) = u.parent_code.clone() {
             children.entry(parent).or_default().push(u);
         }
     }
-    let tree = Tree { form, children };
-    let mut subtree = vec![unit.code.clone()];
-    let mut next = 0;
-    while next < subtree.len() {
-        let kids: Vec<String> = tree.kids(&subtree[next]).iter().map(|u| u.code.clone()).collect();
-        subtree.extend(kids);
-        next += 1;
-    }
+    let tree = Tree {
+        form,
+        children,
+        subtree,
+    };
 
     let previous_period = request.period.previous();
-    let now = Snapshot::load(conn, &subtree, &versions, &request.period)?;
-    let before = Snapshot::load(conn, &subtree, &versions, &previous_period)?;
+    let now = Snapshot::load(conn, &tree, &versions, &request.period)?;
+    let before = Snapshot::load(conn, &tree, &versions, &previous_period)?;
     let rollup = request.rollup.unwrap_or(form.rollup);
     let other = match rollup {
         Rollup::Pooled => Rollup::MeanOfChildren,
@@ -347,7 +366,7 @@ pub fn build(
             request.min_sample,
         )
     };
-    let responses_of = |snapshot: &Snapshot, code: &str| tree.pooled_tally(snapshot, code).responses;
+    let responses_of = |snapshot: &Snapshot, code: &str| snapshot.pooled_tally(code).responses;
 
     let mut child_reports: Vec<ChildReport> = tree
         .kids(&unit.code)
@@ -362,7 +381,7 @@ pub fn build(
         .collect();
     rank(&mut child_reports, &rank_by);
 
-    let tickets = db::reports::ticket_counts(conn, &subtree, request.period.from, request.period.to)?;
+    let tickets = db::reports::ticket_counts(conn, &tree.subtree, request.period.from, request.period.to)?;
     let (issued, answered) = tickets
         .iter()
         .fold((0, 0), |(i, a), (_, issued, answered)| (i + issued, a + answered));

@@ -174,14 +174,21 @@ pub fn export<W: Write + Send + 'static>(
             continue;
         }
         let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
-        let mut given: HashMap<(i64, &str), Vec<String>> = HashMap::new();
-        let values = db::responses::answers_of_many(conn, &ids)?;
-        let texts = db::responses::texts_of_many(conn, &ids)?;
-        for (id, question, value) in values.iter().chain(&texts) {
+        // Response → question → the values given (several options of a multi question).
+        let mut given: HashMap<i64, HashMap<String, Vec<String>>> = HashMap::new();
+        for response in &responses {
+            let answers = given.entry(response.id).or_default();
+            for (question, value) in response.values()? {
+                answers.entry(question).or_default().push(value);
+            }
+        }
+        for (id, question, text) in db::responses::texts_of_many(conn, &ids)? {
             given
-                .entry((*id, question.as_str()))
+                .entry(id)
                 .or_default()
-                .push(value.clone());
+                .entry(question)
+                .or_default()
+                .push(text);
         }
         let page = Page {
             fixed: vec![
@@ -213,7 +220,12 @@ pub fn export<W: Write + Send + 'static>(
                 .iter()
                 .map(|q| {
                     ids.iter()
-                        .map(|id| given.get(&(*id, q.id.as_str())).map(|v| v.join(";")))
+                        .map(|id| {
+                            given
+                                .get(id)
+                                .and_then(|a| a.get(q.id.as_str()))
+                                .map(|v| v.join(";"))
+                        })
                         .collect()
                 })
                 .collect(),

@@ -248,8 +248,8 @@ struct Row {
 }
 
 /// Imports the responses of `table` to `form`. All or nothing unless `skip_invalid`, when
-/// the good rows are stored and the bad ones reported. `progress` hears how far it got,
-/// out of twice the rows: each is checked, then stored.
+/// the good rows are stored and the bad ones reported. `progress` hears how many rows are
+/// done.
 pub fn import(
     conn: &mut DbConnection,
     form: &RegisteredForm,
@@ -261,27 +261,27 @@ pub fn import(
     let columns = check_header(form, &table.header)?;
     let known = Known::load(conn)?;
     let now = Utc::now();
-    let check = |cells: &[String]| check_row(form, &columns, &known, cells, time_zone, now);
-    // First every row is checked, keeping only the problems (a million checked rows would
-    // not fit the memory a page of them needs); then the good rows are checked again and
-    // stored.
-    let mut problems = Vec::new();
-    for (done, (line, cells)) in table.rows.iter().enumerate() {
-        if let Err(message) = check(cells) {
-            problems.push(LineProblem { line: *line, message });
-        }
-        if done % 1000 == 0 {
-            progress(done);
-        }
-    }
-    if !problems.is_empty() && !skip_invalid {
-        return Err(ImportError::Rejected(problems));
-    }
-    let stored = db::write_transaction(conn, |conn| -> Result<usize, ImportError> {
+    // One pass in one transaction: each row is checked and stored; a problem in a file
+    // imported whole stops the storing, the rest is still checked so that every problem
+    // is told at once, and the transaction is rolled back.
+    db::write_transaction(conn, |conn| -> Result<Imported, ImportError> {
         let mut batch = Batch::default();
         let mut stored = 0;
-        for (done, (_, cells)) in table.rows.iter().enumerate() {
-            let Ok(row) = check(cells) else { continue };
+        let mut problems = Vec::new();
+        for (done, (line, cells)) in table.rows.iter().enumerate() {
+            if done % 1000 == 0 {
+                progress(done);
+            }
+            let row = match check_row(form, &columns, &known, cells, time_zone, now) {
+                Ok(row) => row,
+                Err(message) => {
+                    problems.push(LineProblem { line: *line, message });
+                    continue;
+                }
+            };
+            if !problems.is_empty() && !skip_invalid {
+                continue;
+            }
             let submission = Submission {
                 form_version_id: form.version_id,
                 unit_code: &row.unit,
@@ -295,17 +295,16 @@ pub fn import(
             };
             batch.add(conn, &submission, &row.answers)?;
             stored += 1;
-            if done % 1000 == 0 {
-                progress(table.rows.len() + done);
-            }
+        }
+        if !problems.is_empty() && !skip_invalid {
+            return Err(ImportError::Rejected(problems));
         }
         batch.finish(conn)?;
-        Ok(stored)
-    })?;
-    progress(2 * table.rows.len());
-    Ok(Imported {
-        stored,
-        skipped: problems,
+        progress(table.rows.len());
+        Ok(Imported {
+            stored,
+            skipped: problems,
+        })
     })
 }
 

@@ -5,7 +5,7 @@ use crate::i18n::{Localized, Message};
 use chrono::{DateTime, Utc};
 
 use super::validate::Answers;
-use crate::db::responses::{ANSWERED, CountKey, CountTotals, NewResponse};
+use crate::db::responses::{ANSWERED, CountKey, CountTotals, NewResponse, encode_answers};
 use crate::db::{self, DbConnection, DbError};
 
 /// How a response reached sipas.
@@ -115,15 +115,15 @@ pub fn store(
     })
 }
 
-/// Answers of responses already inserted, not yet written.
-const ANSWERS_PER_FLUSH: usize = 20_000;
+/// Free-text answers of responses already inserted, not yet written.
+const TEXTS_PER_FLUSH: usize = 20_000;
 
 /// Many responses stored inside one transaction the caller holds (an import stores a
-/// whole file in one): each response row is inserted at once, its answers a few thousand
-/// at a time, and the counts of them all summed and written once by [`Batch::finish`].
+/// whole file in one): each response row (with its structured answers) is inserted at
+/// once, free texts a few thousand at a time, and the counts of them all summed and
+/// written once by [`Batch::finish`].
 #[derive(Default)]
 pub struct Batch {
-    values: Vec<(i64, String, String)>,
     texts: Vec<(i64, String, String)>,
     counts: CountTotals,
 }
@@ -139,6 +139,7 @@ impl Batch {
             .submitted_at
             .with_timezone(&submission.time_zone)
             .date_naive();
+        let encoded = encode_answers(&answers.values);
         let response = NewResponse {
             form_version_id: submission.form_version_id,
             unit_code: submission.unit_code,
@@ -148,6 +149,7 @@ impl Batch {
             submitted_at: submission.submitted_at.naive_utc(),
             day,
             submission_token: submission.token,
+            answers: &encoded,
         };
         let Some(response_id) = db::responses::insert(conn, &response)? else {
             return Ok(Stored::SamePage);
@@ -171,35 +173,28 @@ impl Batch {
             day,
         };
         self.counts.add(key, &counted, submission.channel.as_str());
-        let with_id = |(q, v): &(String, String)| (response_id, q.clone(), v.clone());
-        self.values.extend(answers.values.iter().map(with_id));
+        let with_id = |(q, t): &(String, String)| (response_id, q.clone(), t.clone());
         self.texts.extend(answers.texts.iter().map(with_id));
-        if self.values.len() >= ANSWERS_PER_FLUSH {
-            self.flush_answers(conn)?;
+        if self.texts.len() >= TEXTS_PER_FLUSH {
+            self.flush_texts(conn)?;
         }
         Ok(Stored::New)
     }
 
-    fn flush_answers(&mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
-        let values: Vec<(i64, &str, &str)> = self
-            .values
-            .iter()
-            .map(|(id, q, v)| (*id, q.as_str(), v.as_str()))
-            .collect();
+    fn flush_texts(&mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
         let texts: Vec<(i64, &str, &str)> = self
             .texts
             .iter()
             .map(|(id, q, t)| (*id, q.as_str(), t.as_str()))
             .collect();
-        db::responses::insert_answers(conn, &values, &texts)?;
-        self.values.clear();
+        db::responses::insert_texts(conn, &texts)?;
         self.texts.clear();
         Ok(())
     }
 
-    /// Writes what is left: the last answers and every count.
+    /// Writes what is left: the last free texts and every count.
     pub fn finish(mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
-        self.flush_answers(conn)?;
+        self.flush_texts(conn)?;
         db::responses::add_counts(conn, &self.counts)?;
         Ok(())
     }

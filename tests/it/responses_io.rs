@@ -366,13 +366,7 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
         let mut conn = app.prepared.db.conn().unwrap();
         sipas::with_backend!(&mut *conn, |c| {
             use diesel::RunQueryDsl;
-            for table in [
-                "answers",
-                "text_answers",
-                "answer_counts",
-                "response_counts",
-                "responses",
-            ] {
+            for table in ["text_answers", "answer_counts", "response_counts", "responses"] {
                 diesel::sql_query(format!("DELETE FROM {table}"))
                     .execute(c)
                     .unwrap();

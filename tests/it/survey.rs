@@ -1,6 +1,7 @@
 //! The citizen's survey: the page, submissions, every kind of bad input, double submits,
 //! limits, and what ends up stored.
 
+use chrono::Datelike;
 use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
@@ -99,7 +100,7 @@ impl TestApp {
     }
 }
 
-/// The counts recomputed from the raw answers, for each day, month and year, must equal
+/// The counts recomputed from the raw answers, for each day, month, quarter and year, must equal
 /// the counts kept at submission time, row for row.
 pub fn assert_counts_match_answers(app: &TestApp) {
     let mut conn = app.prepared.db.conn().unwrap();
@@ -118,6 +119,11 @@ pub fn assert_counts_match_answers(app: &TestApp) {
         let periods = [
             ("day", day.to_string()),
             ("month", day.format("%Y-%m-01").to_string()),
+            // January, April, July or October.
+            (
+                "quarter",
+                format!("{}-{:02}-01", day.year(), day.month0() / 3 * 3 + 1),
+            ),
             ("year", day.format("%Y-01-01").to_string()),
         ];
         for (period, start) in periods {
@@ -148,7 +154,12 @@ pub fn assert_counts_match_answers(app: &TestApp) {
                 .or_default() += 1;
         }
     }
-    let period = |name: &str| ["day", "month", "year"].into_iter().find(|p| *p == name).unwrap();
+    let period = |name: &str| {
+        ["day", "month", "quarter", "year"]
+            .into_iter()
+            .find(|p| *p == name)
+            .unwrap()
+    };
     let kept: BTreeMap<_, _> = db::responses::all_answer_counts(&mut conn)
         .unwrap()
         .into_iter()
