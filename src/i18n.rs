@@ -44,6 +44,41 @@ impl Lang {
         }
     }
 
+    /// A number with `decimals` digits after the point, as this language writes it:
+    /// `1.234,56` in Vietnamese, `1,234.56` in English.
+    pub fn number(self, value: f64, decimals: usize) -> String {
+        let text = format!("{:.*}", decimals, value.abs());
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let (group, point) = match self {
+            Lang::Vi => ('.', ','),
+            Lang::En => (',', '.'),
+        };
+        let mut out = String::new();
+        if value < 0.0 && text.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+            out.push('-');
+        }
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(group);
+            }
+            out.push(digit);
+        }
+        if !fraction.is_empty() {
+            out.push(point);
+            out.push_str(fraction);
+        }
+        out
+    }
+
+    /// A day as this language writes it: `22/11/2026` in Vietnamese, `22 Nov 2026` in
+    /// English.
+    pub fn date(self, day: chrono::NaiveDate) -> String {
+        match self {
+            Lang::Vi => day.format("%d/%m/%Y").to_string(),
+            Lang::En => day.format("%-d %b %Y").to_string(),
+        }
+    }
+
     /// Parses `vi` or `en` (also `vi-VN`, `en-GB`...).
     pub fn parse(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
@@ -153,6 +188,20 @@ impl fmt::Display for Message {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn numbers_and_dates_are_written_the_local_way() {
+        assert_eq!(Lang::Vi.number(82.66, 2), "82,66");
+        assert_eq!(Lang::En.number(82.66, 2), "82.66");
+        assert_eq!(Lang::Vi.number(1234567.0, 0), "1.234.567");
+        assert_eq!(Lang::En.number(1234567.891, 1), "1,234,567.9");
+        assert_eq!(Lang::Vi.number(-3.5, 2), "-3,50");
+        assert_eq!(Lang::En.number(-0.001, 2), "0.00");
+        assert_eq!(Lang::Vi.number(999.999, 2), "1.000,00");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        assert_eq!(Lang::Vi.date(day), "02/11/2026");
+        assert_eq!(Lang::En.date(day), "2 Nov 2026");
+    }
 
     #[test]
     fn accept_language_prefers_highest_quality_known_language() {

@@ -1,6 +1,7 @@
 //! Storage: one code base for SQLite (embedded, the default) and PostgreSQL, through diesel's
 //! `MultiConnection`, pooled, with every call run off the async executor.
 
+pub mod comments;
 pub mod count_periods;
 pub mod desks;
 pub mod forms;

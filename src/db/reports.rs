@@ -121,3 +121,60 @@ pub fn ticket_counts(
     }
     Ok(rows)
 }
+
+/// Answers of `units` together, per month, for the months starting on `months`:
+/// `(month, question, value, count)`, summed over the units by the database (a trend
+/// reads a year of months for every unit of a province).
+pub fn monthly_answer_counts(
+    conn: &mut DbConnection,
+    units: &[String],
+    versions: &[i64],
+    months: &[NaiveDate],
+) -> QueryResult<Vec<(NaiveDate, String, String, i64)>> {
+    let mut rows = Vec::new();
+    for chunk in units.chunks(UNITS_PER_QUERY) {
+        rows.extend(
+            answer_counts::table
+                .filter(answer_counts::unit_code.eq_any(chunk))
+                .filter(answer_counts::form_version_id.eq_any(versions))
+                .filter(answer_counts::period.eq(CountPeriod::Month.as_str()))
+                .filter(answer_counts::start.eq_any(months))
+                .group_by((
+                    answer_counts::start,
+                    answer_counts::question_id,
+                    answer_counts::value,
+                ))
+                .select((
+                    answer_counts::start,
+                    answer_counts::question_id,
+                    answer_counts::value,
+                    summed("answer_counts.count"),
+                ))
+                .load::<(NaiveDate, String, String, i64)>(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Responses of `units` together per month: `(month, count)`.
+pub fn monthly_response_counts(
+    conn: &mut DbConnection,
+    units: &[String],
+    versions: &[i64],
+    months: &[NaiveDate],
+) -> QueryResult<Vec<(NaiveDate, i64)>> {
+    let mut rows = Vec::new();
+    for chunk in units.chunks(UNITS_PER_QUERY) {
+        rows.extend(
+            response_counts::table
+                .filter(response_counts::unit_code.eq_any(chunk))
+                .filter(response_counts::form_version_id.eq_any(versions))
+                .filter(response_counts::period.eq(CountPeriod::Month.as_str()))
+                .filter(response_counts::start.eq_any(months))
+                .group_by(response_counts::start)
+                .select((response_counts::start, summed("response_counts.count")))
+                .load::<(NaiveDate, i64)>(conn)?,
+        );
+    }
+    Ok(rows)
+}

@@ -7,6 +7,7 @@ pub mod compute;
 pub mod period;
 pub mod report;
 pub mod stats;
+pub mod trend;
 
 pub use period::{Period, PeriodError};
 pub use report::{Report, ReportError, ReportRequest, build};

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod api;
+mod dashboard;
 pub mod error;
 pub mod error_pages;
 mod health;
@@ -13,7 +14,6 @@ mod staff;
 mod survey;
 mod survey_place;
 mod survey_view;
-mod units;
 
 use actix_web::web;
 
@@ -35,7 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/logout").post(account::logout))
         .service(web::resource("/account").get(account::account_page))
         .service(web::resource("/account/password").post(account::change_password))
-        .service(web::resource("/units/{code}").get(units::show))
+        .service(web::resource("/units/{code}").get(dashboard::show))
+        .service(web::resource("/units/{code}/export.{format}").get(dashboard::export::download))
         .configure(staff::routes)
         .service(web::resource("/api/v1/me").get(api::me))
         .service(web::resource("/api/v1/units/{code}").get(api::unit))

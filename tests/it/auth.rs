@@ -155,7 +155,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
     // Expected status per caller, in the order above.
     let admin_only = [303, 403, 403, 403, 200, 403, 401];
     let desk_staff = [303, 200, 403, 403, 200, 403, 401];
-    let matrix: [(&str, [u16; 7]); 14] = [
+    let matrix: [(&str, [u16; 7]); 18] = [
         ("/admin/", admin_only),
         ("/admin/units", admin_only),
         ("/admin/desks", admin_only),
@@ -163,6 +163,10 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
         ("/admin/tokens", admin_only),
         ("/units/C1", [303, 403, 200, 200, 200, 403, 401]),
         ("/units/P1", [303, 403, 403, 200, 200, 403, 401]),
+        ("/units/C1/export.csv", [303, 403, 200, 200, 200, 403, 401]),
+        ("/units/P1/export.xlsx", [303, 403, 403, 200, 200, 403, 401]),
+        ("/units/P1/export.parquet", [303, 403, 403, 200, 200, 403, 401]),
+        ("/api/v1/units/P1/report", [401, 403, 403, 200, 200, 403, 401]),
         ("/staff/", desk_staff),
         ("/staff/desks/1", desk_staff),
         ("/staff/desks/1/poster.pdf", desk_staff),

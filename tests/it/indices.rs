@@ -108,11 +108,20 @@ pub fn sipas_with_test_form(db: &crate::helpers::TestDb) -> std::process::Comman
 }
 
 pub async fn app_with_test_form(backend: Backend) -> TestApp {
+    app_with_test_form_and(backend, |_| {}).await
+}
+
+/// The same, with more settings changed.
+pub async fn app_with_test_form_and(
+    backend: Backend,
+    configure: impl FnOnce(&mut sipas::config::Settings),
+) -> TestApp {
     let app = spawn_app_with(backend, |s| {
         let dir = s.data_dir.join("forms");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("test-indices.toml"), TEST_FORM).unwrap();
         s.forms_dir = dir;
+        configure(s);
     })
     .await;
     seed_units(&app);
@@ -121,6 +130,18 @@ pub async fn app_with_test_form(backend: Backend) -> TestApp {
 
 /// Stores one response of the test form, submitted at `at` (UTC).
 fn respond(app: &TestApp, unit: &str, at: chrono::DateTime<Utc>, channel: Channel, answers: &[(&str, &str)]) {
+    respond_with_comment(app, unit, at, channel, answers, None);
+}
+
+/// The same, with a free-text answer to a `comment` question.
+pub fn respond_with_comment(
+    app: &TestApp,
+    unit: &str,
+    at: chrono::DateTime<Utc>,
+    channel: Channel,
+    answers: &[(&str, &str)],
+    comment: Option<&str>,
+) {
     let form = app.prepared.forms.current("test-indices").unwrap();
     let submission = Submission {
         form_version_id: form.version_id,
@@ -138,12 +159,15 @@ fn respond(app: &TestApp, unit: &str, at: chrono::DateTime<Utc>, channel: Channe
             .iter()
             .map(|(q, v)| (q.to_string(), v.to_string()))
             .collect(),
-        texts: Vec::new(),
+        texts: comment
+            .map(|c| ("comment".to_string(), c.to_string()))
+            .into_iter()
+            .collect(),
     };
     sipas::responses::store(&mut app.prepared.db.conn().unwrap(), &submission, &answers).unwrap();
 }
 
-fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
+pub fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
 }
 
@@ -162,7 +186,7 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
 /// r7 (C1, 30 June 23:59 local = 16:59 UTC: June, the previous period) answering
 /// q1 = 1, q2 = 1; r8 (C1, 31 July 17:00 UTC = 1 August local) and r9 (D1, another
 /// province).
-fn seed_responses(app: &TestApp) {
+pub fn seed_responses(app: &TestApp) {
     use Channel::{DeskQr, Paper, Ticket};
     let all = |q1: &'static str,
                q2: &'static str,

@@ -1,0 +1,110 @@
+//! The free-text answers (comments) officials read: newest first, paged, searchable, for a
+//! subtree, form and span of days. Nothing that could identify a dossier is stored with
+//! them, so nothing of the kind can be shown.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::DbConnection;
+use super::schema::{responses, text_answers};
+
+diesel::define_sql_function! {
+    /// Lower case (all of Unicode on PostgreSQL; only A–Z on SQLite, whose search is
+    /// therefore case-blind only for unaccented letters).
+    fn lower(text: Text) -> Text;
+}
+
+/// A comment as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Comment {
+    pub response_id: i64,
+    pub submitted_at: NaiveDateTime,
+    pub unit_code: String,
+    pub question_id: String,
+    pub body: String,
+}
+
+/// Which comments.
+pub struct CommentQuery<'a> {
+    pub units: &'a [String],
+    pub versions: &'a [i64],
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Words the comment must contain (case-blind, see [`lower`]).
+    pub search: Option<&'a str>,
+}
+
+/// `LIKE` pattern that finds `text` anywhere, its own `%`, `_` and `\` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+macro_rules! matching {
+    ($query:expr) => {{
+        let query = $query;
+        let mut boxed = text_answers::table
+            .inner_join(responses::table)
+            .filter(responses::unit_code.eq_any(query.units))
+            .filter(responses::form_version_id.eq_any(query.versions))
+            .filter(responses::day.between(query.from, query.to))
+            .into_boxed();
+        if let Some(words) = query.search.map(str::trim).filter(|w| !w.is_empty()) {
+            boxed = boxed.filter(
+                lower(text_answers::body)
+                    .like(contains_pattern(words))
+                    .escape('\\'),
+            );
+        }
+        boxed
+    }};
+}
+
+/// How many comments match.
+pub fn count(conn: &mut DbConnection, query: &CommentQuery<'_>) -> QueryResult<i64> {
+    matching!(query).count().get_result(conn)
+}
+
+/// One page of the matching comments, newest first.
+pub fn page(
+    conn: &mut DbConnection,
+    query: &CommentQuery<'_>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Comment>> {
+    matching!(query)
+        .order((
+            responses::submitted_at.desc(),
+            responses::id.desc(),
+            text_answers::question_id,
+        ))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            responses::id,
+            responses::submitted_at,
+            responses::unit_code,
+            text_answers::question_id,
+            text_answers::body,
+        ))
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn search_words_are_taken_literally() {
+        assert_eq!(contains_pattern("Chờ Lâu"), "%chờ lâu%");
+        assert_eq!(contains_pattern("100%_ok\\"), "%100\\%\\_ok\\\\%");
+    }
+}

@@ -1,0 +1,180 @@
+//! What the dashboard shows, worked out from a report: figures written the reader's way,
+//! bars, and the ranking of the children.
+
+use crate::forms::{Form, IndexRule};
+use crate::i18n::Lang;
+use crate::indices::report::{ChildReport, IndexValue, Indices};
+
+use super::charts;
+use super::filters::Sort;
+
+/// An index as a line of the page.
+pub struct Figure {
+    pub id: String,
+    pub label: String,
+    /// `82,66` or `—` when nobody answered.
+    pub value: String,
+    pub n: String,
+    /// `[80,12 – 85,03]`, empty without a value.
+    pub ci: String,
+    pub low_sample: bool,
+    /// `+1,20` / `−0,50`, empty when either period has no value.
+    pub change: String,
+    /// `up`, `down` or `same`, for the arrow.
+    pub trend: &'static str,
+    pub grade: String,
+    pub bar: String,
+}
+
+impl Figure {
+    pub fn new(id: &str, label: &str, value: Option<&IndexValue>, lang: Lang) -> Figure {
+        let value = value.cloned().unwrap_or(IndexValue {
+            value: None,
+            n: 0,
+            ci95: None,
+            low_sample: true,
+            change: None,
+            grade: None,
+        });
+        let change = value.change.map(|c| {
+            let text = lang.number(c.abs(), 2);
+            if c > 0.0 {
+                format!("+{text}")
+            } else if c < 0.0 {
+                format!("−{text}")
+            } else {
+                text
+            }
+        });
+        Figure {
+            id: id.to_string(),
+            label: label.to_string(),
+            value: value.value.map_or_else(|| "—".to_string(), |v| lang.number(v, 2)),
+            n: lang.number(value.n as f64, 0),
+            ci: value.ci95.map_or_else(String::new, |[low, high]| {
+                format!("[{} – {}]", lang.number(low, 2), lang.number(high, 2))
+            }),
+            low_sample: value.low_sample,
+            trend: match value.change {
+                Some(c) if c > 0.0 => "up",
+                Some(c) if c < 0.0 => "down",
+                _ => "same",
+            },
+            change: change.unwrap_or_default(),
+            grade: value.grade.map(|g| g.get(lang).to_string()).unwrap_or_default(),
+            bar: charts::bar(value.value, value.ci95, value.low_sample, label),
+        }
+    }
+}
+
+/// An element and its criteria.
+pub struct Element {
+    pub figure: Figure,
+    pub criteria: Vec<Figure>,
+}
+
+/// The indices of a form laid out: elements with their criteria, then every other group.
+pub struct Layout {
+    pub elements: Vec<Element>,
+    /// (group title, its indices), in the form's order.
+    pub groups: Vec<(String, Vec<Figure>)>,
+}
+
+fn group_title(group: &str, lang: Lang) -> String {
+    let known = [
+        ("overall", "Hài lòng chung", "Overall satisfaction"),
+        (
+            "behaviour",
+            "Hành vi của cơ quan (tỷ lệ người dân)",
+            "How the agency behaved (share of people)",
+        ),
+        (
+            "expectation",
+            "Người dân mong muốn cải thiện",
+            "What people want improved",
+        ),
+        ("points", "Điểm", "Points"),
+    ];
+    known
+        .iter()
+        .find(|(id, _, _)| *id == group)
+        .map(|(_, vi, en)| lang.pick(vi, en).to_string())
+        .unwrap_or_else(|| match group {
+            "" => lang.pick("Chỉ số khác", "Other indices").to_string(),
+            other => other.to_string(),
+        })
+}
+
+pub fn layout(form: &Form, indices: &Indices, lang: Lang) -> Layout {
+    let figure = |id: &str| {
+        let label = form.index(id).map(|i| i.label.get(lang)).unwrap_or(id);
+        Figure::new(id, label, indices.get(id), lang)
+    };
+    let mut elements = Vec::new();
+    let mut shown: Vec<&str> = vec![form.headline.as_str()];
+    for index in form
+        .indices
+        .iter()
+        .filter(|i| i.group.as_deref() == Some("element"))
+    {
+        let criteria = match &index.rule {
+            IndexRule::Mean { of, .. } => of.iter().map(|c| figure(c)).collect(),
+            _ => Vec::new(),
+        };
+        if let IndexRule::Mean { of, .. } = &index.rule {
+            shown.extend(of.iter().map(String::as_str));
+        }
+        shown.push(&index.id);
+        elements.push(Element {
+            figure: figure(&index.id),
+            criteria,
+        });
+    }
+    let mut groups: Vec<(String, Vec<Figure>)> = Vec::new();
+    for index in &form.indices {
+        if shown.contains(&index.id.as_str()) {
+            continue;
+        }
+        let title = group_title(index.group.as_deref().unwrap_or(""), lang);
+        match groups.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, figures)) => figures.push(figure(&index.id)),
+            None => groups.push((title, vec![figure(&index.id)])),
+        }
+    }
+    Layout { elements, groups }
+}
+
+/// A child unit in the ranking.
+pub struct ChildRow {
+    pub code: String,
+    pub name: String,
+    pub rank: String,
+    pub responses: String,
+    pub figure: Figure,
+}
+
+pub fn ranking(
+    children: &[ChildReport],
+    headline: &str,
+    label: &str,
+    sort: Sort,
+    lang: Lang,
+) -> Vec<ChildRow> {
+    let mut order: Vec<&ChildReport> = children.iter().collect();
+    match sort {
+        // The report ranks by value already (units without a value last).
+        Sort::Value => {}
+        Sort::Name => order.sort_by(|a, b| a.name.cmp(&b.name)),
+        Sort::Responses => order.sort_by(|a, b| b.responses.cmp(&a.responses).then(a.name.cmp(&b.name))),
+    }
+    order
+        .into_iter()
+        .map(|child| ChildRow {
+            code: child.unit.clone(),
+            name: child.name.clone(),
+            rank: child.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+            responses: lang.number(child.responses as f64, 0),
+            figure: Figure::new(headline, label, child.indices.get(headline), lang),
+        })
+        .collect()
+}

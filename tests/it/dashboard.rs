@@ -1,0 +1,263 @@
+//! The officials' dashboard `/units/{code}` and its downloads, on the hand-computed
+//! dataset of `indices.rs` (minimum sample 5): the figures as written in each language,
+//! the filters, empty periods, units without children or with only small samples,
+//! comments (escaped, searched, paged, scoped), and downloads scoped to the official.
+
+use reqwest::StatusCode;
+use sipas::auth::Role;
+use sipas::responses::Channel;
+
+use crate::auth::{PASSWORD, add_user, sign_in};
+use crate::helpers::{Backend, TestApp};
+use crate::indices::{app_with_test_form_and, respond_with_comment, seed_responses, utc};
+use crate::on_both_backends;
+
+async fn app(backend: Backend) -> TestApp {
+    let app = app_with_test_form_and(backend, |s| s.min_sample = 5).await;
+    seed_responses(&app);
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    add_user(&app, "lanhdao@c1.vn", Role::Official, Some("C1"));
+    app
+}
+
+async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let response = browser
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The page's text between two markers (the first after `from`).
+fn between<'a>(html: &'a str, from: &str, to: &str) -> &'a str {
+    let start = html.find(from).unwrap_or_else(|| panic!("{from} in the page")) + from.len();
+    let end = html[start..].find(to).map_or(html.len(), |e| start + e);
+    &html[start..end]
+}
+
+const JULY: &str = "/units/P1?form=test-indices&period=2025-07";
+
+async fn the_dashboard_shows_the_hand_computed_figures(backend: Backend) {
+    let app = app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (status, html) = page(&browser, &app, JULY).await;
+    assert_eq!(status, 200, "{html}");
+    // P1 pooled in July (indices.rs): e = 55 % [20.92, 84.74], n = 6, six responses; June
+    // held r7 only, whose e is 0, so the change is +55 points.
+    assert_eq!(between(&html, r#"class="big">"#, "<"), "55,00");
+    assert!(html.contains("n = 6"));
+    assert!(html.contains("[20,92 – 84,74]"));
+    assert!(html.contains("+55,00"));
+    assert!(html.contains("01/07/2025 – 31/07/2025"));
+    // The children ranked by e: C1 58.33 (n = 4) before C2 50 (n = 2), both below the
+    // minimum sample of 5 and marked so.
+    let ranking = between(&html, r#"id="h-children""#, "</table>");
+    let (c1, c2) = (ranking.find("Xã Một").unwrap(), ranking.find("Xã Hai").unwrap());
+    assert!(c1 < c2, "{ranking}");
+    assert!(ranking.contains("58,33") && ranking.contains("50,00"));
+    assert_eq!(ranking.matches("mẫu nhỏ").count(), 2, "{ranking}");
+    assert!(
+        ranking.contains(r#"href="/units/C1?form=test-indices&#38;period=2025-07""#),
+        "{ranking}"
+    );
+    // Criteria and their element as bars, other indices as their own group.
+    assert!(html.contains("Tiêu chí 1") && html.contains("Chọn A"));
+    assert!(html.contains(r#"<svg class="bar""#));
+    // Channels: r1, r4, r5, r6 by desk QR, r2 a ticket, r3 paper.
+    let channels = between(&html, r#"id="h-channels""#, "</table>");
+    assert!(
+        channels.contains("Mã QR / mã quầy</td><td class=\"num\">4"),
+        "{channels}"
+    );
+    // The trend: twelve months ending July 2025, a mark per month with a value.
+    let trend = between(&html, r#"<svg class="trend""#, "</svg>");
+    assert!(trend.contains(">08/24<") && trend.contains(">07/25<"));
+    assert_eq!(trend.matches("<circle").count(), 2, "June (r7) and July");
+    // English: the same figures written the English way.
+    let (_, english) = page(&browser, &app, &format!("{JULY}&lang=en")).await;
+    assert_eq!(between(&english, r#"class="big">"#, "<"), "55.00");
+    assert!(english.contains("[20.92 – 84.74]") && english.contains("1 Jul 2025 – 31 Jul 2025"));
+}
+
+async fn filters_change_the_page_and_bad_ones_are_refused(backend: Backend) {
+    let app = app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    // The other roll-up: e = (58.33 + 50) / 2 = 54.17.
+    let (_, html) = page(&browser, &app, &format!("{JULY}&rollup=mean_of_children")).await;
+    assert_eq!(between(&html, r#"class="big">"#, "<"), "54,17");
+    // Sorted by name: Xã Hai before Xã Một.
+    let (_, html) = page(&browser, &app, &format!("{JULY}&sort=name")).await;
+    let ranking = between(&html, r#"id="h-children""#, "</table>");
+    assert!(ranking.find("Xã Hai").unwrap() < ranking.find("Xã Một").unwrap());
+    // A quarter holds r1–r6 and r8 (seven responses); a range of days the same.
+    let (_, html) = page(&browser, &app, "/units/P1?form=test-indices&period=2025Q3").await;
+    assert!(
+        html.contains("7 phiếu"),
+        "{}",
+        between(&html, "class=\"headline\"", "</section>")
+    );
+    let (_, html) = page(
+        &browser,
+        &app,
+        "/units/P1?form=test-indices&from=2025-07-01&to=2025-09-30",
+    )
+    .await;
+    assert!(html.contains("7 phiếu"));
+    assert!(
+        html.contains(r#"value="2025-07-01""#),
+        "the range stays in the form"
+    );
+    // An empty period: no value, nothing by channel, no comments.
+    let (status, html) = page(&browser, &app, "/units/P1?form=test-indices&period=2024").await;
+    assert_eq!(status, 200);
+    assert_eq!(between(&html, r#"class="big">"#, "<"), "—");
+    assert!(html.contains("Chưa có phiếu trong kỳ."));
+    // A unit without children.
+    let (_, html) = page(&browser, &app, "/units/C1?form=test-indices&period=2025-07").await;
+    assert!(html.contains("Đơn vị không có đơn vị trực thuộc."));
+    assert_eq!(between(&html, r#"class="big">"#, "<"), "58,33");
+    assert!(html.contains(r#"<a href="/units/P1?form=test-indices&#38;period=2025-07">Tỉnh Một</a>"#));
+    // Bad filters: a clear 400 in the page's language, never a 500.
+    for (query, words) in [
+        ("period=2025Q5", "2025Q5"),
+        ("period=2025&from=2025-01-01", "--period"),
+        ("from=2025-02-01&to=2025-01-01", "2025-02-01"),
+        ("form=khong-co", "khong-co"),
+        ("rollup=median", "median"),
+        ("sort=random", "random"),
+        ("page=-1", "-1"),
+    ] {
+        let (status, html) = page(&browser, &app, &format!("/units/P1?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(html.contains(words), "{query}: {html}");
+    }
+}
+
+async fn comments_are_escaped_searched_paged_and_scoped(backend: Backend) {
+    let app = app(backend).await;
+    // 23 comments in C1 in July, one in C2 with markup, one in D1 (another province).
+    for i in 0..23 {
+        let at = utc(2025, 7, 20, 1, i);
+        respond_with_comment(
+            &app,
+            "C1",
+            at,
+            Channel::DeskQr,
+            &[("q1", "4")],
+            Some(&format!("ý kiến số {i:02}")),
+        );
+    }
+    let at = utc(2025, 7, 21, 1, 0);
+    respond_with_comment(
+        &app,
+        "C2",
+        at,
+        Channel::DeskQr,
+        &[],
+        Some("<script>alert(1)</script> Chờ LÂU"),
+    );
+    respond_with_comment(&app, "D1", at, Channel::DeskQr, &[], Some("tỉnh khác"));
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, JULY).await;
+    let comments = between(&html, r#"id="h-comments""#, "</section>");
+    assert!(comments.starts_with(">Ý kiến của người dân (24)<"), "{comments}");
+    // Newest first: C2's comment, then C1's from 22 down; twenty on the first page.
+    assert_eq!(comments.matches(r#"<div class="comment">"#).count(), 20);
+    assert!(comments.find("&#60;script&#62;").unwrap() < comments.find("ý kiến số 22").unwrap());
+    assert!(!comments.contains("<script>") && !comments.contains("tỉnh khác"));
+    assert!(!comments.contains("ý kiến số 03"));
+    let older = between(comments, r#"<p class="pager"><a href=""#, "\"").replace("&#38;", "&");
+    assert!(older.ends_with("page=2#h-comments"), "{older}");
+    let (_, html) = page(&browser, &app, &older.replace("#h-comments", "")).await;
+    let comments = between(&html, r#"id="h-comments""#, "</section>");
+    assert_eq!(comments.matches(r#"<div class="comment">"#).count(), 4);
+    assert!(comments.contains("ý kiến số 00") && comments.contains("Mới hơn"));
+    // Search: case-blind for unaccented letters; nothing found says so.
+    let (_, html) = page(&browser, &app, &format!("{JULY}&q=chờ")).await;
+    let comments = between(&html, r#"id="h-comments""#, "</section>");
+    assert_eq!(
+        comments.matches(r#"<div class="comment">"#).count(),
+        1,
+        "{comments}"
+    );
+    let (_, html) = page(&browser, &app, &format!("{JULY}&q=100%25_")).await;
+    assert!(html.contains("Không có ý kiến nào."));
+    // An official of C1 sees C1's comments only.
+    let (browser, _) = sign_in(&app, "lanhdao@c1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, "/units/C1?form=test-indices&period=2025-07").await;
+    assert!(!html.contains("&#60;script&#62;") && html.contains("ý kiến số 22"));
+}
+
+async fn downloads_hold_the_responses_the_official_may_see(backend: Backend) {
+    let app = app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let get = |path: String| browser.get(format!("{}{path}", app.address)).send();
+    let response = get("/units/P1/export.csv?form=test-indices&period=2025-07".to_string())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("sipas-P1-test-indices-2025-07.csv")
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    // A header and r1–r6 (r7 is June, r8 August, r9 in P2).
+    assert_eq!(lines.len(), 7, "{csv}");
+    assert!(lines[0].contains("response_id") && lines[0].contains("q1"));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains(",C1,") || l.contains(",C2,"))
+    );
+    let xlsx = get("/units/P1/export.xlsx?form=test-indices&period=2025".into())
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let parquet = get("/units/P1/export.parquet?form=test-indices&period=2025".into())
+        .await
+        .unwrap();
+    let bytes = parquet.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    // The downloads the page links to carry its filters.
+    let (_, html) = page(&browser, &app, JULY).await;
+    assert!(html.contains(r#"href="/units/P1/export.csv?form=test-indices&#38;period=2025-07""#));
+    assert!(html.contains(r#"href="/api/v1/units/P1/report?form=test-indices&#38;period=2025-07""#));
+    // Bad filters are refused before anything is sent; an unknown format is not found.
+    let bad = get("/units/P1/export.csv?form=test-indices&period=2025-13".into())
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let unknown = get("/units/P1/export.pdf?form=test-indices".into())
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    // An official of C1 gets C1's responses, and nothing of P1.
+    let (browser, _) = sign_in(&app, "lanhdao@c1.vn", PASSWORD).await;
+    let get = |path: &str| browser.get(format!("{}{path}", app.address)).send();
+    let csv = get("/units/C1/export.csv?form=test-indices&period=2025-07")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert_eq!(
+        get("/units/P1/export.csv?form=test-indices")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+on_both_backends!(
+    the_dashboard_shows_the_hand_computed_figures,
+    filters_change_the_page_and_bad_ones_are_refused,
+    comments_are_escaped_searched_paged_and_scoped,
+    downloads_hold_the_responses_the_official_may_see,
+);
