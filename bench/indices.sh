@@ -10,7 +10,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/sipas-target}"
 cargo build --release --quiet
 sipas="$CARGO_TARGET_DIR/release/sipas"
 work=$(mktemp -d)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# KEEP=1 keeps the database (and the generated file) for a look afterwards.
+trap 'kill "${server:-0}" 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "kept: $work" || rm -rf "$work"' EXIT
 db="${2:-$work/bench.sqlite3}"
 common=(--data-dir "$work" --database "$db")
 seconds() { python3 -c "import time; print(time.monotonic())"; }
@@ -28,15 +29,21 @@ server=$!
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18181/healthz > /dev/null && break; sleep 0.2; done
 token=$("$sipas" "${common[@]}" tokens create --name bench --role official --unit 79 2> /dev/null)
 commune=$(tr -d '\r' < src/units/vn-admin-units-2025.csv | awk -F, '$4 == "79" {print $1; exit}')
+# Median and best of 11 requests after a warm-up: timed WHAT URL LABEL.
+timed() {
+  curl -fs -o /dev/null -H "Authorization: Bearer $token" "$2"   # warm up
+  for _ in $(seq 1 11); do
+    curl -fs -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" "$2"
+  done | sort -n | awk -v what="$1" -v q="$3" '{a[NR]=$1} END {printf "%-9s %-45s median %6.1f ms, best %6.1f ms\n", what, q, a[6]*1000, a[1]*1000}'
+}
 for query in "79 period=2025" "79 period=2025Q3" "79 period=2025-07" "79 from=2025-01-15&to=2025-11-20" \
   "79 period=2025&rollup=mean_of_children" "$commune period=2025"; do
   read -r unit params <<< "$query"
-  url="http://127.0.0.1:18181/api/v1/units/$unit/report?$params"
-  curl -fs -o /dev/null -H "Authorization: Bearer $token" "$url"   # warm up
-  for _ in $(seq 1 11); do
-    curl -fs -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $token" "$url"
-  done | sort -n | awk -v q="$unit $params" '{a[NR]=$1} END {printf "report %-45s median %6.1f ms, best %6.1f ms\n", q, a[6]*1000, a[1]*1000}'
+  timed "report" "http://127.0.0.1:18181/api/v1/units/$unit/report?$params" "$unit $params"
 done
+# The officials' dashboard: the report, the 12-month trend and the comments of the period.
+timed "dashboard" "http://127.0.0.1:18181/units/79?period=2025" "79 period=2025"
+timed "dashboard" "http://127.0.0.1:18181/units/$commune?period=2025" "$commune period=2025"
 
 for format in csv parquet xlsx; do
   /usr/bin/time -f "%M %e" -o "$work/time" "$sipas" "${common[@]}" responses export --form sipas-2017 \

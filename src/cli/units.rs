@@ -30,13 +30,50 @@ pub enum UnitsCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Mở (hoặc đóng với --off) trang công khai chỉ số của đơn vị /
+    /// open (or close with --off) the unit's public page of indices
+    Publish {
+        /// Mã đơn vị / unit code
+        code: String,
+        /// Đóng trang công khai / close the public page
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 pub fn run(ctx: &Context, command: UnitsCommand) -> anyhow::Result<()> {
     match command {
         UnitsCommand::Import { file } => import_file(ctx, &file),
         UnitsCommand::List { parent, format } => list(ctx, parent.as_deref(), format),
+        UnitsCommand::Publish { code, off } => publish(ctx, &code, !off),
     }
+}
+
+fn publish(ctx: &Context, code: &str, public: bool) -> anyhow::Result<()> {
+    let (db, _) = open_database(&ctx.settings).or_localized(ctx.lang)?;
+    let mut conn = db.conn().or_localized(ctx.lang)?;
+    let found = crate::db::units::set_public(&mut conn, code, public)
+        .map_err(crate::db::DbError::from)
+        .or_localized(ctx.lang)?;
+    if !found {
+        anyhow::bail!(
+            "{} «{code}»",
+            ctx.t("không có đơn vị mã", "there is no unit with code")
+        );
+    }
+    let base = ctx.settings.public_base_url();
+    if public {
+        println!(
+            "{} {base}/public/units/{code}",
+            ctx.t("Đã mở trang công khai:", "Public page open:")
+        );
+    } else {
+        println!(
+            "{} «{code}»",
+            ctx.t("Đã đóng trang công khai của", "Public page closed for")
+        );
+    }
+    Ok(())
 }
 
 fn import_file(ctx: &Context, file: &PathBuf) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ diesel::table! {
         parent_code -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        public -> Bool,
     }
 }
 

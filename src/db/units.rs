@@ -15,6 +15,8 @@ pub struct Unit {
     pub kind: String,
     #[serde(rename = "parent")]
     pub parent_code: Option<String>,
+    /// Whether anyone may read its indices at `/public/units/{code}`.
+    pub public: bool,
 }
 
 /// A unit to create or update.
@@ -56,6 +58,14 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
         .select(Unit::as_select())
         .order(units::code)
         .load(conn)
+}
+
+/// Opens or closes the unit's public page; `false` when there is no such unit.
+pub fn set_public(conn: &mut DbConnection, code: &str, public: bool) -> QueryResult<bool> {
+    let changed = diesel::update(units::table.find(code))
+        .set((units::public.eq(public), units::updated_at.eq(super::now())))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// How many children each unit has, by code (units without children are absent).

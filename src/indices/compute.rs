@@ -105,29 +105,38 @@ impl Estimate {
 
 /// Every index of `form` over the answers in `tally`, in the form's order.
 pub fn compute(form: &Form, tally: &Tally) -> Vec<(String, Estimate)> {
-    let mut done: HashMap<&str, Estimate> = HashMap::new();
-    for index in &form.indices {
-        evaluate(form, tally, &index.id, &mut done);
+    // Indices by position: a report computes every unit's indices, and looking each one
+    // up by id in the form's list would cost the square of their number.
+    let positions: HashMap<&str, usize> = form
+        .indices
+        .iter()
+        .enumerate()
+        .map(|(at, index)| (index.id.as_str(), at))
+        .collect();
+    let mut done: Vec<Option<Estimate>> = vec![None; form.indices.len()];
+    for at in 0..form.indices.len() {
+        evaluate(form, tally, at, &positions, &mut done);
     }
     form.indices
         .iter()
-        .map(|i| (i.id.clone(), done[i.id.as_str()].clone()))
+        .zip(done)
+        .map(|(index, estimate)| (index.id.clone(), estimate.unwrap_or_else(Estimate::empty)))
         .collect()
 }
 
-/// One index, after the indices it is the mean of (the form checker rules out cycles).
-fn evaluate<'f>(
-    form: &'f Form,
+/// The index at `at`, after the indices it is the mean of (the form checker rules out
+/// cycles).
+fn evaluate(
+    form: &Form,
     tally: &Tally,
-    id: &'f str,
-    done: &mut HashMap<&'f str, Estimate>,
+    at: usize,
+    positions: &HashMap<&str, usize>,
+    done: &mut [Option<Estimate>],
 ) -> Estimate {
-    if let Some(known) = done.get(id) {
+    if let Some(known) = &done[at] {
         return known.clone();
     }
-    let Some(index) = form.index(id) else {
-        return Estimate::empty();
-    };
+    let index = &form.indices[at];
     let estimate = match &index.rule {
         IndexRule::Share { questions, accept } => share(tally, questions, accept),
         IndexRule::Mean { of, weights } => {
@@ -136,7 +145,10 @@ fn evaluate<'f>(
                 .enumerate()
                 .map(|(i, part)| {
                     let weight = weights.as_ref().and_then(|w| w.get(i)).copied().unwrap_or(1.0);
-                    (evaluate(form, tally, part, done), weight)
+                    let estimate = positions
+                        .get(part.as_str())
+                        .map_or_else(Estimate::empty, |p| evaluate(form, tally, *p, positions, done));
+                    (estimate, weight)
                 })
                 .collect();
             mean(&parts)
@@ -160,7 +172,7 @@ fn evaluate<'f>(
             estimate
         }
     };
-    done.insert(&index.id, estimate.clone());
+    done[at] = Some(estimate.clone());
     estimate
 }
 

@@ -189,7 +189,7 @@ pub struct Report {
 struct Snapshot {
     /// Each unit's own responses (not its subtree's).
     own: HashMap<String, Tally>,
-    /// Each unit's whole subtree's responses, counted together.
+    /// Each unit's whole subtree's responses, counted together (units with children only).
     pooled: HashMap<String, Tally>,
     channels: BTreeMap<String, i64>,
 }
@@ -216,12 +216,17 @@ impl Snapshot {
             own.entry(unit).or_default().responses += count;
             *channels.entry(channel).or_default() += count;
         }
-        // Children before parents, each subtree counted once.
+        // Children before parents, each subtree counted once; a unit without children is
+        // its own responses (not copied).
         let mut pooled: HashMap<String, Tally> = HashMap::new();
         for code in units.iter().rev() {
+            let kids = tree.kids(code);
+            if kids.is_empty() {
+                continue;
+            }
             let mut tally = own.get(code).cloned().unwrap_or_default();
-            for child in tree.kids(code) {
-                if let Some(counted) = pooled.get(&child.code) {
+            for child in kids {
+                if let Some(counted) = pooled.get(&child.code).or_else(|| own.get(&child.code)) {
                     tally.merge(counted);
                 }
             }
@@ -237,7 +242,10 @@ impl Snapshot {
     /// Every answer of the subtree of `code`, counted together.
     fn pooled_tally(&self, code: &str) -> &Tally {
         static EMPTY: std::sync::LazyLock<Tally> = std::sync::LazyLock::new(Tally::default);
-        self.pooled.get(code).unwrap_or(&EMPTY)
+        self.pooled
+            .get(code)
+            .or_else(|| self.own.get(code))
+            .unwrap_or(&EMPTY)
     }
 }
 

@@ -458,6 +458,7 @@ mod tests {
             name: format!("Unit {code}"),
             kind: "xã".into(),
             parent_code: parent.map(Into::into),
+            public: false,
         }
     }
 

@@ -37,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/account/password").post(account::change_password))
         .service(web::resource("/units/{code}").get(dashboard::show))
         .service(web::resource("/units/{code}/export.{format}").get(dashboard::export::download))
+        .service(web::resource("/public/units/{code}").get(dashboard::public::show))
         .configure(staff::routes)
         .service(web::resource("/api/v1/me").get(api::me))
         .service(web::resource("/api/v1/units/{code}").get(api::unit))

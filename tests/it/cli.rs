@@ -26,7 +26,7 @@ fn units_list_shows_roots_or_children(backend: Backend) {
     assert_eq!(roots.len(), 34);
     assert_eq!(
         roots[0],
-        serde_json::json!({"code": "01", "name": "Thành phố Hà Nội", "kind": "thành phố trung ương", "parent": null})
+        serde_json::json!({"code": "01", "name": "Thành phố Hà Nội", "kind": "thành phố trung ương", "parent": null, "public": false})
     );
     let communes = json(&run(
         sipas(&db).args(["units", "list", "--parent", "46", "--format", "json"])

@@ -8,8 +8,10 @@ use sipas::auth::Role;
 use sipas::responses::Channel;
 
 use crate::auth::{PASSWORD, add_user, sign_in};
-use crate::helpers::{Backend, TestApp};
-use crate::indices::{app_with_test_form_and, respond_with_comment, seed_responses, utc};
+use crate::helpers::{Backend, TestApp, client, run, stderr, stdout};
+use crate::indices::{
+    app_with_test_form_and, respond_with_comment, seed_responses, sipas_with_test_form, utc,
+};
 use crate::on_both_backends;
 
 async fn app(backend: Backend) -> TestApp {
@@ -255,7 +257,76 @@ async fn downloads_hold_the_responses_the_official_may_see(backend: Backend) {
     );
 }
 
+async fn a_public_page_opens_only_when_asked_and_hides_small_samples(backend: Backend) {
+    let app = app(backend).await;
+    respond_with_comment(
+        &app,
+        "C1",
+        utc(2025, 7, 20, 1, 0),
+        Channel::DeskQr,
+        &[],
+        Some("bí mật"),
+    );
+    let anyone = client();
+    let public = |path: &'static str| {
+        let anyone = anyone.clone();
+        let address = app.address.clone();
+        async move {
+            let response = anyone.get(format!("{address}{path}")).send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    const P1: &str = "/public/units/P1?form=test-indices&period=2025-07";
+    const C1: &str = "/public/units/C1?form=test-indices&period=2025-07";
+    // Closed until opened, and then the same as a unit that does not exist.
+    assert_eq!(public(P1).await.0, 404);
+    assert_eq!(public("/public/units/NOPE").await.0, 404);
+    // Opened from the command line.
+    let output = run(sipas_with_test_form(&app.db).args(["units", "publish", "P1"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("/public/units/P1"));
+    let failed = run(sipas_with_test_form(&app.db).args(["units", "publish", "NOPE"]));
+    assert!(!failed.status.success() && stderr(&failed).contains("NOPE"));
+    let (status, html) = public(P1).await;
+    assert_eq!(status, 200);
+    // P1: n = 6 ≥ 5, so e = 55 % is shown; C1's page stays closed.
+    assert_eq!(between(&html, r#"class="big">"#, "<"), "55,00");
+    assert!(!html.contains("bí mật") && !html.contains("export") && !html.contains("Xã Một"));
+    assert_eq!(public(C1).await.0, 404);
+    // Opened by an administrator: C1 has n = 4 < 5, so no value is published.
+    add_user(&app, "admin@sipas.vn", Role::Admin, None);
+    let (admin, csrf) = sign_in(&app, "admin@sipas.vn", PASSWORD).await;
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("name", "Xã Một"),
+        ("kind", "xã"),
+        ("public", "on"),
+    ];
+    assert_eq!(
+        app.post_form(&admin, "/admin/units/C1", &fields).await.status(),
+        303
+    );
+    let (status, html) = public(C1).await;
+    assert_eq!(status, 200);
+    assert_eq!(between(&html, r#"class="big">"#, "<"), "—");
+    assert!(
+        !html.contains("58,33") && !html.contains("[17,88"),
+        "no small-sample figure"
+    );
+    assert!(html.contains("Chưa đủ 5 người trả lời để công bố."));
+    // Unticked: closed again.
+    let fields = [("_csrf", csrf.as_str()), ("name", "Xã Một"), ("kind", "xã")];
+    assert_eq!(
+        app.post_form(&admin, "/admin/units/C1", &fields).await.status(),
+        303
+    );
+    assert_eq!(public(C1).await.0, 404);
+    // Bad filters get a clear 400 here too.
+    assert_eq!(public("/public/units/P1?period=2025Q9").await.0, 400);
+}
+
 on_both_backends!(
+    a_public_page_opens_only_when_asked_and_hides_small_samples,
     the_dashboard_shows_the_hand_computed_figures,
     filters_change_the_page_and_bad_ones_are_refused,
     comments_are_escaped_searched_paged_and_scoped,

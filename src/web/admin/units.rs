@@ -242,9 +242,13 @@ pub struct Rename {
     name: String,
     #[serde(default)]
     kind: String,
+    /// The public page's checkbox: present (`on`) when ticked.
+    #[serde(default)]
+    public: Option<String>,
 }
 
-/// `POST /admin/units/{code}`: a new name or kind (the code and place in the tree stay).
+/// `POST /admin/units/{code}`: a new name or kind (the code and place in the tree stay),
+/// and whether its public page is open.
 pub async fn save(
     Guarded(ctx, form): Guarded<Ctx, CsrfForm<Rename>>,
     code: web::Path<String>,
@@ -253,9 +257,16 @@ pub async fn save(
     let mut unit = find(&ctx, code.into_inner()).await?;
     let (code, parent) = (unit.code.clone(), unit.parent_code.clone());
     let (name, kind) = (rename.name.clone(), rename.kind.clone());
+    let public = rename.public.is_some();
     let result = ctx
         .db
-        .run(move |conn| Ok::<_, DbError>(save_unit(conn, &code, &name, &kind, parent.as_deref())))
+        .run(move |conn| -> Result<_, DbError> {
+            let saved = save_unit(conn, &code, &name, &kind, parent.as_deref());
+            if saved.is_ok() {
+                db::units::set_public(conn, &code, public)?;
+            }
+            Ok(saved)
+        })
         .await?;
     match result {
         Ok(_) => {

@@ -7,6 +7,7 @@
 mod charts;
 pub mod export;
 pub mod filters;
+pub mod public;
 mod view;
 
 use std::collections::HashMap;
