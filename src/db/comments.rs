@@ -2,12 +2,12 @@
 //! subtree, form and span of days. Nothing that could identify a dossier is stored with
 //! them, so nothing of the kind can be shown.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::DbConnection;
-use super::schema::{responses, text_answers};
+use super::schema::text_answers;
 
 diesel::define_sql_function! {
     /// Lower case (all of Unicode on PostgreSQL; only A–Z on SQLite, whose search is
@@ -19,7 +19,8 @@ diesel::define_sql_function! {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Comment {
     pub response_id: i64,
-    pub submitted_at: NaiveDateTime,
+    /// The local day of its response.
+    pub day: NaiveDate,
     pub unit_code: String,
     pub question_id: String,
     pub body: String,
@@ -51,11 +52,12 @@ fn contains_pattern(text: &str) -> String {
 macro_rules! matching {
     ($query:expr) => {{
         let query = $query;
+        // Found by the comments' own unit, day and form version (indexed), never by
+        // reading their responses.
         let mut boxed = text_answers::table
-            .inner_join(responses::table)
-            .filter(responses::unit_code.eq_any(query.units))
-            .filter(responses::form_version_id.eq_any(query.versions))
-            .filter(responses::day.between(query.from, query.to))
+            .filter(text_answers::unit_code.eq_any(query.units))
+            .filter(text_answers::form_version_id.eq_any(query.versions))
+            .filter(text_answers::day.between(query.from, query.to))
             .into_boxed();
         if let Some(words) = query.search.map(str::trim).filter(|w| !w.is_empty()) {
             boxed = boxed.filter(
@@ -73,7 +75,7 @@ pub fn count(conn: &mut DbConnection, query: &CommentQuery<'_>) -> QueryResult<i
     matching!(query).count().get_result(conn)
 }
 
-/// One page of the matching comments, newest first.
+/// One page of the matching comments, newest first (by day, then as they arrived).
 pub fn page(
     conn: &mut DbConnection,
     query: &CommentQuery<'_>,
@@ -82,16 +84,16 @@ pub fn page(
 ) -> QueryResult<Vec<Comment>> {
     matching!(query)
         .order((
-            responses::submitted_at.desc(),
-            responses::id.desc(),
+            text_answers::day.desc(),
+            text_answers::response_id.desc(),
             text_answers::question_id,
         ))
         .offset(offset)
         .limit(limit)
         .select((
-            responses::id,
-            responses::submitted_at,
-            responses::unit_code,
+            text_answers::response_id,
+            text_answers::day,
+            text_answers::unit_code,
             text_answers::question_id,
             text_answers::body,
         ))

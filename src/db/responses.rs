@@ -75,22 +75,25 @@ pub fn insert(conn: &mut DbConnection, response: &NewResponse<'_>) -> QueryResul
 /// limits for the widest table written this way (7 columns).
 const ROWS_PER_STATEMENT: usize = 2_000;
 
-/// Stores free-text answers of responses: `(response, question, body)`.
-pub fn insert_texts(conn: &mut DbConnection, texts: &[(i64, &str, &str)]) -> QueryResult<()> {
+/// A free-text answer (comment) to store, with where and when its response counts, by
+/// which comments are looked up.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = text_answers)]
+pub struct NewTextAnswer<'a> {
+    pub response_id: i64,
+    pub question_id: &'a str,
+    pub body: &'a str,
+    pub unit_code: &'a str,
+    pub form_version_id: i64,
+    pub day: NaiveDate,
+}
+
+/// Stores free-text answers of responses.
+pub fn insert_texts(conn: &mut DbConnection, texts: &[NewTextAnswer<'_>]) -> QueryResult<()> {
     for chunk in texts.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|(response, question, body)| {
-                (
-                    text_answers::response_id.eq(*response),
-                    text_answers::question_id.eq(*question),
-                    text_answers::body.eq(*body),
-                )
-            })
-            .collect();
         // Multi-row inserts need the concrete backend (MultiConnection lacks them).
         crate::with_backend!(&mut *conn, |c| diesel::insert_into(text_answers::table)
-            .values(&rows)
+            .values(chunk)
             .execute(c))?;
     }
     Ok(())

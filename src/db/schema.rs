@@ -58,6 +58,9 @@ diesel::table! {
         response_id -> BigInt,
         question_id -> Text,
         body -> Text,
+        unit_code -> Text,
+        form_version_id -> BigInt,
+        day -> Date,
     }
 }
 

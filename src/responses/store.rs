@@ -5,7 +5,7 @@ use crate::i18n::{Localized, Message};
 use chrono::{DateTime, Utc};
 
 use super::validate::Answers;
-use crate::db::responses::{ANSWERED, CountKey, CountTotals, NewResponse, encode_answers};
+use crate::db::responses::{ANSWERED, CountKey, CountTotals, NewResponse, NewTextAnswer, encode_answers};
 use crate::db::{self, DbConnection, DbError};
 
 /// How a response reached sipas.
@@ -124,7 +124,8 @@ const TEXTS_PER_FLUSH: usize = 20_000;
 /// written once by [`Batch::finish`].
 #[derive(Default)]
 pub struct Batch {
-    texts: Vec<(i64, String, String)>,
+    /// (response, question, body, unit, form version, day).
+    texts: Vec<(i64, String, String, String, i64, chrono::NaiveDate)>,
     counts: CountTotals,
 }
 
@@ -173,8 +174,16 @@ impl Batch {
             day,
         };
         self.counts.add(key, &counted, submission.channel.as_str());
-        let with_id = |(q, t): &(String, String)| (response_id, q.clone(), t.clone());
-        self.texts.extend(answers.texts.iter().map(with_id));
+        self.texts.extend(answers.texts.iter().map(|(question, body)| {
+            (
+                response_id,
+                question.clone(),
+                body.clone(),
+                submission.unit_code.to_string(),
+                submission.form_version_id,
+                day,
+            )
+        }));
         if self.texts.len() >= TEXTS_PER_FLUSH {
             self.flush_texts(conn)?;
         }
@@ -182,10 +191,19 @@ impl Batch {
     }
 
     fn flush_texts(&mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
-        let texts: Vec<(i64, &str, &str)> = self
+        let texts: Vec<NewTextAnswer<'_>> = self
             .texts
             .iter()
-            .map(|(id, q, t)| (*id, q.as_str(), t.as_str()))
+            .map(
+                |(response_id, question, body, unit, version, day)| NewTextAnswer {
+                    response_id: *response_id,
+                    question_id: question,
+                    body,
+                    unit_code: unit,
+                    form_version_id: *version,
+                    day: *day,
+                },
+            )
             .collect();
         db::responses::insert_texts(conn, &texts)?;
         self.texts.clear();

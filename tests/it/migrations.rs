@@ -199,6 +199,8 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     let response_id = sipas::db::responses::all(&mut conn).unwrap()[0].id;
     let stored = sipas::db::responses::answers_of(&mut conn, response_id).unwrap();
     assert_eq!(stored.len(), 3);
+    let texts = sipas::db::responses::texts_of(&mut conn, response_id).unwrap();
+    assert_eq!(texts, [("comment".to_string(), "tốt".to_string())]);
     let counts = (
         sipas::db::responses::all_answer_counts(&mut conn).unwrap(),
         sipas::db::responses::all_response_counts(&mut conn).unwrap(),

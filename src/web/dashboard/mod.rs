@@ -292,7 +292,7 @@ fn render(
         .comments
         .iter()
         .map(|c| CommentRow {
-            when: lang.date(c.submitted_at.date()),
+            when: lang.date(c.day),
             unit: loaded
                 .names
                 .get(&c.unit_code)
