@@ -140,9 +140,11 @@ impl Application {
         let db = web::Data::new(prepared.db);
         let forms = web::Data::new(prepared.forms);
         let secrets = web::Data::new(prepared.secrets);
+        let months = web::Data::new(crate::indices::trend::MonthCache::default());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(db.clone())
+                .app_data(months.clone())
                 .app_data(forms.clone())
                 .app_data(secrets.clone())
                 .app_data(settings.clone())

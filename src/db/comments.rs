@@ -82,7 +82,10 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Comment>> {
-    matching!(query)
+    // First the page's keys, ordered by what the index holds (without a search the
+    // database never reads a comment's text to order a province's year of them), then
+    // the texts of those few.
+    let keys: Vec<(i64, String)> = matching!(query)
         .order((
             text_answers::day.desc(),
             text_answers::response_id.desc(),
@@ -90,6 +93,11 @@ pub fn page(
         ))
         .offset(offset)
         .limit(limit)
+        .select((text_answers::response_id, text_answers::question_id))
+        .load(conn)?;
+    let ids: Vec<i64> = keys.iter().map(|(id, _)| *id).collect();
+    let found: Vec<Comment> = text_answers::table
+        .filter(text_answers::response_id.eq_any(&ids))
         .select((
             text_answers::response_id,
             text_answers::day,
@@ -97,7 +105,16 @@ pub fn page(
             text_answers::question_id,
             text_answers::body,
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(keys
+        .iter()
+        .filter_map(|(id, question)| {
+            found
+                .iter()
+                .find(|c| c.response_id == *id && c.question_id == *question)
+                .cloned()
+        })
+        .collect())
 }
 
 #[cfg(test)]

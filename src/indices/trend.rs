@@ -1,7 +1,9 @@
 //! The trend of a unit: an index month by month over the subtree's responses counted
-//! together (pooled), read from the month counts summed by the database.
+//! together (pooled), read from the month counts summed by the database, and kept for
+//! the months that did not change since (see [`MonthCache`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{Months, NaiveDate};
 
@@ -27,25 +29,89 @@ pub fn months_ending(last: NaiveDate, count: u32) -> Vec<NaiveDate> {
         .collect()
 }
 
-/// Index `index` of `form` over `units` together, for each month in `months`.
+/// Months kept at most (each a few kilobytes); past it the cache starts afresh.
+const KEPT_MONTHS: usize = 5_000;
+
+/// The counted answers of months already read, kept between requests. A month's counts
+/// change only when responses are added to it (responses are never edited or removed),
+/// and that changes its number of responses: a kept month is used only while that number
+/// is still the same, so the cache can never show stale figures — it only spares reading
+/// again the months that did not change (all but the current one, usually).
+#[derive(Default)]
+pub struct MonthCache {
+    /// (subtree root, form versions, month) → (responses, answers counted).
+    kept: Mutex<HashMap<(String, Vec<i64>, NaiveDate), (i64, Arc<Tally>)>>,
+}
+
+/// What a trend is asked for: index `index` of `form` (these versions of it) over `units`,
+/// the subtree of `root`, counted together, for each month in `months`.
+pub struct TrendRequest<'a> {
+    pub root: &'a str,
+    pub units: &'a [String],
+    pub form: &'a Form,
+    pub versions: &'a [i64],
+    pub index: &'a str,
+    pub months: &'a [NaiveDate],
+}
+
 pub fn monthly(
     conn: &mut DbConnection,
-    form: &Form,
-    index: &str,
-    versions: &[i64],
-    units: &[String],
-    months: &[NaiveDate],
+    cache: &MonthCache,
+    request: &TrendRequest<'_>,
 ) -> diesel::QueryResult<Vec<TrendPoint>> {
-    let mut tallies: BTreeMap<NaiveDate, Tally> = months.iter().map(|m| (*m, Tally::default())).collect();
-    for (month, question, value, count) in db::reports::monthly_answer_counts(conn, units, versions, months)?
-    {
-        if let Some(tally) = tallies.get_mut(&month) {
-            tally.add(&question, &value, count);
+    let TrendRequest {
+        root,
+        units,
+        form,
+        versions,
+        index,
+        months,
+    } = *request;
+    let mut responses: BTreeMap<NaiveDate, i64> = months.iter().map(|m| (*m, 0)).collect();
+    for (month, count) in db::reports::monthly_response_counts(conn, units, versions, months)? {
+        if let Some(total) = responses.get_mut(&month) {
+            *total += count;
         }
     }
-    for (month, count) in db::reports::monthly_response_counts(conn, units, versions, months)? {
-        if let Some(tally) = tallies.get_mut(&month) {
-            tally.responses += count;
+    let key = |month: NaiveDate| (root.to_string(), versions.to_vec(), month);
+    let mut tallies: BTreeMap<NaiveDate, Arc<Tally>> = BTreeMap::new();
+    {
+        let kept = cache.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (month, total) in &responses {
+            match kept.get(&key(*month)) {
+                Some((kept_total, tally)) if kept_total == total => {
+                    tallies.insert(*month, tally.clone());
+                }
+                _ if *total == 0 => {
+                    tallies.insert(*month, Arc::new(Tally::default()));
+                }
+                _ => {}
+            }
+        }
+    }
+    let missing: Vec<NaiveDate> = months
+        .iter()
+        .filter(|m| !tallies.contains_key(m))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        let mut read: BTreeMap<NaiveDate, Tally> = missing.iter().map(|m| (*m, Tally::default())).collect();
+        for (month, question, value, count) in
+            db::reports::monthly_answer_counts(conn, units, versions, &missing)?
+        {
+            if let Some(tally) = read.get_mut(&month) {
+                tally.add(&question, &value, count);
+            }
+        }
+        let mut kept = cache.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if kept.len() + read.len() > KEPT_MONTHS {
+            kept.clear();
+        }
+        for (month, mut tally) in read {
+            tally.responses = responses[&month];
+            let tally = Arc::new(tally);
+            kept.insert(key(month), (tally.responses, tally.clone()));
+            tallies.insert(month, tally);
         }
     }
     Ok(tallies
@@ -57,7 +123,7 @@ pub fn monthly(
                 .map_or_else(Estimate::empty, |(_, e)| e);
             TrendPoint {
                 month,
-                responses: tally.responses,
+                responses: responses[&month],
                 estimate,
             }
         })

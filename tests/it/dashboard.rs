@@ -76,6 +76,21 @@ async fn the_dashboard_shows_the_hand_computed_figures(backend: Backend) {
     let trend = between(&html, r#"<svg class="trend""#, "</svg>");
     assert!(trend.contains(">08/24<") && trend.contains(">07/25<"));
     assert_eq!(trend.matches("<circle").count(), 2, "June (r7) and July");
+    // A response added later to a month already shown (a paper questionnaire typed in)
+    // shows at once: June held r7 only (e = 0); with a second June response at 5 and 5,
+    // c1 = c2 = 50 % and e = 50.
+    assert!(trend.contains(">0,0<"), "{trend}");
+    respond_with_comment(
+        &app,
+        "C2",
+        utc(2025, 6, 15, 3, 0),
+        Channel::Paper,
+        &[("q1", "5"), ("q2", "5")],
+        None,
+    );
+    let (_, html) = page(&browser, &app, JULY).await;
+    let trend = between(&html, r#"<svg class="trend""#, "</svg>");
+    assert!(trend.contains(">50,0<") && !trend.contains(">0,0<"), "{trend}");
     // English: the same figures written the English way.
     let (_, english) = page(&browser, &app, &format!("{JULY}&lang=en")).await;
     assert_eq!(between(&english, r#"class="big">"#, "<"), "55.00");

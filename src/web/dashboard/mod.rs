@@ -157,6 +157,7 @@ pub async fn show(
     query: web::Query<FilterQuery>,
     db: web::Data<Database>,
     forms: web::Data<FormRegistry>,
+    month_cache: web::Data<trend::MonthCache>,
     secrets: web::Data<Secrets>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
@@ -202,7 +203,15 @@ pub async fn show(
                 .collect();
             let form = &form_used.form;
             let months = trend::months_ending(wanted.period.to, TREND_MONTHS);
-            let trend = trend::monthly(conn, form, &form.headline, &versions, &units, &months)?;
+            let request = trend::TrendRequest {
+                root: &code,
+                units: &units,
+                form,
+                versions: &versions,
+                index: &form.headline,
+                months: &months,
+            };
+            let trend = trend::monthly(conn, &month_cache, &request)?;
             let comment_query = CommentQuery {
                 units: &units,
                 versions: &versions,
