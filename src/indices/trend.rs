@@ -39,9 +39,12 @@ const KEPT_MONTHS: usize = 5_000;
 /// again the months that did not change (all but the current one, usually).
 #[derive(Default)]
 pub struct MonthCache {
-    /// (subtree root, form versions, month) → (responses, answers counted).
-    kept: Mutex<HashMap<(String, Vec<i64>, NaiveDate), (i64, Arc<Tally>)>>,
+    kept: Mutex<HashMap<MonthKey, (i64, Arc<Tally>)>>,
 }
+
+/// A kept month: (subtree root, form versions, month), kept with its number of responses
+/// and its answers counted.
+type MonthKey = (String, Vec<i64>, NaiveDate);
 
 /// What a trend is asked for: index `index` of `form` (these versions of it) over `units`,
 /// the subtree of `root`, counted together, for each month in `months`.

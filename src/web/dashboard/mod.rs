@@ -151,6 +151,7 @@ struct Loaded {
 }
 
 /// `GET /units/{code}`
+#[allow(clippy::too_many_arguments)] // one per extractor, as actix hands them over
 pub async fn show(
     req: HttpRequest,
     access: UnitAccess,
