@@ -115,15 +115,26 @@ pub fn seed(
     Ok(stored)
 }
 
-/// One person's answers: scales lean to satisfied with chance `quality`, the first
-/// option of a behaviour question (the good one) likewise, optional questions are
-/// sometimes skipped, and one in seven leaves a comment.
+/// How much better or worse than the commune's level a question goes, up to ten points
+/// either way, the same everywhere (so that the criteria of the demo differ as real ones
+/// do: people are happier with some things than with others).
+fn question_offset(id: &str) -> f64 {
+    let hash = id.bytes().fold(2_166_136_261_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    });
+    f64::from(hash % 21) / 100.0 - 0.10
+}
+
+/// One person's answers: scales lean to satisfied with chance `quality` (give or take the
+/// question's own offset), the first option of a behaviour question (the good one)
+/// likewise, optional questions are sometimes skipped, and one in seven leaves a comment.
 fn answers(rng: &mut StdRng, form: &RegisteredForm, quality: f64) -> Vec<(String, String)> {
     let mut fields = Vec::new();
     for question in form.form.questions() {
         if !question.required && rng.random_bool(0.1) {
             continue;
         }
+        let quality = (quality + question_offset(&question.id)).clamp(0.05, 0.99);
         let options = question.kind.options();
         let value = match &question.kind {
             QuestionKind::Scale { .. } => {
