@@ -113,6 +113,12 @@ impl Database {
         Ok(self.pool.get()?)
     }
 
+    /// A second connection if one is free right now, for work that goes faster on two
+    /// (never waits: under load there is none to spare, and the work goes on one).
+    pub fn spare(&self) -> Option<PooledConnection> {
+        self.pool.try_get()
+    }
+
     /// Runs `f` with a pooled connection on the blocking thread pool, inside the caller's
     /// tracing span, so that a slow query never stalls the async workers.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>

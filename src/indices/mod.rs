@@ -10,4 +10,4 @@ pub mod stats;
 pub mod trend;
 
 pub use period::{Period, PeriodError};
-pub use report::{Report, ReportError, ReportRequest, build};
+pub use report::{Report, ReportError, ReportRequest, build, build_with_spare};

@@ -17,7 +17,7 @@ use crate::db::{self, Database, DbError};
 use crate::desks::{DEFAULT_FORM, find_by_code_or_id, survey_url};
 use crate::forms::{FormRegistry, Rollup};
 use crate::i18n::{Localized, Message};
-use crate::indices::{Period, ReportError, ReportRequest, build};
+use crate::indices::{Period, ReportError, ReportRequest, build_with_spare};
 
 /// `GET /api/v1/me`: who the token or session is, and what it may do.
 pub async fn me(SignedIn(identity): SignedIn) -> web::Json<Identity> {
@@ -75,6 +75,7 @@ pub async fn report(
     )
     .map_err(|e| AppError::bad_request(e.message()))?;
     let min_sample = settings.min_sample;
+    let pool = db.get_ref().clone();
     let report = db
         .run(move |conn| {
             let request = ReportRequest {
@@ -85,7 +86,8 @@ pub async fn report(
                 rank_by: query.rank_by.as_deref(),
                 min_sample,
             };
-            match build(conn, &forms, &request) {
+            let mut spare = pool.spare();
+            match build_with_spare(conn, spare.as_deref_mut(), &forms, &request) {
                 Err(ReportError::Db(e)) => Err(e),
                 other => Ok(other),
             }

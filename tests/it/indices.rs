@@ -389,6 +389,25 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
     // and no value.
     assert_eq!(report(&app, "C1", "2025-08", None).responses, 1);
     assert_eq!(report(&app, "P1", "2025Q3", None).responses, 7);
+    // Read on two connections at once, the report is the same document.
+    let request = ReportRequest {
+        unit: "P1",
+        form: "test-indices",
+        period: Period::parse("2025Q3").unwrap(),
+        rollup: None,
+        rank_by: None,
+        min_sample: 5,
+    };
+    let (mut first, mut second) = (app.prepared.db.conn().unwrap(), app.prepared.db.conn().unwrap());
+    let forms = &app.prepared.forms;
+    let parallel = sipas::indices::build_with_spare(&mut first, Some(&mut second), forms, &request).unwrap();
+    let sequential = build(&mut first, forms, &request).unwrap();
+    assert_eq!(
+        serde_json::to_value(&parallel).unwrap(),
+        serde_json::to_value(&sequential).unwrap()
+    );
+    assert_eq!(parallel.previous.responses, 1, "r7, in June (Q2)");
+    drop((first, second));
     let empty = report(&app, "P1", "2024", None);
     let e = empty.indices.get("e").unwrap();
     assert_eq!(

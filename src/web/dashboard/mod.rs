@@ -30,7 +30,7 @@ use crate::forms::{FormRegistry, Rollup};
 use crate::i18n::{Lang, Localized, Message};
 use crate::indices::report::Report;
 use crate::indices::trend::{self, TrendPoint};
-use crate::indices::{ReportError, ReportRequest, build};
+use crate::indices::{ReportError, ReportRequest, build_with_spare};
 use filters::{FilterQuery, Filters, PeriodChoice, Sort, period_choices, rollup_name};
 use view::{ChildRow, Figure, Layout};
 
@@ -172,6 +172,7 @@ pub async fn show(
     let min_sample = settings.min_sample;
     let (code, who, wanted) = (unit.code.clone(), identity.clone(), filters.clone());
     let (registry, form_used) = (forms.clone(), registered.clone());
+    let pool = db.get_ref().clone();
     let loaded = db
         .run(move |conn| -> Result<Result<Loaded, ReportError>, DbError> {
             let mut crumbs = Vec::new();
@@ -189,7 +190,8 @@ pub async fn show(
                 rank_by: None,
                 min_sample,
             };
-            let report = match build(conn, &registry, &request) {
+            let mut spare = pool.spare();
+            let report = match build_with_spare(conn, spare.as_deref_mut(), &registry, &request) {
                 Ok(report) => report,
                 Err(ReportError::Db(e)) => return Err(e),
                 Err(refused) => return Ok(Err(refused)),

@@ -16,7 +16,7 @@ use crate::db::{self, Database, DbError};
 use crate::forms::FormRegistry;
 use crate::i18n::Localized;
 use crate::indices::report::{IndexValue, Indices, Report};
-use crate::indices::{ReportError, ReportRequest, build};
+use crate::indices::{ReportError, ReportRequest, build_with_spare};
 use crate::web::AppError;
 use crate::web::pages::{self, Page};
 
@@ -87,6 +87,7 @@ pub async fn show(
         .ok_or_else(|| AppError::bad_request(unknown_form(&forms, &filters.form)))?;
     let min_sample = settings.min_sample;
     let (wanted, registry) = (filters.clone(), forms.clone());
+    let pool = db.get_ref().clone();
     let report = db
         .run(move |conn| -> Result<Result<Report, ReportError>, DbError> {
             let request = ReportRequest {
@@ -97,7 +98,8 @@ pub async fn show(
                 rank_by: None,
                 min_sample,
             };
-            match build(conn, &registry, &request) {
+            let mut spare = pool.spare();
+            match build_with_spare(conn, spare.as_deref_mut(), &registry, &request) {
                 Err(ReportError::Db(e)) => Err(e),
                 other => Ok(other),
             }
