@@ -4,6 +4,7 @@
 //! answered. Its JSON is the document of DESIGN.md §5; other programs parse it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -192,7 +193,13 @@ struct Snapshot {
     /// Each unit's whole subtree's responses, counted together (units with children only).
     pooled: HashMap<String, Tally>,
     channels: BTreeMap<String, i64>,
+    /// The indices of each unit's pooled responses, once computed: a report needs a
+    /// commune's for its own line and again for its parent's mean of children.
+    computed: Mutex<HashMap<String, Arc<Estimates>>>,
 }
+
+/// Every index of a form, in its order.
+type Estimates = Vec<(String, Estimate)>;
 
 impl Snapshot {
     /// The counts of `tree`'s units (parents before children) over the period.
@@ -236,7 +243,20 @@ impl Snapshot {
             own,
             pooled,
             channels,
+            computed: Mutex::default(),
         })
+    }
+
+    /// The indices of the subtree of `code`, counted together.
+    fn pooled_estimates(&self, form: &Form, code: &str) -> Arc<Estimates> {
+        let mut computed = self
+            .computed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        computed
+            .entry(code.to_string())
+            .or_insert_with(|| Arc::new(compute(form, self.pooled_tally(code))))
+            .clone()
     }
 
     /// Every answer of the subtree of `code`, counted together.
@@ -262,9 +282,9 @@ impl Tree<'_> {
         self.children.get(code).map(Vec::as_slice).unwrap_or_default()
     }
 
-    fn estimates(&self, snapshot: &Snapshot, code: &str, rollup: Rollup) -> Vec<(String, Estimate)> {
+    fn estimates(&self, snapshot: &Snapshot, code: &str, rollup: Rollup) -> Arc<Estimates> {
         match rollup {
-            Rollup::Pooled => compute(self.form, snapshot.pooled_tally(code)),
+            Rollup::Pooled => snapshot.pooled_estimates(self.form, code),
             Rollup::MeanOfChildren => self.mean_of_children(snapshot, code),
         }
     }
@@ -272,21 +292,26 @@ impl Tree<'_> {
     /// The unweighted mean of the children's indices (each rolled up the same way), the
     /// unit's own responses, if any, counting as one more member; a unit without
     /// children is its own responses. `n` is the sum of the members'.
-    fn mean_of_children(&self, snapshot: &Snapshot, code: &str) -> Vec<(String, Estimate)> {
+    fn mean_of_children(&self, snapshot: &Snapshot, code: &str) -> Arc<Estimates> {
+        if self.kids(code).is_empty() {
+            // Its own responses, which are all its subtree's.
+            return snapshot.pooled_estimates(self.form, code);
+        }
         let own = snapshot.own.get(code).filter(|t| t.responses > 0);
-        let mut members: Vec<Vec<(String, Estimate)>> = self
+        let mut members: Vec<Arc<Estimates>> = self
             .kids(code)
             .iter()
             .map(|child| self.mean_of_children(snapshot, &child.code))
             .filter(|m| m.iter().any(|(_, e)| e.value.is_some()))
             .collect();
         if members.is_empty() {
-            return compute(self.form, own.unwrap_or(&Tally::default()));
+            return Arc::new(compute(self.form, own.unwrap_or(&Tally::default())));
         }
         if let Some(own) = own {
-            members.push(compute(self.form, own));
+            members.push(Arc::new(compute(self.form, own)));
         }
-        self.form
+        let rolled_up = self
+            .form
             .indices
             .iter()
             .enumerate()
@@ -301,7 +326,8 @@ impl Tree<'_> {
                 estimate.grade = None;
                 (index.id.clone(), estimate)
             })
-            .collect()
+            .collect();
+        Arc::new(rolled_up)
     }
 }
 
