@@ -11,6 +11,7 @@ use crate::db::desks::Desk;
 use crate::db::units::Unit;
 use crate::db::{self, DbConnection, DbError};
 use crate::desks::{self, DEFAULT_FORM};
+use crate::forms::RegisteredForm;
 use crate::units::{self, import::ImportError};
 
 /// The name of the desk the demo gives every commune.
@@ -77,12 +78,15 @@ fn seed_users(
 
 /// Tickets the demo prints for the first desk, as its staff would.
 const DEMO_TICKETS: usize = 20;
+/// Of which this many are left unanswered.
+const DEMO_TICKETS_OPEN: usize = 8;
 
 /// Issues the first desk's demo tickets (once) and returns an unused one's code.
 fn seed_tickets(
     ctx: &Context,
     conn: &mut DbConnection,
     desk: Option<&Desk>,
+    form: Option<&RegisteredForm>,
 ) -> anyhow::Result<Option<String>> {
     let Some(desk) = desk else {
         return Ok(None);
@@ -101,6 +105,11 @@ fn seed_tickets(
         &Issue::now(desk, DEMO_TICKETS, Some("1.001612"), &ctx.settings),
     )
     .or_localized(ctx.lang)?;
+    // Most people answer their ticket; the first ones stay open to try.
+    if let Some(form) = form {
+        super::demo_responses::answer_tickets(conn, form, &issued[DEMO_TICKETS_OPEN..], ctx.settings.tz()?)
+            .or_localized(ctx.lang)?;
+    }
     Ok(issued.first().map(|t| t.code.clone()))
 }
 
@@ -199,7 +208,8 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let ticket = seed_tickets(ctx, &mut conn, first_desk.first())?;
+    let form = prepared.forms.current(DEFAULT_FORM);
+    let ticket = seed_tickets(ctx, &mut conn, first_desk.first(), form.as_deref())?;
     println!(
         "{} /login ({} {DEMO_PASSWORD}):",
         ctx.t("Tài khoản mẫu, đăng nhập tại", "Demo accounts, sign in at"),

@@ -115,6 +115,44 @@ pub fn seed(
     Ok(stored)
 }
 
+/// Answers the tickets as the people who were given them would, now, each in its own
+/// transaction like a real answer: the ticket response rate has something to show.
+pub fn answer_tickets(
+    conn: &mut DbConnection,
+    form: &RegisteredForm,
+    tickets: &[crate::db::tickets::Ticket],
+    time_zone: chrono_tz::Tz,
+) -> Result<usize, StoreError> {
+    let mut rng = StdRng::seed_from_u64(2026);
+    let mut answered = 0;
+    for ticket in tickets {
+        let Some(desk) = db::desks::find(conn, ticket.desk_id)? else {
+            continue;
+        };
+        let fields = answers(&mut rng, form, 0.8);
+        let (_, checked) = validate(&form.form, &fields);
+        let Ok(answers) = checked else { continue };
+        let submission = Submission {
+            form_version_id: form.version_id,
+            unit_code: &desk.unit_code,
+            desk_id: Some(desk.id),
+            channel: Channel::Ticket,
+            procedure_code: ticket.procedure_code.as_deref(),
+            submitted_at: Utc::now(),
+            time_zone,
+            token: None,
+            ticket: Some(crate::responses::TicketUse {
+                id: ticket.id,
+                desk_id: ticket.desk_id,
+                issued_day: ticket.issued_day,
+            }),
+        };
+        crate::responses::store(conn, &submission, &answers)?;
+        answered += 1;
+    }
+    Ok(answered)
+}
+
 /// How much better or worse than the commune's level a question goes, up to ten points
 /// either way, the same everywhere (so that the criteria of the demo differ as real ones
 /// do: people are happier with some things than with others).

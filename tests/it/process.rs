@@ -60,6 +60,15 @@ fn demo_seeds_a_real_province_once(backend: Backend) {
             .iter()
             .all(|d| d.name == "Bộ phận Một cửa" && d.form_id == "sipas-2017")
     );
+    // Twenty tickets at the first desk, twelve of them answered, once however many runs.
+    let with_tickets: Vec<_> = desks
+        .iter()
+        .map(|d| db::tickets::of_desk(&mut conn, d.id).unwrap())
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert_eq!(with_tickets.len(), 1);
+    let answered = with_tickets[0].iter().filter(|t| t.response_id.is_some()).count();
+    assert_eq!((with_tickets[0].len(), answered), (20, 12));
 
     let output = run(sipas(&db).args(["demo", "--seed-only", "--province", "77"]));
     assert_eq!(output.status.code(), Some(1));
