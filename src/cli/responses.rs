@@ -155,7 +155,7 @@ fn import_file(ctx: &Context, form_id: &str, skip_invalid: bool, file: &PathBuf)
     let name = file.display().to_string();
     let table = read_table(&name, &bytes).or_localized(ctx.lang)?;
     let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
-    let bar = progress_bar(table.rows.len(), ctx.t("dòng", "rows"));
+    let bar = progress_bar(table.len_hint(), ctx.t("dòng", "rows"));
     let progress = |done: usize| bar.set_position(done as u64);
     let result = import(
         &mut conn,

@@ -24,11 +24,70 @@ const DESK: &str = "desk";
 const SUBMITTED_AT: &str = "submitted_at";
 const PROCEDURE: &str = "procedure_code";
 
-/// A file read into rows of text cells, each with the line (or spreadsheet row) it was on.
+/// A file as a header and rows of text cells, each with the line (or spreadsheet row) it
+/// was on. A CSV file's rows are read as they are imported, not all held at once: a
+/// million of them would take gigabytes as cells.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
+pub struct Table<'a> {
     pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+    body: Body<'a>,
+}
+
+/// A row of cells and the line it was on.
+type Line = (usize, Vec<String>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body<'a> {
+    /// A spreadsheet's rows, already read (the XLSX reader reads the whole sheet anyway).
+    Rows(Vec<Line>),
+    /// A CSV file's text, header included.
+    Csv(&'a str),
+}
+
+fn broken_csv(e: csv::Error) -> ImportError {
+    unreadable(format!("tệp CSV hỏng: {e}"), format!("broken CSV: {e}"))
+}
+
+impl Table<'_> {
+    /// About how many rows there are (a CSV file's lines after the header), for progress.
+    pub fn len_hint(&self) -> usize {
+        match &self.body {
+            Body::Rows(rows) => rows.len(),
+            Body::Csv(text) => text.lines().count().saturating_sub(1),
+        }
+    }
+
+    /// The rows that have any cell filled, in order; a CSV file broken further down is
+    /// found there.
+    fn rows(&self) -> Box<dyn Iterator<Item = Result<Line, ImportError>> + '_> {
+        match &self.body {
+            Body::Rows(rows) => Box::new(rows.iter().cloned().map(Ok)),
+            Body::Csv(text) => Box::new(
+                csv_records(text)
+                    .skip(1)
+                    .filter(|row| {
+                        row.as_ref()
+                            .map_or(true, |(_, cells)| cells.iter().any(|c| !c.is_empty()))
+                    })
+                    .map(|row| row.map_err(broken_csv)),
+            ),
+        }
+    }
+}
+
+/// Every record of a CSV text with the line it starts on, cells trimmed.
+fn csv_records(text: &str) -> impl Iterator<Item = Result<Line, csv::Error>> + '_ {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .into_records()
+        .map(|record| {
+            record.map(|record| {
+                let line = record.position().map_or(0, |p| p.line() as usize);
+                (line, record.iter().map(|c| c.trim().to_string()).collect())
+            })
+        })
 }
 
 /// Something wrong at a line of the file.
@@ -95,7 +154,7 @@ fn unreadable(vi: String, en: String) -> ImportError {
 }
 
 /// Reads a `.csv` (UTF-8) or `.xlsx` (its first sheet) file's bytes.
-pub fn read_table(name: &str, bytes: &[u8]) -> Result<Table, ImportError> {
+pub fn read_table<'a>(name: &str, bytes: &'a [u8]) -> Result<Table<'a>, ImportError> {
     let lower = name.to_lowercase();
     if lower.ends_with(".xlsx") {
         read_xlsx(bytes)
@@ -109,7 +168,7 @@ pub fn read_table(name: &str, bytes: &[u8]) -> Result<Table, ImportError> {
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
+fn read_csv(bytes: &[u8]) -> Result<Table<'_>, ImportError> {
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         unreadable(
@@ -117,28 +176,17 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
             format!("line {line}: the file is not UTF-8 (save it again as \"CSV UTF-8\")"),
         )
     })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut header = None;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| unreadable(format!("tệp CSV hỏng: {e}"), format!("broken CSV: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
-        if header.is_none() {
-            header = Some(cells);
-        } else if cells.iter().any(|c| !c.is_empty()) {
-            rows.push((line, cells));
-        }
-    }
-    let header = header.ok_or_else(|| unreadable("tệp rỗng".into(), "the file is empty".into()))?;
-    Ok(Table { header, rows })
+    let (_, header) = csv_records(text)
+        .next()
+        .ok_or_else(|| unreadable("tệp rỗng".into(), "the file is empty".into()))?
+        .map_err(broken_csv)?;
+    Ok(Table {
+        header,
+        body: Body::Csv(text),
+    })
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ImportError> {
+fn read_xlsx(bytes: &[u8]) -> Result<Table<'static>, ImportError> {
     let broken = |e: &dyn std::fmt::Display| {
         unreadable(
             format!("không đọc được tệp Excel: {e}"),
@@ -170,7 +218,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ImportError> {
         })
         .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
         .collect();
-    Ok(Table { header, rows })
+    Ok(Table {
+        header,
+        body: Body::Rows(rows),
+    })
 }
 
 /// A spreadsheet cell as the text it would be in a CSV file.
@@ -253,7 +304,7 @@ struct Row {
 pub fn import(
     conn: &mut DbConnection,
     form: &RegisteredForm,
-    table: &Table,
+    table: &Table<'_>,
     skip_invalid: bool,
     time_zone: chrono_tz::Tz,
     progress: &dyn Fn(usize),
@@ -268,14 +319,17 @@ pub fn import(
         let mut batch = Batch::default();
         let mut stored = 0;
         let mut problems = Vec::new();
-        for (done, (line, cells)) in table.rows.iter().enumerate() {
+        let mut done = 0;
+        for row in table.rows() {
+            let (line, cells) = row?;
             if done % 1000 == 0 {
                 progress(done);
             }
-            let row = match check_row(form, &columns, &known, cells, time_zone, now) {
+            done += 1;
+            let row = match check_row(form, &columns, &known, &cells, time_zone, now) {
                 Ok(row) => row,
                 Err(message) => {
-                    problems.push(LineProblem { line: *line, message });
+                    problems.push(LineProblem { line, message });
                     continue;
                 }
             };
@@ -300,7 +354,7 @@ pub fn import(
             return Err(ImportError::Rejected(problems));
         }
         batch.finish(conn)?;
-        progress(table.rows.len());
+        progress(done);
         Ok(Imported {
             stored,
             skipped: problems,
