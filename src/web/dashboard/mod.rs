@@ -196,6 +196,8 @@ pub async fn show(
                 Err(ReportError::Db(e)) => return Err(e),
                 Err(refused) => return Ok(Err(refused)),
             };
+            // Back to the pool for other requests: the rest reads on one connection.
+            drop(spare);
             let below = db::units::descendants(conn, &code)?;
             let mut names: HashMap<String, String> = below.into_iter().map(|u| (u.code, u.name)).collect();
             names.insert(code.clone(), report.name.clone());
