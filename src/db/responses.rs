@@ -145,8 +145,12 @@ impl Names {
 #[derive(Debug, Default)]
 pub struct CountTotals {
     names: Names,
-    /// (unit, form version, day, question, value) → how many.
-    answers: FxHashMap<(u32, i64, NaiveDate, u32, u32), i64>,
+    /// Each (question, value) pair seen, by name numbers, numbered in turn.
+    pair_numbers: FxHashMap<(u32, u32), u32>,
+    pairs: Vec<(u32, u32)>,
+    /// (unit, form version, day) → how many of each pair, by pair number: a unit's day
+    /// is one small array, not a map entry per answer value.
+    answers: FxHashMap<(u32, i64, NaiveDate), Vec<i64>>,
     /// (unit, form version, day, channel) → how many.
     responses: FxHashMap<(u32, i64, NaiveDate, u32), i64>,
 }
@@ -159,16 +163,26 @@ impl CountTotals {
     /// Counts one response: each `(question, value)` and the response itself under
     /// `channel`, for the day of `key.day` (and so its month, quarter and year).
     pub fn add(&mut self, key: CountKey<'_>, values: &[(&str, &str)], channel: &str) {
-        let unit = self.names.number(key.unit_code);
+        let CountTotals {
+            names,
+            pair_numbers,
+            pairs,
+            answers,
+            ..
+        } = self;
+        let unit = names.number(key.unit_code);
+        let day = answers.entry((unit, key.form_version_id, key.day)).or_default();
         for (question, value) in values {
-            let counted = (
-                unit,
-                key.form_version_id,
-                key.day,
-                self.names.number(question),
-                self.names.number(value),
-            );
-            *self.answers.entry(counted).or_default() += 1;
+            let pair = (names.number(question), names.number(value));
+            let next = pairs.len() as u32;
+            let number = *pair_numbers.entry(pair).or_insert(next) as usize;
+            if number == pairs.len() {
+                pairs.push(pair);
+            }
+            if day.len() <= number {
+                day.resize(number + 1, 0);
+            }
+            day[number] += 1;
         }
         let channel = self.names.number(channel);
         *self
@@ -211,10 +225,13 @@ pub fn add_counts(conn: &mut DbConnection, totals: &CountTotals) -> QueryResult<
         by_place[*place as usize] = totals.names.texts[number].as_str();
     }
     let answers = CountTotals::rows(
-        totals
-            .answers
-            .iter()
-            .map(|(&(u, v, d, q, a), &c)| ((u, v, d, [q, a]), c)),
+        totals.answers.iter().flat_map(|(&(u, v, d), counts)| {
+            counts
+                .iter()
+                .zip(&totals.pairs)
+                .filter(|(count, _)| **count != 0)
+                .map(move |(count, &(q, a))| ((u, v, d, [q, a]), *count))
+        }),
         &places,
     );
     let responses = CountTotals::rows(
