@@ -47,13 +47,17 @@ pub fn periods_of(day: NaiveDate) -> [(CountPeriod, NaiveDate); 4] {
     ]
 }
 
-/// The fewest periods that cover `from..=to` exactly, by kind and first day.
+/// The fewest periods that cover `from..=to` exactly, by kind and first day: whole
+/// years, quarters and months, and the days left over — or, where a month is mostly in
+/// the span, the month less the few days outside it (`minus_days`), which reads fewer rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cover {
     pub years: Vec<NaiveDate>,
     pub quarters: Vec<NaiveDate>,
     pub months: Vec<NaiveDate>,
     pub days: Vec<NaiveDate>,
+    /// Days counted in `months` that are not in the span: to be taken away.
+    pub minus_days: Vec<NaiveDate>,
 }
 
 impl Cover {
@@ -86,7 +90,38 @@ impl Cover {
                 None => break,
             }
         }
+        cover.take_mostly_covered_months();
         cover
+    }
+
+    /// A month more than half of whose days are left over is read as the month less the
+    /// days outside the span.
+    fn take_mostly_covered_months(&mut self) {
+        let mut starts: Vec<NaiveDate> = self.days.iter().map(|d| month_start(*d)).collect();
+        starts.dedup();
+        for start in starts {
+            let end = start
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|next| next.pred_opt())
+                .unwrap_or(NaiveDate::MAX);
+            let month: Vec<NaiveDate> = start.iter_days().take_while(|d| *d <= end).collect();
+            let inside = self.days.iter().filter(|d| month_start(**d) == start).count();
+            if inside * 2 <= month.len() {
+                continue;
+            }
+            let kept: Vec<NaiveDate> = self
+                .days
+                .iter()
+                .copied()
+                .filter(|d| month_start(*d) != start)
+                .collect();
+            let outside = month.iter().copied().filter(|d| !self.days.contains(d));
+            self.minus_days.extend(outside);
+            self.days = kept;
+            self.months.push(start);
+        }
+        self.months.sort();
+        self.minus_days.sort();
     }
 
     /// Each kind of period with the first days of those in the cover, leaving out kinds
@@ -161,20 +196,47 @@ mod tests {
                 quarters: vec![d("2026-01-01")],
                 months: vec![d("2026-04-01")],
                 days: vec![d("2024-12-30"), d("2024-12-31"), d("2026-05-01"), d("2026-05-02")],
+                minus_days: vec![],
             }
         );
+        // 3 to 29 March, 27 of its 31 days: the month less the four days outside; 1 to 15
+        // March, fewer than half: fifteen days.
+        assert_eq!(
+            Cover::of(d("2025-03-03"), d("2025-03-29")),
+            Cover {
+                months: vec![d("2025-03-01")],
+                minus_days: vec![d("2025-03-01"), d("2025-03-02"), d("2025-03-30"), d("2025-03-31")],
+                ..Cover::default()
+            }
+        );
+        assert_eq!(Cover::of(d("2025-03-01"), d("2025-03-15")).days.len(), 15);
+        assert!(Cover::of(d("2025-03-01"), d("2025-03-15")).minus_days.is_empty());
         // February of a leap year is a whole month.
         assert_eq!(
             Cover::of(d("2024-02-01"), d("2024-02-29")).months,
             [d("2024-02-01")]
         );
-        assert_eq!(Cover::of(d("2024-02-01"), d("2024-02-28")).days.len(), 28);
+        // …and 1 to 28 February 2024 is that month less the 29th.
+        let short = Cover::of(d("2024-02-01"), d("2024-02-28"));
+        assert_eq!(
+            (short.months, short.minus_days),
+            (vec![d("2024-02-01")], vec![d("2024-02-29")])
+        );
         assert_eq!(Cover::of(d("2025-03-05"), d("2025-03-04")), Cover::default());
     }
 
     #[test]
     fn the_cover_holds_every_day_once() {
-        let (from, to) = (d("2023-11-17"), d("2026-02-03"));
+        for (from, to) in [
+            (d("2023-11-17"), d("2026-02-03")),
+            (d("2025-01-15"), d("2025-11-20")),
+            (d("2025-02-02"), d("2025-02-27")),
+        ] {
+            every_day_once(from, to);
+        }
+    }
+
+    fn every_day_once(from: NaiveDate, to: NaiveDate) {
         let mut days = Vec::new();
         let cover = Cover::of(from, to);
         for (period, starts) in cover.by_period() {
@@ -196,8 +258,15 @@ mod tests {
                 }
             }
         }
+        for minus in &cover.minus_days {
+            let at = days
+                .iter()
+                .position(|d| d == minus)
+                .expect("a day taken away was counted");
+            days.remove(at);
+        }
         days.sort();
         let expected: Vec<NaiveDate> = from.iter_days().take_while(|day| *day <= to).collect();
-        assert_eq!(days, expected);
+        assert_eq!(days, expected, "{from}..{to}");
     }
 }

@@ -19,11 +19,57 @@ fn summed(column: &str) -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
 }
 
+/// The count rows of one kind of period, or of days to take away.
+enum Read<'a> {
+    Add(CountPeriod, &'a [NaiveDate]),
+    TakeAway(&'a [NaiveDate]),
+}
+
+/// What to read for a span: its cover's periods to add, then the days to take away.
+fn reads(cover: &Cover) -> Vec<Read<'_>> {
+    let mut reads: Vec<Read<'_>> = cover
+        .by_period()
+        .map(|(p, starts)| Read::Add(p, starts))
+        .collect();
+    if !cover.minus_days.is_empty() {
+        reads.push(Read::TakeAway(&cover.minus_days));
+    }
+    reads
+}
+
+impl Read<'_> {
+    fn period(&self) -> CountPeriod {
+        match self {
+            Read::Add(period, _) => *period,
+            Read::TakeAway(_) => CountPeriod::Day,
+        }
+    }
+
+    fn starts(&self) -> &[NaiveDate] {
+        match self {
+            Read::Add(_, starts) | Read::TakeAway(starts) => starts,
+        }
+    }
+
+    /// +1 or −1.
+    fn sign(&self) -> i64 {
+        match self {
+            Read::Add(..) => 1,
+            Read::TakeAway(_) => -1,
+        }
+    }
+
+    /// Several days: summed by the database (a ragged range has dozens of them).
+    fn summed(&self) -> bool {
+        self.period() == CountPeriod::Day && self.starts().len() > 1
+    }
+}
+
 /// Answers of `units` over days `from..=to` for these form versions, read from the year,
 /// quarter, month and day counts that cover the span: `(unit, question, value, count)`,
-/// one row per period read, except that the days left over are summed by the database
-/// (a ragged range has dozens of them). The caller adds the rows up: for the few whole
-/// periods that is cheaper than SQL's GROUP BY, which sorts.
+/// one row per period read (days summed by the database), days outside the span but
+/// inside a month read as a whole counted negative. The caller adds the rows up: for the
+/// few whole periods that is cheaper than SQL's GROUP BY, which sorts.
 pub fn answer_counts(
     conn: &mut DbConnection,
     units: &[String],
@@ -33,39 +79,37 @@ pub fn answer_counts(
 ) -> QueryResult<Vec<(String, String, String, i64)>> {
     let cover = Cover::of(from, to);
     let mut rows = Vec::new();
-    for (period, starts) in cover.by_period() {
+    for read in reads(&cover) {
         for chunk in units.chunks(UNITS_PER_QUERY) {
             let query = answer_counts::table
                 .filter(answer_counts::unit_code.eq_any(chunk))
                 .filter(answer_counts::form_version_id.eq_any(versions))
-                .filter(answer_counts::period.eq(period.as_str()))
-                .filter(answer_counts::start.eq_any(starts));
+                .filter(answer_counts::period.eq(read.period().as_str()))
+                .filter(answer_counts::start.eq_any(read.starts()));
             let columns = (
                 answer_counts::unit_code,
                 answer_counts::question_id,
                 answer_counts::value,
             );
-            if period == CountPeriod::Day && starts.len() > 1 {
-                rows.extend(
-                    query
-                        .group_by(columns)
-                        .select((columns.0, columns.1, columns.2, summed("answer_counts.count")))
-                        .load::<(String, String, String, i64)>(conn)?,
-                );
+            let found = if read.summed() {
+                query
+                    .group_by(columns)
+                    .select((columns.0, columns.1, columns.2, summed("answer_counts.count")))
+                    .load::<(String, String, String, i64)>(conn)?
             } else {
-                rows.extend(
-                    query
-                        .select((columns.0, columns.1, columns.2, answer_counts::count))
-                        .load::<(String, String, String, i64)>(conn)?,
-                );
-            }
+                query
+                    .select((columns.0, columns.1, columns.2, answer_counts::count))
+                    .load::<(String, String, String, i64)>(conn)?
+            };
+            let sign = read.sign();
+            rows.extend(found.into_iter().map(|(u, q, v, c)| (u, q, v, sign * c)));
         }
     }
     Ok(rows)
 }
 
 /// Responses of `units` over the days, per channel: `(unit, channel, count)`, one row per
-/// period read.
+/// period read, like [`answer_counts`].
 pub fn response_counts(
     conn: &mut DbConnection,
     units: &[String],
@@ -75,21 +119,21 @@ pub fn response_counts(
 ) -> QueryResult<Vec<(String, String, i64)>> {
     let cover = Cover::of(from, to);
     let mut rows = Vec::new();
-    for (period, starts) in cover.by_period() {
+    for read in reads(&cover) {
         for chunk in units.chunks(UNITS_PER_QUERY) {
-            rows.extend(
-                response_counts::table
-                    .filter(response_counts::unit_code.eq_any(chunk))
-                    .filter(response_counts::form_version_id.eq_any(versions))
-                    .filter(response_counts::period.eq(period.as_str()))
-                    .filter(response_counts::start.eq_any(starts))
-                    .select((
-                        response_counts::unit_code,
-                        response_counts::channel,
-                        response_counts::count,
-                    ))
-                    .load::<(String, String, i64)>(conn)?,
-            );
+            let found = response_counts::table
+                .filter(response_counts::unit_code.eq_any(chunk))
+                .filter(response_counts::form_version_id.eq_any(versions))
+                .filter(response_counts::period.eq(read.period().as_str()))
+                .filter(response_counts::start.eq_any(read.starts()))
+                .select((
+                    response_counts::unit_code,
+                    response_counts::channel,
+                    response_counts::count,
+                ))
+                .load::<(String, String, i64)>(conn)?;
+            let sign = read.sign();
+            rows.extend(found.into_iter().map(|(u, ch, c)| (u, ch, sign * c)));
         }
     }
     Ok(rows)

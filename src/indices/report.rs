@@ -223,6 +223,8 @@ impl Snapshot {
             own.entry(unit).or_default().responses += count;
             *channels.entry(channel).or_default() += count;
         }
+        // A channel seen only on days taken away from a month nets to nothing.
+        channels.retain(|_, count| *count != 0);
         // Children before parents, each subtree counted once; a unit without children is
         // its own responses (not copied).
         let mut pooled: HashMap<String, Tally> = HashMap::new();

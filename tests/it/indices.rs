@@ -389,6 +389,24 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
     // and no value.
     assert_eq!(report(&app, "C1", "2025-08", None).responses, 1);
     assert_eq!(report(&app, "P1", "2025Q3", None).responses, 7);
+    // 2 to 31 July is July less its first day (read as the month minus 1 July): r2–r6,
+    // without r1 (1 July local); C1 then has r2–r4, c1 1 of 3 (r2 = 4).
+    let ragged = ReportRequest {
+        unit: "P1",
+        form: "test-indices",
+        period: Period::days("2025-07-02", "2025-07-31").unwrap(),
+        rollup: None,
+        rank_by: None,
+        min_sample: 5,
+    };
+    let ragged = build(&mut app.prepared.db.conn().unwrap(), &app.prepared.forms, &ragged).unwrap();
+    assert_eq!(ragged.responses, 5);
+    let c1_ragged = ragged.children.iter().find(|c| c.unit == "C1").unwrap();
+    assert_eq!(c1_ragged.responses, 3);
+    assert_eq!(c1_ragged.indices.get("c1").unwrap().n, 3);
+    assert_eq!(c1_ragged.indices.get("c1").unwrap().value, Some(33.33));
+    // By desk QR: r4, r5 and r6 (r1 taken away with 1 July).
+    assert_eq!(ragged.channels.get("desk_qr"), Some(&3));
     // Read on two connections at once, the report is the same document.
     let request = ReportRequest {
         unit: "P1",
