@@ -19,50 +19,35 @@ fn summed(column: &str) -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
 }
 
-/// The count rows of one kind of period, or of days to take away.
-enum Read<'a> {
-    Add(CountPeriod, &'a [NaiveDate]),
-    TakeAway(&'a [NaiveDate]),
+/// The count rows of one kind of period to read for a span: added, or (days outside the
+/// span inside a month read whole) taken away.
+struct Read<'a> {
+    period: CountPeriod,
+    starts: &'a [NaiveDate],
+    /// +1 or −1.
+    sign: i64,
+}
+
+impl Read<'_> {
+    /// Several days: summed by the database (a ragged range has dozens of them).
+    fn summed(&self) -> bool {
+        self.period == CountPeriod::Day && self.starts.len() > 1
+    }
 }
 
 /// What to read for a span: its cover's periods to add, then the days to take away.
 fn reads(cover: &Cover) -> Vec<Read<'_>> {
-    let mut reads: Vec<Read<'_>> = cover
-        .by_period()
-        .map(|(p, starts)| Read::Add(p, starts))
-        .collect();
-    if !cover.minus_days.is_empty() {
-        reads.push(Read::TakeAway(&cover.minus_days));
-    }
-    reads
-}
-
-impl Read<'_> {
-    fn period(&self) -> CountPeriod {
-        match self {
-            Read::Add(period, _) => *period,
-            Read::TakeAway(_) => CountPeriod::Day,
-        }
-    }
-
-    fn starts(&self) -> &[NaiveDate] {
-        match self {
-            Read::Add(_, starts) | Read::TakeAway(starts) => starts,
-        }
-    }
-
-    /// +1 or −1.
-    fn sign(&self) -> i64 {
-        match self {
-            Read::Add(..) => 1,
-            Read::TakeAway(_) => -1,
-        }
-    }
-
-    /// Several days: summed by the database (a ragged range has dozens of them).
-    fn summed(&self) -> bool {
-        self.period() == CountPeriod::Day && self.starts().len() > 1
-    }
+    let added = cover.by_period().map(|(period, starts)| Read {
+        period,
+        starts,
+        sign: 1,
+    });
+    let taken_away = (!cover.minus_days.is_empty()).then_some(Read {
+        period: CountPeriod::Day,
+        starts: &cover.minus_days,
+        sign: -1,
+    });
+    added.chain(taken_away).collect()
 }
 
 /// Answers of `units` over days `from..=to` for these form versions, read from the year,
@@ -84,8 +69,8 @@ pub fn answer_counts(
             let query = answer_counts::table
                 .filter(answer_counts::unit_code.eq_any(chunk))
                 .filter(answer_counts::form_version_id.eq_any(versions))
-                .filter(answer_counts::period.eq(read.period().as_str()))
-                .filter(answer_counts::start.eq_any(read.starts()));
+                .filter(answer_counts::period.eq(read.period.as_str()))
+                .filter(answer_counts::start.eq_any(read.starts));
             let columns = (
                 answer_counts::unit_code,
                 answer_counts::question_id,
@@ -101,7 +86,7 @@ pub fn answer_counts(
                     .select((columns.0, columns.1, columns.2, answer_counts::count))
                     .load::<(String, String, String, i64)>(conn)?
             };
-            let sign = read.sign();
+            let sign = read.sign;
             rows.extend(found.into_iter().map(|(u, q, v, c)| (u, q, v, sign * c)));
         }
     }
@@ -124,15 +109,15 @@ pub fn response_counts(
             let found = response_counts::table
                 .filter(response_counts::unit_code.eq_any(chunk))
                 .filter(response_counts::form_version_id.eq_any(versions))
-                .filter(response_counts::period.eq(read.period().as_str()))
-                .filter(response_counts::start.eq_any(read.starts()))
+                .filter(response_counts::period.eq(read.period.as_str()))
+                .filter(response_counts::start.eq_any(read.starts))
                 .select((
                     response_counts::unit_code,
                     response_counts::channel,
                     response_counts::count,
                 ))
                 .load::<(String, String, i64)>(conn)?;
-            let sign = read.sign();
+            let sign = read.sign;
             rows.extend(found.into_iter().map(|(u, ch, c)| (u, ch, sign * c)));
         }
     }

@@ -10,8 +10,8 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tokio::sync::mpsc;
 
-use super::filters::{FilterQuery, Filters};
-use super::{today, unknown_form};
+use super::filters::FilterQuery;
+use super::{checked_filters, today};
 use crate::auth::extract::UnitAccess;
 use crate::config::Settings;
 use crate::db::Database;
@@ -77,10 +77,7 @@ pub async fn download(
         Some("parquet") => ExportFormat::Parquet,
         _ => return Err(AppError::page_not_found()),
     };
-    let filters = Filters::parse(&query, today(&settings)?).map_err(AppError::bad_request)?;
-    let form = forms
-        .current(&filters.form)
-        .ok_or_else(|| AppError::bad_request(unknown_form(&forms, &filters.form)))?;
+    let (filters, form) = checked_filters(&query, &forms, today(&settings)?)?;
     let time_zone = settings.tz().map_err(AppError::internal)?;
     // The connection is taken before answering, so an unavailable database is a clear
     // error page, not a broken download.

@@ -26,8 +26,8 @@ use crate::db::comments::{self, CommentQuery};
 use crate::db::desks::Desk;
 use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
-use crate::forms::{FormRegistry, Rollup};
-use crate::i18n::{Lang, Localized, Message};
+use crate::forms::{FormRegistry, RegisteredForm, Rollup};
+use crate::i18n::{Lang, Localized};
 use crate::indices::report::Report;
 use crate::indices::trend::{self, TrendPoint};
 use crate::indices::{ReportError, ReportRequest, build_with_spare};
@@ -165,10 +165,7 @@ pub async fn show(
     let UnitAccess { identity, unit } = access;
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let today = today(&settings)?;
-    let filters = Filters::parse(&query, today).map_err(AppError::bad_request)?;
-    let registered = forms
-        .current(&filters.form)
-        .ok_or_else(|| AppError::bad_request(unknown_form(&forms, &filters.form)))?;
+    let (filters, registered) = checked_filters(&query, &forms, today)?;
     let min_sample = settings.min_sample;
     let (code, who, wanted) = (unit.code.clone(), identity.clone(), filters.clone());
     let (registry, form_used) = (forms.clone(), registered.clone());
@@ -389,11 +386,20 @@ fn render(
     pages::render(page, StatusCode::OK, &template)
 }
 
-/// The message for a form that is not served.
-pub fn unknown_form(forms: &FormRegistry, form: &str) -> Message {
-    ReportError::UnknownForm {
-        form: form.to_string(),
-        known: forms.ids(),
-    }
-    .message()
+/// The address's filters and the questionnaire they name, or a 400 that says what is
+/// wrong with them.
+fn checked_filters(
+    query: &FilterQuery,
+    forms: &FormRegistry,
+    today: chrono::NaiveDate,
+) -> Result<(Filters, std::sync::Arc<RegisteredForm>), AppError> {
+    let filters = Filters::parse(query, today).map_err(AppError::bad_request)?;
+    let form = forms.current(&filters.form).ok_or_else(|| {
+        let unknown = ReportError::UnknownForm {
+            form: filters.form.clone(),
+            known: forms.ids(),
+        };
+        AppError::bad_request(unknown.message())
+    })?;
+    Ok((filters, form))
 }

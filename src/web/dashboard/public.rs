@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::filters::{FilterQuery, Filters, PeriodChoice, period_choices};
 use super::view::{self, Figure, Layout};
-use super::{today, unknown_form};
+use super::{checked_filters, today};
 use crate::config::Settings;
 use crate::db::{self, Database, DbError};
 use crate::forms::FormRegistry;
@@ -81,10 +81,7 @@ pub async fn show(
         return Err(AppError::page_not_found());
     }
     let today = today(&settings)?;
-    let filters = Filters::parse(&query, today).map_err(AppError::bad_request)?;
-    let registered = forms
-        .current(&filters.form)
-        .ok_or_else(|| AppError::bad_request(unknown_form(&forms, &filters.form)))?;
+    let (filters, registered) = checked_filters(&query, &forms, today)?;
     let min_sample = settings.min_sample;
     let (wanted, registry) = (filters.clone(), forms.clone());
     let pool = db.get_ref().clone();
