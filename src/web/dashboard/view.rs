@@ -117,13 +117,12 @@ pub fn layout(form: &Form, indices: &Indices, lang: Lang) -> Layout {
         .iter()
         .filter(|i| i.group.as_deref() == Some("element"))
     {
-        let criteria = match &index.rule {
-            IndexRule::Mean { of, .. } => of.iter().map(|c| figure(c)).collect(),
-            _ => Vec::new(),
+        let of: &[String] = match &index.rule {
+            IndexRule::Mean { of, .. } => of,
+            _ => &[],
         };
-        if let IndexRule::Mean { of, .. } = &index.rule {
-            shown.extend(of.iter().map(String::as_str));
-        }
+        let criteria = of.iter().map(|c| figure(c)).collect();
+        shown.extend(of.iter().map(String::as_str));
         shown.push(&index.id);
         elements.push(Element {
             figure: figure(&index.id),
