@@ -44,6 +44,9 @@ pub enum CodesCommand {
         /// Mã thủ tục hành chính ghi kèm phiếu / procedure code recorded with the tickets
         #[arg(long, value_name = "CODE")]
         procedure: Option<String>,
+        /// Lĩnh vực của thủ tục, vd. «Hộ tịch» / the procedure's field
+        #[arg(long, value_name = "FIELD")]
+        field: Option<String>,
         #[arg(long, value_enum, default_value_t = TicketFormat::Pdf)]
         format: TicketFormat,
         /// Tờ A4 (10 phiếu cắt rời) hoặc giấy in nhiệt 80 mm /
@@ -84,12 +87,14 @@ pub fn run(ctx: &Context, command: CodesCommand) -> anyhow::Result<()> {
             desk,
             count,
             procedure,
+            field,
             format,
             layout,
             output,
         } => {
             let (desk, unit) = find_desk(ctx, &mut conn, &desk)?;
-            let request = Issue::now(&desk, count, procedure.as_deref(), &ctx.settings);
+            let mut request = Issue::now(&desk, count, procedure.as_deref(), &ctx.settings);
+            request.procedure_field = field.as_deref();
             let issued = tickets::issue(&mut conn, &request).or_localized(ctx.lang)?;
             drop(conn);
             let cards = print::cards(&issued, &desk, &unit, &base_url, request.time_zone);

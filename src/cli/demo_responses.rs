@@ -14,6 +14,10 @@ use crate::responses::store::{Batch, Channel, StoreError, Submission};
 use crate::responses::validate;
 
 /// What people write, good and bad, in their own words.
+/// Procedure fields (lĩnh vực) of the demo's responses, so that the dashboard has fields
+/// to narrow its figures to.
+const FIELDS: &[&str] = &["Hộ tịch", "Chứng thực", "Đất đai", "Bảo trợ xã hội", "Xây dựng"];
+
 const COMMENTS: &[&str] = &[
     "Cán bộ tiếp nhận nhiệt tình, hướng dẫn rõ ràng.",
     "Thời gian chờ hơi lâu, nên có thêm quầy vào buổi sáng.",
@@ -100,6 +104,7 @@ pub fn seed(
                         desk_id: (channel != Channel::Paper).then_some(commune.desk.id),
                         channel,
                         procedure_code: None,
+                        procedure_field: Some(FIELDS[rng.random_range(0..FIELDS.len())]),
                         submitted_at: at,
                         time_zone,
                         token: None,
@@ -138,6 +143,7 @@ pub fn answer_tickets(
             desk_id: Some(desk.id),
             channel: Channel::Ticket,
             procedure_code: ticket.procedure_code.as_deref(),
+            procedure_field: ticket.procedure_field.as_deref(),
             submitted_at: Utc::now(),
             time_zone,
             token: None,

@@ -13,6 +13,7 @@ use crate::forms::{Form, Rollup};
 use crate::i18n::Lang;
 use crate::indices::report::{IndexValue, Indices};
 use crate::indices::{Period, Report, ReportRequest, build};
+use crate::responses::procedure::normalize_field;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -50,6 +51,9 @@ pub struct ReportArgs {
     /// index the child units are ranked by [default: the headline index]
     #[arg(long, value_name = "INDEX")]
     rank_by: Option<String>,
+    /// Chỉ các thủ tục thuộc lĩnh vực này, vd. «Hộ tịch» / only procedures of this field
+    #[arg(long, value_name = "FIELD")]
+    field: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
     /// Tệp ghi ra [mặc định: đầu ra chuẩn] / file to write [default: standard output]
@@ -67,6 +71,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         today,
     )
     .or_localized(ctx.lang)?;
+    let field = normalize_field(args.field.as_deref())
+        .map_err(|m| anyhow::anyhow!(ctx.lang.pick(&m.vi, &m.en).to_string()))?;
     let request = ReportRequest {
         unit: args.unit.trim(),
         form: args.form.trim(),
@@ -74,6 +80,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         rollup: args.rollup,
         rank_by: args.rank_by.as_deref(),
         min_sample: ctx.settings.min_sample,
+        field: field.as_deref(),
     };
     let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
     let report = build(&mut conn, &prepared.forms, &request).or_localized(ctx.lang)?;

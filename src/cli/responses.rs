@@ -125,6 +125,7 @@ fn export_file(
         form: &form,
         unit,
         period,
+        field: None,
         time_zone: ctx.settings.tz()?,
         format,
     };

@@ -9,6 +9,7 @@ use crate::db::desks::Desk;
 use crate::db::tickets::{NewTicket, Ticket};
 use crate::db::{self, DbConnection, DbError};
 use crate::i18n::{Localized, Message};
+use crate::responses::procedure::normalize_field;
 
 /// Length of a ticket code: 32⁸ ≈ 10¹² codes, too many to guess, few enough to type.
 pub const TICKET_CODE_LEN: usize = 8;
@@ -46,6 +47,7 @@ pub fn is_ticket_code(code: &str) -> bool {
 pub enum TicketError {
     BadCount(usize),
     BadField { field: &'static str, value: String },
+    BadProcedureField(Message),
     DeskClosed,
     Db(DbError),
 }
@@ -65,6 +67,7 @@ impl Localized for TicketError {
                     "{field} «{value}» is not valid (ASCII letters, digits, . - _ /, at most 64 characters)"
                 ),
             ),
+            TicketError::BadProcedureField(refused) => refused.clone(),
             TicketError::DeskClosed => Message::new(
                 "quầy này đã ngừng nhận khảo sát",
                 "this desk no longer takes answers",
@@ -118,6 +121,8 @@ pub struct Issue<'a> {
     pub desk: &'a Desk,
     pub count: usize,
     pub procedure_code: Option<&'a str>,
+    /// The procedure's field (lĩnh vực), which reports can be narrowed to.
+    pub procedure_field: Option<&'a str>,
     pub valid_days: i64,
     pub now: DateTime<Utc>,
     pub time_zone: chrono_tz::Tz,
@@ -135,6 +140,7 @@ impl<'a> Issue<'a> {
             desk,
             count,
             procedure_code,
+            procedure_field: None,
             valid_days: i64::from(settings.ticket_valid_days),
             now: Utc::now(),
             // Checked when the settings were loaded.
@@ -200,6 +206,21 @@ impl Revoked {
     }
 }
 
+/// A ticket's procedure code and field, checked.
+struct Procedure {
+    code: Option<String>,
+    field: Option<String>,
+}
+
+impl Procedure {
+    fn check(request: &Issue<'_>) -> Result<Procedure, TicketError> {
+        Ok(Procedure {
+            code: check_field("mã thủ tục / procedure code", request.procedure_code)?,
+            field: normalize_field(request.procedure_field).map_err(TicketError::BadProcedureField)?,
+        })
+    }
+}
+
 /// Issues a batch of tickets in one transaction and counts them for the desk's day.
 pub fn issue(conn: &mut DbConnection, request: &Issue<'_>) -> Result<Vec<Ticket>, TicketError> {
     if !(1..=MAX_BATCH).contains(&request.count) {
@@ -208,10 +229,10 @@ pub fn issue(conn: &mut DbConnection, request: &Issue<'_>) -> Result<Vec<Ticket>
     if !request.desk.enabled {
         return Err(TicketError::DeskClosed);
     }
-    let procedure = check_field("mã thủ tục / procedure code", request.procedure_code)?;
+    let procedure = Procedure::check(request)?;
     db::write_transaction(conn, |conn| {
         let codes = fresh_codes(conn, request.count)?;
-        insert_tickets(conn, request, &codes, procedure.as_deref(), None)?;
+        insert_tickets(conn, request, &codes, &procedure, None)?;
         let mut issued = Vec::with_capacity(codes.len());
         for code in &codes {
             issued.extend(db::tickets::find_by_code(conn, code)?);
@@ -227,7 +248,7 @@ pub fn for_dossier(
     request: &Issue<'_>,
     dossier: &str,
 ) -> Result<(Ticket, bool), TicketError> {
-    let procedure = check_field("mã thủ tục / procedure code", request.procedure_code)?;
+    let procedure = Procedure::check(request)?;
     let dossier = check_field("mã hồ sơ / dossier number", Some(dossier))?.unwrap_or_default();
     if let Some(existing) = db::tickets::find_by_dossier(conn, request.desk.id, &dossier)? {
         return Ok((existing, false));
@@ -238,7 +259,7 @@ pub fn for_dossier(
     db::write_transaction(conn, |conn| {
         let codes = fresh_codes(conn, 1)?;
         // Two requests for one dossier at once: the unique (desk, dossier) lets one in.
-        let inserted = insert_tickets(conn, request, &codes, procedure.as_deref(), Some(&dossier))?;
+        let inserted = insert_tickets(conn, request, &codes, &procedure, Some(&dossier))?;
         let ticket = db::tickets::find_by_dossier(conn, request.desk.id, &dossier)?
             .ok_or(diesel::result::Error::NotFound)?;
         Ok((ticket, inserted == 1))
@@ -249,7 +270,7 @@ fn insert_tickets(
     conn: &mut DbConnection,
     request: &Issue<'_>,
     codes: &[String],
-    procedure: Option<&str>,
+    procedure: &Procedure,
     dossier: Option<&str>,
 ) -> Result<usize, TicketError> {
     let issued_at = request.now.naive_utc();
@@ -260,7 +281,8 @@ fn insert_tickets(
         .map(|code| NewTicket {
             code,
             desk_id: request.desk.id,
-            procedure_code: procedure,
+            procedure_code: procedure.code.as_deref(),
+            procedure_field: procedure.field.as_deref(),
             dossier_code: dossier,
             issued_at,
             issued_day,

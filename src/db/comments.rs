@@ -34,6 +34,8 @@ pub struct CommentQuery<'a> {
     pub to: NaiveDate,
     /// Words the comment must contain (case-blind, see [`lower`]).
     pub search: Option<&'a str>,
+    /// Only comments on procedures of this field.
+    pub field: Option<&'a str>,
 }
 
 /// `LIKE` pattern that finds `text` anywhere, its own `%`, `_` and `\` taken literally.
@@ -59,6 +61,9 @@ macro_rules! matching {
             .filter(text_answers::form_version_id.eq_any(query.versions))
             .filter(text_answers::day.between(query.from, query.to))
             .into_boxed();
+        if let Some(field) = query.field {
+            boxed = boxed.filter(text_answers::procedure_field.eq(field));
+        }
         if let Some(words) = query.search.map(str::trim).filter(|w| !w.is_empty()) {
             boxed = boxed.filter(
                 lower(text_answers::body)

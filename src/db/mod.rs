@@ -11,6 +11,7 @@ pub mod reports;
 pub mod responses;
 pub mod schema;
 pub mod security;
+pub mod tallies;
 pub mod tickets;
 pub mod tokens;
 pub mod units;

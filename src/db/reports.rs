@@ -1,5 +1,5 @@
-//! What reports read: the counts kept at submission time (per day, month and year),
-//! summed over a span of days, per unit. Never the raw answers.
+//! What reports read: the tallies kept at submission time (per day, month, quarter and
+//! year) covering a span of days, per unit. Never the raw answers.
 
 use chrono::NaiveDate;
 use diesel::dsl::sql;
@@ -8,7 +8,7 @@ use diesel::sql_types::BigInt;
 
 use super::DbConnection;
 use super::count_periods::{CountPeriod, Cover};
-use super::schema::{answer_counts, desks, response_counts, ticket_counts};
+use super::schema::{desks, tallies, ticket_counts, tickets};
 
 /// Bound parameters per query stay well below SQLite's and PostgreSQL's limits.
 const UNITS_PER_QUERY: usize = 2_000;
@@ -28,13 +28,6 @@ struct Read<'a> {
     sign: i64,
 }
 
-impl Read<'_> {
-    /// Several days: summed by the database (a ragged range has dozens of them).
-    fn summed(&self) -> bool {
-        self.period == CountPeriod::Day && self.starts.len() > 1
-    }
-}
-
 /// What to read for a span: its cover's periods to add, then the days to take away.
 fn reads(cover: &Cover) -> Vec<Read<'_>> {
     let added = cover.by_period().map(|(period, starts)| Read {
@@ -50,92 +43,177 @@ fn reads(cover: &Cover) -> Vec<Read<'_>> {
     added.chain(taken_away).collect()
 }
 
-/// Answers of `units` over days `from..=to` for these form versions, read from the year,
-/// quarter, month and day counts that cover the span: `(unit, question, value, count)`,
-/// one row per period read (days summed by the database), days outside the span but
-/// inside a month read as a whole counted negative. The caller adds the rows up: for the
-/// few whole periods that is cheaper than SQL's GROUP BY, which sorts.
-pub fn answer_counts(
+/// One stored tally read for a report: whose, which period (by first day), counted
+/// with `sign`.
+#[derive(Debug, Clone)]
+pub struct TallyRead {
+    pub unit_code: String,
+    pub start: NaiveDate,
+    /// +1, or −1 for a day outside the span inside a month read whole.
+    pub sign: i64,
+    pub responses: i64,
+    /// As [`super::tallies`] stores them; [`super::tallies::for_each_count`] reads them.
+    pub counts: String,
+}
+
+/// The stored tallies of `units`, these form versions, one kind of period starting on
+/// `starts`, and `field` (every field when `None`).
+fn tallies_of(
     conn: &mut DbConnection,
     units: &[String],
     versions: &[i64],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> QueryResult<Vec<(String, String, String, i64)>> {
-    let cover = Cover::of(from, to);
+    field: Option<&str>,
+    period: CountPeriod,
+    starts: &[NaiveDate],
+) -> QueryResult<Vec<(String, NaiveDate, i64, String)>> {
     let mut rows = Vec::new();
-    for read in reads(&cover) {
-        for chunk in units.chunks(UNITS_PER_QUERY) {
-            let query = answer_counts::table
-                .filter(answer_counts::unit_code.eq_any(chunk))
-                .filter(answer_counts::form_version_id.eq_any(versions))
-                .filter(answer_counts::period.eq(read.period.as_str()))
-                .filter(answer_counts::start.eq_any(read.starts));
-            let columns = (
-                answer_counts::unit_code,
-                answer_counts::question_id,
-                answer_counts::value,
-            );
-            let found = if read.summed() {
-                query
-                    .group_by(columns)
-                    .select((columns.0, columns.1, columns.2, summed("answer_counts.count")))
-                    .load::<(String, String, String, i64)>(conn)?
-            } else {
-                query
-                    .select((columns.0, columns.1, columns.2, answer_counts::count))
-                    .load::<(String, String, String, i64)>(conn)?
-            };
-            let sign = read.sign;
-            rows.extend(found.into_iter().map(|(u, q, v, c)| (u, q, v, sign * c)));
+    for chunk in units.chunks(UNITS_PER_QUERY) {
+        let mut query = tallies::table
+            .filter(tallies::unit_code.eq_any(chunk))
+            .filter(tallies::form_version_id.eq_any(versions))
+            .filter(tallies::period.eq(period.as_str()))
+            .filter(tallies::start.eq_any(starts))
+            .select((
+                tallies::unit_code,
+                tallies::start,
+                tallies::responses,
+                tallies::counts,
+            ))
+            .into_boxed();
+        if let Some(field) = field {
+            query = query.filter(tallies::field.eq(field));
         }
+        rows.extend(query.load::<(String, NaiveDate, i64, String)>(conn)?);
     }
     Ok(rows)
 }
 
-/// Responses of `units` over the days, per channel: `(unit, channel, count)`, one row per
-/// period read, like [`answer_counts`].
-pub fn response_counts(
+/// What `units` counted over days `from..=to` for these form versions and `field`, read
+/// from the year, quarter, month and day tallies that cover the span; days outside the
+/// span but inside a month read whole come with sign −1. The caller adds them up.
+pub fn tallies(
     conn: &mut DbConnection,
     units: &[String],
     versions: &[i64],
+    field: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<Vec<(String, String, i64)>> {
+) -> QueryResult<Vec<TallyRead>> {
     let cover = Cover::of(from, to);
     let mut rows = Vec::new();
     for read in reads(&cover) {
-        for chunk in units.chunks(UNITS_PER_QUERY) {
-            let found = response_counts::table
-                .filter(response_counts::unit_code.eq_any(chunk))
-                .filter(response_counts::form_version_id.eq_any(versions))
-                .filter(response_counts::period.eq(read.period.as_str()))
-                .filter(response_counts::start.eq_any(read.starts))
-                .select((
-                    response_counts::unit_code,
-                    response_counts::channel,
-                    response_counts::count,
-                ))
-                .load::<(String, String, i64)>(conn)?;
-            let sign = read.sign;
-            rows.extend(found.into_iter().map(|(u, ch, c)| (u, ch, sign * c)));
-        }
+        let found = tallies_of(conn, units, versions, field, read.period, read.starts)?;
+        rows.extend(
+            found
+                .into_iter()
+                .map(|(unit_code, start, responses, counts)| TallyRead {
+                    unit_code,
+                    start,
+                    sign: read.sign,
+                    responses,
+                    counts,
+                }),
+        );
     }
     Ok(rows)
 }
 
-/// Tickets issued over the days at the desks of `units`, and how many of those were
-/// answered: `(unit, issued, answered)`.
+/// The month tallies of `units` for the months starting on `months` (a trend).
+pub fn monthly_tallies(
+    conn: &mut DbConnection,
+    units: &[String],
+    versions: &[i64],
+    field: Option<&str>,
+    months: &[NaiveDate],
+) -> QueryResult<Vec<TallyRead>> {
+    let found = tallies_of(conn, units, versions, field, CountPeriod::Month, months)?;
+    Ok(found
+        .into_iter()
+        .map(|(unit_code, start, responses, counts)| TallyRead {
+            unit_code,
+            start,
+            sign: 1,
+            responses,
+            counts,
+        })
+        .collect())
+}
+
+/// Responses of `units` together per month: `(month, count)`, without reading the
+/// counts (a trend checks them against what it kept).
+pub fn monthly_responses(
+    conn: &mut DbConnection,
+    units: &[String],
+    versions: &[i64],
+    field: Option<&str>,
+    months: &[NaiveDate],
+) -> QueryResult<Vec<(NaiveDate, i64)>> {
+    let mut rows = Vec::new();
+    for chunk in units.chunks(UNITS_PER_QUERY) {
+        let mut query = tallies::table
+            .filter(tallies::unit_code.eq_any(chunk))
+            .filter(tallies::form_version_id.eq_any(versions))
+            .filter(tallies::period.eq(CountPeriod::Month.as_str()))
+            .filter(tallies::start.eq_any(months))
+            .group_by(tallies::start)
+            .select((tallies::start, summed("tallies.responses")))
+            .into_boxed();
+        if let Some(field) = field {
+            query = query.filter(tallies::field.eq(field));
+        }
+        rows.extend(query.load::<(NaiveDate, i64)>(conn)?);
+    }
+    Ok(rows)
+}
+
+/// The procedure fields that responses of `units` to these form versions name, in order.
+pub fn fields(conn: &mut DbConnection, units: &[String], versions: &[i64]) -> QueryResult<Vec<String>> {
+    let mut fields = Vec::new();
+    for chunk in units.chunks(UNITS_PER_QUERY) {
+        fields.extend(
+            tallies::table
+                .filter(tallies::unit_code.eq_any(chunk))
+                .filter(tallies::form_version_id.eq_any(versions))
+                // Every response counts in its year: the year rows name every field.
+                .filter(tallies::period.eq(CountPeriod::Year.as_str()))
+                .filter(tallies::field.ne(""))
+                .select(tallies::field)
+                .distinct()
+                .load::<String>(conn)?,
+        );
+    }
+    fields.sort();
+    fields.dedup();
+    Ok(fields)
+}
+
+/// Tickets issued over the days at the desks of `units` (for procedures of `field`
+/// only, when given), and how many of those were answered: `(unit, issued, answered)`.
 pub fn ticket_counts(
     conn: &mut DbConnection,
     units: &[String],
+    field: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(String, i64, i64)>> {
     let mut rows = Vec::new();
     for chunk in units.chunks(UNITS_PER_QUERY) {
-        rows.extend(
-            ticket_counts::table
+        let found = match field {
+            // The daily counts have no field: the field's tickets are counted one by one
+            // (through their own index).
+            Some(field) => tickets::table
+                .inner_join(desks::table)
+                .filter(desks::unit_code.eq_any(chunk))
+                .filter(tickets::procedure_field.eq(field))
+                .filter(tickets::issued_day.between(from, to))
+                .group_by(desks::unit_code)
+                .select((
+                    desks::unit_code,
+                    sql::<BigInt>("COUNT(*)"),
+                    sql::<BigInt>("COUNT(tickets.response_id)"),
+                ))
+                .load::<(String, i64, i64)>(conn)?,
+            None => ticket_counts::table
                 .inner_join(desks::table)
                 .filter(desks::unit_code.eq_any(chunk))
                 .filter(ticket_counts::day.between(from, to))
@@ -146,64 +224,8 @@ pub fn ticket_counts(
                     summed("ticket_counts.answered"),
                 ))
                 .load::<(String, i64, i64)>(conn)?,
-        );
-    }
-    Ok(rows)
-}
-
-/// Answers of `units` together, per month, for the months starting on `months`:
-/// `(month, question, value, count)`, summed over the units by the database (a trend
-/// reads a year of months for every unit of a province).
-pub fn monthly_answer_counts(
-    conn: &mut DbConnection,
-    units: &[String],
-    versions: &[i64],
-    months: &[NaiveDate],
-) -> QueryResult<Vec<(NaiveDate, String, String, i64)>> {
-    let mut rows = Vec::new();
-    for chunk in units.chunks(UNITS_PER_QUERY) {
-        rows.extend(
-            answer_counts::table
-                .filter(answer_counts::unit_code.eq_any(chunk))
-                .filter(answer_counts::form_version_id.eq_any(versions))
-                .filter(answer_counts::period.eq(CountPeriod::Month.as_str()))
-                .filter(answer_counts::start.eq_any(months))
-                .group_by((
-                    answer_counts::start,
-                    answer_counts::question_id,
-                    answer_counts::value,
-                ))
-                .select((
-                    answer_counts::start,
-                    answer_counts::question_id,
-                    answer_counts::value,
-                    summed("answer_counts.count"),
-                ))
-                .load::<(NaiveDate, String, String, i64)>(conn)?,
-        );
-    }
-    Ok(rows)
-}
-
-/// Responses of `units` together per month: `(month, count)`.
-pub fn monthly_response_counts(
-    conn: &mut DbConnection,
-    units: &[String],
-    versions: &[i64],
-    months: &[NaiveDate],
-) -> QueryResult<Vec<(NaiveDate, i64)>> {
-    let mut rows = Vec::new();
-    for chunk in units.chunks(UNITS_PER_QUERY) {
-        rows.extend(
-            response_counts::table
-                .filter(response_counts::unit_code.eq_any(chunk))
-                .filter(response_counts::form_version_id.eq_any(versions))
-                .filter(response_counts::period.eq(CountPeriod::Month.as_str()))
-                .filter(response_counts::start.eq_any(months))
-                .group_by(response_counts::start)
-                .select((response_counts::start, summed("response_counts.count")))
-                .load::<(NaiveDate, i64)>(conn)?,
-        );
+        };
+        rows.extend(found);
     }
     Ok(rows)
 }

@@ -50,6 +50,7 @@ diesel::table! {
         day -> Date,
         submission_token -> Nullable<Text>,
         answers -> Text,
+        procedure_field -> Nullable<Text>,
     }
 }
 
@@ -61,29 +62,19 @@ diesel::table! {
         unit_code -> Text,
         form_version_id -> BigInt,
         day -> Date,
+        procedure_field -> Nullable<Text>,
     }
 }
 
 diesel::table! {
-    answer_counts (unit_code, form_version_id, period, start, question_id, value) {
+    tallies (unit_code, form_version_id, period, start, field) {
         unit_code -> Text,
         form_version_id -> BigInt,
         period -> Text,
         start -> Date,
-        question_id -> Text,
-        value -> Text,
-        count -> BigInt,
-    }
-}
-
-diesel::table! {
-    response_counts (unit_code, form_version_id, period, start, channel) {
-        unit_code -> Text,
-        form_version_id -> BigInt,
-        period -> Text,
-        start -> Date,
-        channel -> Text,
-        count -> BigInt,
+        field -> Text,
+        responses -> BigInt,
+        counts -> Text,
     }
 }
 
@@ -155,6 +146,7 @@ diesel::table! {
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         response_id -> Nullable<BigInt>,
+        procedure_field -> Nullable<Text>,
     }
 }
 
@@ -176,8 +168,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     form_versions,
     responses,
     text_answers,
-    answer_counts,
-    response_counts,
+    tallies,
     users,
     grants,
     api_tokens,

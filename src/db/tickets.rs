@@ -19,6 +19,7 @@ pub struct Ticket {
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
     pub response_id: Option<i64>,
+    pub procedure_field: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -33,6 +34,7 @@ pub struct NewTicket<'a> {
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
     pub response_id: Option<i64>,
+    pub procedure_field: Option<&'a str>,
 }
 
 /// Inserts tickets; those whose desk already has a ticket for the same dossier are

@@ -21,13 +21,14 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 
 use super::stats::{Z95, wilson};
-use crate::db::responses::ANSWERED;
+use crate::db::tallies::{ANSWERED, CHANNEL};
 use crate::forms::{Accept, Form, IndexRule, Question, Text};
 
 /// Counted answers of a set of responses.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tally {
-    /// question → value → how many (`*`: how many answered the question).
+    /// question → value → how many (`*`: how many answered the question; question `@`:
+    /// responses per channel).
     counts: FxHashMap<String, FxHashMap<String, i64>>,
     pub responses: i64,
 }
@@ -46,6 +47,26 @@ impl Tally {
                 values.insert(value.to_string(), count);
             }
         }
+    }
+
+    /// Adds a stored tally (see [`crate::db::tallies`]), counted `sign` times.
+    pub fn add_stored(&mut self, responses: i64, counts: &str, sign: i64) -> diesel::QueryResult<()> {
+        self.responses += sign * responses;
+        crate::db::tallies::for_each_count(counts, |question, value, count| {
+            self.add(question, value, sign * count)
+        })
+    }
+
+    /// Responses per channel (leaving out channels that net to nothing: seen only on days
+    /// taken away from a month).
+    pub fn channels(&self) -> std::collections::BTreeMap<String, i64> {
+        self.counts
+            .get(CHANNEL)
+            .into_iter()
+            .flatten()
+            .filter(|(_, count)| **count != 0)
+            .map(|(channel, count)| (channel.clone(), *count))
+            .collect()
     }
 
     pub fn merge(&mut self, other: &Tally) {

@@ -28,6 +28,8 @@ pub struct ReportRequest<'a> {
     pub rank_by: Option<&'a str>,
     /// Below this `n` an index is `low_sample`.
     pub min_sample: u32,
+    /// Only responses to procedures of this field (lĩnh vực); all when `None`.
+    pub field: Option<&'a str>,
 }
 
 #[derive(Debug)]
@@ -184,6 +186,8 @@ pub struct Report {
     pub channels: BTreeMap<String, i64>,
     pub tickets: TicketFigures,
     pub previous: PreviousPeriod,
+    /// The procedure field the report is narrowed to, if any.
+    pub field: Option<String>,
 }
 
 /// The counted answers of every unit of a subtree over one period.
@@ -192,7 +196,6 @@ struct Snapshot {
     own: HashMap<String, Tally>,
     /// Each unit's whole subtree's responses, counted together (units with children only).
     pooled: HashMap<String, Tally>,
-    channels: BTreeMap<String, i64>,
     /// The indices of each unit's pooled responses, once computed: a report needs a
     /// commune's for its own line and again for its parent's mean of children.
     computed: Mutex<HashMap<String, Arc<Estimates>>>,
@@ -207,24 +210,16 @@ impl Snapshot {
         conn: &mut DbConnection,
         tree: &Tree<'_>,
         versions: &[i64],
+        field: Option<&str>,
         period: &Period,
     ) -> Result<Snapshot, DbError> {
         let units = &tree.subtree;
         let mut own: HashMap<String, Tally> = HashMap::new();
-        for (unit, question, value, count) in
-            db::reports::answer_counts(conn, units, versions, period.from, period.to)?
-        {
-            own.entry(unit).or_default().add(&question, &value, count);
+        for read in db::reports::tallies(conn, units, versions, field, period.from, period.to)? {
+            own.entry(read.unit_code)
+                .or_default()
+                .add_stored(read.responses, &read.counts, read.sign)?;
         }
-        let mut channels = BTreeMap::new();
-        for (unit, channel, count) in
-            db::reports::response_counts(conn, units, versions, period.from, period.to)?
-        {
-            own.entry(unit).or_default().responses += count;
-            *channels.entry(channel).or_default() += count;
-        }
-        // A channel seen only on days taken away from a month nets to nothing.
-        channels.retain(|_, count| *count != 0);
         // Children before parents, each subtree counted once; a unit without children is
         // its own responses (not copied).
         let mut pooled: HashMap<String, Tally> = HashMap::new();
@@ -244,7 +239,6 @@ impl Snapshot {
         Ok(Snapshot {
             own,
             pooled,
-            channels,
             computed: Mutex::default(),
         })
     }
@@ -401,16 +395,17 @@ pub fn build_with_spare(
     let previous_period = request.period.previous();
     let (now, before) = match spare {
         Some(spare) => std::thread::scope(|scope| {
-            let before = scope.spawn(|| Snapshot::load(spare, &tree, &versions, &previous_period));
-            let now = Snapshot::load(conn, &tree, &versions, &request.period);
+            let before =
+                scope.spawn(|| Snapshot::load(spare, &tree, &versions, request.field, &previous_period));
+            let now = Snapshot::load(conn, &tree, &versions, request.field, &request.period);
             let before = before
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (now, before)
         }),
         None => (
-            Snapshot::load(conn, &tree, &versions, &request.period),
-            Snapshot::load(conn, &tree, &versions, &previous_period),
+            Snapshot::load(conn, &tree, &versions, request.field, &request.period),
+            Snapshot::load(conn, &tree, &versions, request.field, &previous_period),
         ),
     };
     let (now, before) = (now?, before?);
@@ -441,7 +436,13 @@ pub fn build_with_spare(
         .collect();
     rank(&mut child_reports, &rank_by);
 
-    let tickets = db::reports::ticket_counts(conn, &tree.subtree, request.period.from, request.period.to)?;
+    let tickets = db::reports::ticket_counts(
+        conn,
+        &tree.subtree,
+        request.field,
+        request.period.from,
+        request.period.to,
+    )?;
     let (issued, answered) = tickets
         .iter()
         .fold((0, 0), |(i, a), (_, issued, answered)| (i + issued, a + answered));
@@ -464,7 +465,7 @@ pub fn build_with_spare(
             rollup: other,
             indices: report_of(&unit.code, other),
         },
-        channels: now.channels.clone(),
+        channels: now.pooled_tally(&unit.code).channels(),
         tickets: TicketFigures {
             issued,
             answered,
@@ -475,6 +476,7 @@ pub fn build_with_spare(
             to: previous_period.to,
             responses: responses_of(&before, &unit.code),
         },
+        field: request.field.map(str::to_string),
     })
 }
 

@@ -1,6 +1,6 @@
 //! The trend of a unit: an index month by month over the subtree's responses counted
-//! together (pooled), read from the month counts summed by the database, and kept for
-//! the months that did not change since (see [`MonthCache`]).
+//! together (pooled), read from the month tallies, and kept for the months that did not
+//! change since (see [`MonthCache`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -42,9 +42,9 @@ pub struct MonthCache {
     kept: Mutex<HashMap<MonthKey, (i64, Arc<Tally>)>>,
 }
 
-/// A kept month: (subtree root, form versions, month), kept with its number of responses
-/// and its answers counted.
-type MonthKey = (String, Vec<i64>, NaiveDate);
+/// A kept month: (subtree root, form versions, procedure field, month), kept with its
+/// number of responses and its answers counted.
+type MonthKey = (String, Vec<i64>, Option<String>, NaiveDate);
 
 /// What a trend is asked for: index `index` of `form` (these versions of it) over `units`,
 /// the subtree of `root`, counted together, for each month in `months`.
@@ -55,6 +55,8 @@ pub struct TrendRequest<'a> {
     pub versions: &'a [i64],
     pub index: &'a str,
     pub months: &'a [NaiveDate],
+    /// Only responses to procedures of this field; all when `None`.
+    pub field: Option<&'a str>,
 }
 
 pub fn monthly(
@@ -69,14 +71,22 @@ pub fn monthly(
         versions,
         index,
         months,
+        field,
     } = *request;
     let mut responses: BTreeMap<NaiveDate, i64> = months.iter().map(|m| (*m, 0)).collect();
-    for (month, count) in db::reports::monthly_response_counts(conn, units, versions, months)? {
+    for (month, count) in db::reports::monthly_responses(conn, units, versions, field, months)? {
         if let Some(total) = responses.get_mut(&month) {
             *total += count;
         }
     }
-    let key = |month: NaiveDate| (root.to_string(), versions.to_vec(), month);
+    let key = |month: NaiveDate| {
+        (
+            root.to_string(),
+            versions.to_vec(),
+            field.map(str::to_string),
+            month,
+        )
+    };
     let mut tallies: BTreeMap<NaiveDate, Arc<Tally>> = BTreeMap::new();
     {
         let kept = cache.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -99,11 +109,9 @@ pub fn monthly(
         .collect();
     if !missing.is_empty() {
         let mut read: BTreeMap<NaiveDate, Tally> = missing.iter().map(|m| (*m, Tally::default())).collect();
-        for (month, question, value, count) in
-            db::reports::monthly_answer_counts(conn, units, versions, &missing)?
-        {
-            if let Some(tally) = read.get_mut(&month) {
-                tally.add(&question, &value, count);
+        for month in db::reports::monthly_tallies(conn, units, versions, field, &missing)? {
+            if let Some(tally) = read.get_mut(&month.start) {
+                tally.add_stored(0, &month.counts, 1)?;
             }
         }
         let mut kept = cache.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

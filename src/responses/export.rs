@@ -98,13 +98,14 @@ impl From<std::io::Error> for ExportError {
 }
 
 /// The columns before the questions.
-const FIXED: [&str; 8] = [
+const FIXED: [&str; 9] = [
     "response_id",
     "unit_code",
     "unit_name",
     "desk",
     "channel",
     "procedure_code",
+    "procedure_field",
     "submitted_at",
     "form_version",
 ];
@@ -122,6 +123,8 @@ pub struct ExportRequest<'a> {
     pub form: &'a RegisteredForm,
     pub unit: Option<&'a str>,
     pub period: Period,
+    /// Only responses to procedures of this field; all when `None`.
+    pub field: Option<&'a str>,
     pub time_zone: chrono_tz::Tz,
     pub format: ExportFormat,
 }
@@ -138,6 +141,7 @@ pub fn export<W: Write + Send + 'static>(
         form,
         unit,
         period,
+        field,
         time_zone,
         format,
     } = *request;
@@ -168,6 +172,7 @@ pub fn export<W: Write + Send + 'static>(
                 version_ids.contains(&r.form_version_id)
                     && (period.from..=period.to).contains(&r.day)
                     && within.as_ref().is_none_or(|units| units.contains(&r.unit_code))
+                    && field.is_none_or(|f| r.procedure_field.as_deref() == Some(f))
             })
             .collect();
         if responses.is_empty() {
@@ -204,6 +209,7 @@ pub fn export<W: Write + Send + 'static>(
                     .collect(),
                 responses.iter().map(|r| Some(r.channel.clone())).collect(),
                 responses.iter().map(|r| r.procedure_code.clone()).collect(),
+                responses.iter().map(|r| r.procedure_field.clone()).collect(),
                 responses
                     .iter()
                     .map(|r| {

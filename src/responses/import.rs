@@ -1,6 +1,6 @@
 //! Paper questionnaires typed into a spreadsheet: one row per response, columns
-//! `unit_code`, optional `desk`, `submitted_at`, optional `procedure_code`, then one
-//! column per question id (several options of a multi question separated by `;`).
+//! `unit_code`, optional `desk`, `submitted_at`, optional `procedure_code` and
+//! `procedure_field` (its lĩnh vực), then one column per question id (several options of a multi question separated by `;`).
 //! Every row is checked like a questionnaire sent from a phone; a file with a bad row is
 //! refused whole, each problem with its line, unless the caller keeps the good rows.
 //! Imported responses have channel `paper` and feed the same counts.
@@ -11,6 +11,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
+use super::procedure::normalize_field;
 use super::store::{Batch, Channel, StoreError, Submission};
 use super::validate::validate;
 use crate::codes::tickets::check_field;
@@ -23,6 +24,7 @@ const UNIT: &str = "unit_code";
 const DESK: &str = "desk";
 const SUBMITTED_AT: &str = "submitted_at";
 const PROCEDURE: &str = "procedure_code";
+const PROCEDURE_FIELD: &str = "procedure_field";
 
 /// A file as a header and rows of text cells, each with the line (or spreadsheet row) it
 /// was on. A CSV file's rows are read as they are imported, not all held at once: a
@@ -294,6 +296,7 @@ struct Row {
     unit: String,
     desk: Option<i64>,
     procedure: Option<String>,
+    procedure_field: Option<String>,
     at: DateTime<Utc>,
     answers: super::Answers,
 }
@@ -342,6 +345,7 @@ pub fn import(
                 desk_id: row.desk,
                 channel: Channel::Paper,
                 procedure_code: row.procedure.as_deref(),
+                procedure_field: row.procedure_field.as_deref(),
                 submitted_at: row.at,
                 time_zone,
                 token: None,
@@ -366,7 +370,7 @@ pub fn import(
 fn check_header(form: &RegisteredForm, header: &[String]) -> Result<Vec<String>, ImportError> {
     let mut seen = HashSet::new();
     for name in header {
-        let known = [UNIT, DESK, SUBMITTED_AT, PROCEDURE].contains(&name.as_str())
+        let known = [UNIT, DESK, SUBMITTED_AT, PROCEDURE, PROCEDURE_FIELD].contains(&name.as_str())
             || form.form.question(name).is_some();
         if !known {
             return Err(unreadable(
@@ -462,6 +466,7 @@ fn check_row(
         ));
     }
     let procedure = check_field("procedure_code", Some(cell(PROCEDURE))).map_err(|e| e.message())?;
+    let procedure_field = normalize_field(Some(cell(PROCEDURE_FIELD)))?;
     let mut fields = Vec::new();
     for (name, value) in columns.iter().zip(cells) {
         if let Some(question) = form.form.question(name) {
@@ -492,6 +497,7 @@ fn check_row(
         unit: unit.to_string(),
         desk,
         procedure,
+        procedure_field,
         at,
         answers,
     })

@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod import;
+pub mod procedure;
 pub mod store;
 pub mod validate;
 

@@ -5,7 +5,8 @@ use crate::i18n::{Localized, Message};
 use chrono::{DateTime, Utc};
 
 use super::validate::Answers;
-use crate::db::responses::{ANSWERED, CountKey, CountTotals, NewResponse, NewTextAnswer, encode_answers};
+use crate::db::responses::{NewResponse, NewTextAnswer, encode_answers};
+use crate::db::tallies::{ANSWERED, CountTotals, TallyKey};
 use crate::db::{self, DbConnection, DbError};
 
 /// How a response reached sipas.
@@ -90,6 +91,8 @@ pub struct Submission<'a> {
     pub desk_id: Option<i64>,
     pub channel: Channel,
     pub procedure_code: Option<&'a str>,
+    /// The procedure's field (lĩnh vực), which reports can be narrowed to.
+    pub procedure_field: Option<&'a str>,
     pub submitted_at: DateTime<Utc>,
     /// The deployment's time zone, which decides the day the response counts for.
     pub time_zone: chrono_tz::Tz,
@@ -118,14 +121,24 @@ pub fn store(
 /// Free-text answers of responses already inserted, not yet written.
 const TEXTS_PER_FLUSH: usize = 20_000;
 
+/// A free-text answer kept until it is written, with what its comment is found by.
+struct Text {
+    response_id: i64,
+    question: String,
+    body: String,
+    unit_code: String,
+    form_version_id: i64,
+    day: chrono::NaiveDate,
+    procedure_field: Option<String>,
+}
+
 /// Many responses stored inside one transaction the caller holds (an import stores a
 /// whole file in one): each response row (with its structured answers) is inserted at
 /// once, free texts a few thousand at a time, and the counts of them all summed and
 /// written once by [`Batch::finish`].
 #[derive(Default)]
 pub struct Batch {
-    /// (response, question, body, unit, form version, day).
-    texts: Vec<(i64, String, String, String, i64, chrono::NaiveDate)>,
+    texts: Vec<Text>,
     counts: CountTotals,
 }
 
@@ -151,6 +164,7 @@ impl Batch {
             day,
             submission_token: submission.token,
             answers: &encoded,
+            procedure_field: submission.procedure_field,
         };
         let Some(response_id) = db::responses::insert(conn, &response)? else {
             return Ok(Stored::SamePage);
@@ -168,22 +182,23 @@ impl Batch {
             .map(|q| (q, ANSWERED))
             .chain(answers.values.iter().map(|(q, v)| (q.as_str(), v.as_str())))
             .collect();
-        let key = CountKey {
+        let key = TallyKey {
             unit_code: submission.unit_code,
             form_version_id: submission.form_version_id,
             day,
+            field: submission.procedure_field.unwrap_or_default(),
         };
         self.counts.add(key, &counted, submission.channel.as_str());
-        self.texts.extend(answers.texts.iter().map(|(question, body)| {
-            (
+        self.texts
+            .extend(answers.texts.iter().map(|(question, body)| Text {
                 response_id,
-                question.clone(),
-                body.clone(),
-                submission.unit_code.to_string(),
-                submission.form_version_id,
+                question: question.clone(),
+                body: body.clone(),
+                unit_code: submission.unit_code.to_string(),
+                form_version_id: submission.form_version_id,
                 day,
-            )
-        }));
+                procedure_field: submission.procedure_field.map(str::to_string),
+            }));
         if self.texts.len() >= TEXTS_PER_FLUSH {
             self.flush_texts(conn)?;
         }
@@ -194,16 +209,15 @@ impl Batch {
         let texts: Vec<NewTextAnswer<'_>> = self
             .texts
             .iter()
-            .map(
-                |(response_id, question, body, unit, version, day)| NewTextAnswer {
-                    response_id: *response_id,
-                    question_id: question,
-                    body,
-                    unit_code: unit,
-                    form_version_id: *version,
-                    day: *day,
-                },
-            )
+            .map(|text| NewTextAnswer {
+                response_id: text.response_id,
+                question_id: &text.question,
+                body: &text.body,
+                unit_code: &text.unit_code,
+                form_version_id: text.form_version_id,
+                day: text.day,
+                procedure_field: text.procedure_field.as_deref(),
+            })
             .collect();
         db::responses::insert_texts(conn, &texts)?;
         self.texts.clear();
@@ -213,7 +227,7 @@ impl Batch {
     /// Writes what is left: the last free texts and every count.
     pub fn finish(mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
         self.flush_texts(conn)?;
-        db::responses::add_counts(conn, &self.counts)?;
+        db::tallies::add(conn, &self.counts)?;
         Ok(())
     }
 }

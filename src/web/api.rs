@@ -18,6 +18,7 @@ use crate::desks::{DEFAULT_FORM, find_by_code_or_id, survey_url};
 use crate::forms::{FormRegistry, Rollup};
 use crate::i18n::{Localized, Message};
 use crate::indices::{Period, ReportError, ReportRequest, build_with_spare};
+use crate::responses::procedure::normalize_field;
 
 /// `GET /api/v1/me`: who the token or session is, and what it may do.
 pub async fn me(SignedIn(identity): SignedIn) -> web::Json<Identity> {
@@ -52,9 +53,11 @@ pub struct ReportQuery {
     to: Option<String>,
     rollup: Option<Rollup>,
     rank_by: Option<String>,
+    /// Only procedures of this field (lĩnh vực).
+    field: Option<String>,
 }
 
-/// `GET /api/v1/units/{code}/report?form=&period=|from=&to=&rollup=&rank_by=`: the report
+/// `GET /api/v1/units/{code}/report?form=&period=|from=&to=&rollup=&rank_by=&field=`: the report
 /// document, the same as `sipas report --format json`.
 pub async fn report(
     access: UnitAccess,
@@ -74,6 +77,7 @@ pub async fn report(
         today,
     )
     .map_err(|e| AppError::bad_request(e.message()))?;
+    let field = normalize_field(query.field.as_deref()).map_err(AppError::bad_request)?;
     let min_sample = settings.min_sample;
     let pool = db.get_ref().clone();
     let report = db
@@ -85,6 +89,7 @@ pub async fn report(
                 rollup: query.rollup,
                 rank_by: query.rank_by.as_deref(),
                 min_sample,
+                field: field.as_deref(),
             };
             let mut spare = pool.spare();
             match build_with_spare(conn, spare.as_deref_mut(), &forms, &request) {
@@ -113,6 +118,9 @@ pub struct TicketRequest {
     desk: DeskName,
     #[serde(default)]
     procedure_code: Option<String>,
+    /// The procedure's field (lĩnh vực), e.g. «Hộ tịch».
+    #[serde(default)]
+    procedure_field: Option<String>,
     #[serde(default)]
     dossier_code: Option<String>,
 }
@@ -159,7 +167,8 @@ pub async fn issue_ticket(
             if !authorize(conn, &identity, &Permission::ServeDesksOf(desk.unit_code.clone()))? {
                 return Ok(Err(Refused::Forbidden));
             }
-            let issue = Issue::now(&desk, 1, request.procedure_code.as_deref(), &config);
+            let mut issue = Issue::now(&desk, 1, request.procedure_code.as_deref(), &config);
+            issue.procedure_field = request.procedure_field.as_deref();
             let issued = match request
                 .dossier_code
                 .as_deref()

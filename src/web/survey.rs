@@ -183,7 +183,7 @@ pub async fn submit(
     let unit_code = place.unit.code.clone();
     let desk_id = place.desk.id;
     let version_id = registered.version_id;
-    let (channel, procedure, ticket) = (place.channel(), place.procedure_code(), place.ticket_use());
+    let (channel, (procedure, field), ticket) = (place.channel(), place.procedure(), place.ticket_use());
     let stored = db
         .run(move |conn| {
             let submission = Submission {
@@ -192,6 +192,7 @@ pub async fn submit(
                 desk_id: Some(desk_id),
                 channel,
                 procedure_code: procedure.as_deref(),
+                procedure_field: field.as_deref(),
                 submitted_at: chrono::Utc::now(),
                 time_zone,
                 token: Some(&token),

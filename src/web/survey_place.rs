@@ -33,9 +33,11 @@ impl Place {
         }
     }
 
-    /// The procedure a ticket was issued for, recorded with the response.
-    pub fn procedure_code(&self) -> Option<String> {
-        self.ticket.as_ref().and_then(|t| t.procedure_code.clone())
+    /// The procedure (code, field) a ticket was issued for, recorded with the response.
+    pub fn procedure(&self) -> (Option<String>, Option<String>) {
+        self.ticket.as_ref().map_or((None, None), |t| {
+            (t.procedure_code.clone(), t.procedure_field.clone())
+        })
     }
 
     pub fn ticket_use(&self) -> Option<TicketUse> {

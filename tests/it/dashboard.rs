@@ -10,7 +10,7 @@ use sipas::responses::Channel;
 use crate::auth::{PASSWORD, add_user, sign_in};
 use crate::helpers::{Backend, TestApp, client, run, stderr, stdout};
 use crate::indices::{
-    app_with_test_form_and, respond_with_comment, seed_responses, sipas_with_test_form, utc,
+    app_with_test_form_and, respond_in_field, respond_with_comment, seed_responses, sipas_with_test_form, utc,
 };
 use crate::on_both_backends;
 
@@ -272,6 +272,99 @@ async fn downloads_hold_the_responses_the_official_may_see(backend: Backend) {
     );
 }
 
+async fn the_procedure_field_narrows_the_figures_comments_and_downloads(backend: Backend) {
+    let app = app(backend).await;
+    // August 2025 held r8 (C1, no field); two more: C1 «Hộ tịch» at 5 and 5 (e = 100),
+    // C2 «Đất đai» at 1 and 1 (e = 0), each with a comment.
+    let answers = |q: &'static str| [("q1", q), ("q2", q)];
+    let august = |day| utc(2025, 8, day, 3, 0);
+    respond_in_field(
+        &app,
+        "C1",
+        august(5),
+        Channel::Ticket,
+        &answers("5"),
+        Some("nhanh gọn"),
+        Some("Hộ tịch"),
+    );
+    respond_in_field(
+        &app,
+        "C2",
+        august(6),
+        Channel::Paper,
+        &answers("1"),
+        Some("chậm quá"),
+        Some("Đất đai"),
+    );
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let august_page = "/units/P1?form=test-indices&period=2025-08";
+    let (_, html) = page(&browser, &app, august_page).await;
+    assert!(html.contains("3 phiếu"), "r8 and the two new ones");
+    let offered = between(&html, r#"<select id="f-field""#, "</select>");
+    assert!(
+        offered.contains("<option>Hộ tịch</option>") && offered.contains("<option>Đất đai</option>"),
+        "{offered}"
+    );
+    let field = serde_urlencoded::to_string([("field", "Hộ tịch")]).unwrap();
+    let (status, html) = page(&browser, &app, &format!("{august_page}&{field}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(between(&html, r#"class="big">"#, "<"), "100,00");
+    assert!(html.contains("1 phiếu") && html.contains("lĩnh vực «Hộ tịch»"));
+    assert!(
+        between(&html, r#"<select id="f-field""#, "</select>").contains("<option selected>Hộ tịch</option>")
+    );
+    let comments = between(&html, r#"id="h-comments""#, "</section>");
+    assert!(
+        comments.contains("nhanh gọn") && !comments.contains("chậm quá"),
+        "{comments}"
+    );
+    // Links down the ranking and the downloads keep the field.
+    assert!(html.contains(&format!(
+        "/units/C1?form=test-indices&#38;period=2025-08&#38;{field}"
+    )));
+    let csv = browser
+        .get(format!(
+            "{}/units/P1/export.csv?form=test-indices&period=2025-08&{field}",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.lines().next().unwrap().contains("procedure_field"));
+    assert!(csv.contains(",Hộ tịch,"), "{csv}");
+    // The report document narrowed the same way, through the API.
+    let land = serde_urlencoded::to_string([("field", "Đất đai")]).unwrap();
+    let report: serde_json::Value = browser
+        .get(format!(
+            "{}/api/v1/units/P1/report?form=test-indices&period=2025-08&{land}",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (report["responses"].as_i64(), report["field"].as_str()),
+        (Some(1), Some("Đất đai"))
+    );
+    assert_eq!(report["indices"]["e"]["value"].as_f64(), Some(0.0));
+    // A field with control characters or too long for one: a 400 that says why.
+    for (bad, words) in [
+        ("H%01", "ký tự điều khiển"),
+        (&*"x".repeat(101), "dài quá 100 ký tự"),
+    ] {
+        let (status, html) = page(&browser, &app, &format!("{august_page}&field={bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(html.contains(words), "{html}");
+    }
+}
+
 async fn a_public_page_opens_only_when_asked_and_hides_small_samples(backend: Backend) {
     let app = app(backend).await;
     respond_with_comment(
@@ -341,6 +434,7 @@ async fn a_public_page_opens_only_when_asked_and_hides_small_samples(backend: Ba
 }
 
 on_both_backends!(
+    the_procedure_field_narrows_the_figures_comments_and_downloads,
     a_public_page_opens_only_when_asked_and_hides_small_samples,
     the_dashboard_shows_the_hand_computed_figures,
     filters_change_the_page_and_bad_ones_are_refused,

@@ -142,6 +142,19 @@ pub fn respond_with_comment(
     answers: &[(&str, &str)],
     comment: Option<&str>,
 ) {
+    respond_in_field(app, unit, at, channel, answers, comment, None);
+}
+
+/// The same, to a procedure of `field`.
+pub fn respond_in_field(
+    app: &TestApp,
+    unit: &str,
+    at: chrono::DateTime<Utc>,
+    channel: Channel,
+    answers: &[(&str, &str)],
+    comment: Option<&str>,
+    field: Option<&str>,
+) {
     let form = app.prepared.forms.current("test-indices").unwrap();
     let submission = Submission {
         form_version_id: form.version_id,
@@ -149,6 +162,7 @@ pub fn respond_with_comment(
         desk_id: None,
         channel,
         procedure_code: None,
+        procedure_field: field,
         submitted_at: at,
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         token: None,
@@ -272,6 +286,7 @@ fn report(app: &TestApp, unit: &str, period: &str, rollup: Option<Rollup>) -> Re
         rollup,
         rank_by: None,
         min_sample: 5,
+        field: None,
     };
     build(
         &mut app.prepared.db.conn().unwrap(),
@@ -398,6 +413,7 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
         rollup: None,
         rank_by: None,
         min_sample: 5,
+        field: None,
     };
     let ragged = build(&mut app.prepared.db.conn().unwrap(), &app.prepared.forms, &ragged).unwrap();
     assert_eq!(ragged.responses, 5);
@@ -415,6 +431,7 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
         rollup: None,
         rank_by: None,
         min_sample: 5,
+        field: None,
     };
     let (mut first, mut second) = (app.prepared.db.conn().unwrap(), app.prepared.db.conn().unwrap());
     let forms = &app.prepared.forms;
@@ -619,7 +636,95 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
     }
 }
 
+/// Responses to procedures of two fields and of none, July 2025, in C1 and C2 (P1):
+///
+/// | field    | unit | q1 | q2 | channel |
+/// |----------|------|----|----|---------|
+/// | Hộ tịch  | C1   | 5  | 4  | ticket  |
+/// | Hộ tịch  | C2   | 2  | 5  | ticket  |
+/// | Đất đai  | C1   | 4  | 1  | paper   |
+/// | (none)   | C1   | 1  | 1  | desk_qr |
+///
+/// Narrowed to «Hộ tịch», P1 has 2 responses: c1 = 1 of 2 = 50 %, c2 = 2 of 2 = 100 %,
+/// e = 75 %; C1 alone: c1 = 100 %, C2: c1 = 0 %. «Đất đai»: 1 response, c1 100 %, c2 0 %.
+/// All fields: 4 responses, c1 = 2 of 4 = 50 %, c2 = 2 of 4 = 50 %.
+async fn a_report_narrowed_to_a_procedure_field_counts_only_its_responses(backend: Backend) {
+    let app = app_with_test_form(backend).await;
+    let july = utc(2025, 7, 10, 3, 0);
+    let answer = |unit, q1, q2, channel, field| {
+        respond_in_field(&app, unit, july, channel, &[("q1", q1), ("q2", q2)], None, field)
+    };
+    answer("C1", "5", "4", Channel::Ticket, Some("Hộ tịch"));
+    answer("C2", "2", "5", Channel::Ticket, Some("Hộ tịch"));
+    answer("C1", "4", "1", Channel::Paper, Some("Đất đai"));
+    answer("C1", "1", "1", Channel::DeskQr, None);
+    crate::survey::assert_counts_match_answers(&app);
+    let narrowed = |field: Option<&str>, period: &str| {
+        let request = ReportRequest {
+            unit: "P1",
+            form: "test-indices",
+            period: Period::parse(period).unwrap(),
+            rollup: None,
+            rank_by: None,
+            min_sample: 1,
+            field,
+        };
+        build(
+            &mut app.prepared.db.conn().unwrap(),
+            &app.prepared.forms,
+            &request,
+        )
+        .unwrap()
+    };
+    let value = |report: &Report, index: &str| report.indices.get(index).unwrap().value;
+    let civil = narrowed(Some("Hộ tịch"), "2025-07");
+    assert_eq!(civil.responses, 2);
+    assert_eq!(civil.field.as_deref(), Some("Hộ tịch"));
+    assert_eq!(
+        (value(&civil, "c1"), value(&civil, "c2"), value(&civil, "e")),
+        (Some(50.0), Some(100.0), Some(75.0))
+    );
+    let child = |report: &Report, unit: &str| {
+        let child = report.children.iter().find(|c| c.unit == unit).unwrap();
+        (child.responses, child.indices.get("c1").unwrap().value)
+    };
+    assert_eq!(child(&civil, "C1"), (1, Some(100.0)));
+    assert_eq!(child(&civil, "C2"), (1, Some(0.0)));
+    assert_eq!(civil.channels.get("ticket"), Some(&2));
+    assert_eq!(civil.channels.len(), 1);
+    // The same over the year (read from the year's tallies) and the quarter.
+    assert_eq!(narrowed(Some("Hộ tịch"), "2025").responses, 2);
+    assert_eq!(value(&narrowed(Some("Hộ tịch"), "2025Q3"), "e"), Some(75.0));
+    let land = narrowed(Some("Đất đai"), "2025-07");
+    assert_eq!(
+        (land.responses, value(&land, "c1"), value(&land, "c2")),
+        (1, Some(100.0), Some(0.0))
+    );
+    let all = narrowed(None, "2025-07");
+    assert_eq!(
+        (all.responses, value(&all, "c1"), value(&all, "c2")),
+        (4, Some(50.0), Some(50.0))
+    );
+    assert_eq!(all.field, None);
+    // A field nobody answered: nothing, not an error.
+    let none = narrowed(Some("Xây dựng"), "2025-07");
+    assert_eq!((none.responses, value(&none, "e")), (0, None));
+    // The fields offered are those answered, once each.
+    let mut conn = app.prepared.db.conn().unwrap();
+    let versions: Vec<i64> = sipas::db::forms::versions_of(&mut conn, "test-indices")
+        .unwrap()
+        .iter()
+        .map(|v| v.id)
+        .collect();
+    let units = ["P1".to_string(), "C1".to_string(), "C2".to_string()];
+    assert_eq!(
+        sipas::db::reports::fields(&mut conn, &units, &versions).unwrap(),
+        ["Hộ tịch", "Đất đai"]
+    );
+}
+
 on_both_backends!(
+    a_report_narrowed_to_a_procedure_field_counts_only_its_responses,
     indices_match_figures_computed_by_hand,
     the_report_is_one_document_for_the_api_and_the_command_line,
 );

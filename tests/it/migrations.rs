@@ -9,16 +9,15 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 14] = [
-    "answer_counts",
+const ALL_TABLES: [&str; 13] = [
     "api_tokens",
     "app_secrets",
     "desks",
     "form_versions",
     "grants",
     "login_failures",
-    "response_counts",
     "responses",
+    "tallies",
     "text_answers",
     "ticket_counts",
     "tickets",
@@ -116,8 +115,7 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         form_versions,
         responses,
         text_answers,
-        answer_counts,
-        response_counts,
+        tallies,
         users,
         grants,
         api_tokens,
@@ -162,6 +160,7 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
         desk_id: None,
         channel: sipas::responses::Channel::Paper,
         procedure_code: Some("1.005129"),
+        procedure_field: None,
         submitted_at: chrono::Utc::now(),
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         token: None,
@@ -176,6 +175,7 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
         desk: &desk,
         count: 2,
         procedure_code: Some("1.005129"),
+        procedure_field: None,
         valid_days: 30,
         now: chrono::Utc::now(),
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
@@ -201,34 +201,36 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     assert_eq!(stored.len(), 3);
     let texts = sipas::db::responses::texts_of(&mut conn, response_id).unwrap();
     assert_eq!(texts, [("comment".to_string(), "tốt".to_string())]);
-    let counts = (
-        sipas::db::responses::all_answer_counts(&mut conn).unwrap(),
-        sipas::db::responses::all_response_counts(&mut conn).unwrap(),
+    // Each row's counts as read, sorted (jsonb writes an object back in its own order).
+    let tallies = |conn: &mut sipas::db::DbConnection| {
+        let mut rows: Vec<_> = sipas::db::tallies::all(conn)
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                let mut counts = Vec::new();
+                sipas::db::tallies::for_each_count(&t.counts, |q, v, c| {
+                    counts.push((q.to_string(), v.to_string(), c))
+                })
+                .unwrap();
+                counts.sort();
+                (t.unit_code, t.period, t.start, t.field, t.responses, counts)
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let counts = tallies(&mut conn);
+    assert!(counts.iter().any(|c| c.1 == "year"));
+    assert!(counts.iter().any(|c| c.1 == "quarter"));
+    assert!(
+        counts[0]
+            .5
+            .contains(&("why".to_string(), "nhanh \"gọn\"".to_string(), 1))
     );
-    assert!(counts.0.iter().any(|c| c.period == "year"));
-    assert!(counts.0.iter().any(|c| c.period == "quarter"));
     let newest = migrations::revert_last(&mut conn).unwrap();
     assert_eq!(Some(&newest), applied.last());
     assert_eq!(migrations::run_pending(&mut conn).unwrap(), [newest]);
-    let sorted = |mut c: (Vec<_>, Vec<_>)| {
-        c.0.sort_by(|a: &sipas::db::responses::AnswerCount, b| {
-            (&a.period, a.start, &a.question_id, &a.value).cmp(&(
-                &b.period,
-                b.start,
-                &b.question_id,
-                &b.value,
-            ))
-        });
-        c.1.sort_by(|a: &sipas::db::responses::ResponseCount, b| {
-            (&a.period, a.start).cmp(&(&b.period, b.start))
-        });
-        c
-    };
-    let again = (
-        sipas::db::responses::all_answer_counts(&mut conn).unwrap(),
-        sipas::db::responses::all_response_counts(&mut conn).unwrap(),
-    );
-    assert_eq!(sorted(again), sorted(counts));
+    assert_eq!(tallies(&mut conn), counts);
     assert_eq!(
         sipas::db::responses::answers_of(&mut conn, response_id).unwrap(),
         stored

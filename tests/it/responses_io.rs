@@ -260,19 +260,23 @@ fn paper_surveys_import_all_or_nothing_and_export_back(backend: Backend) {
 }
 
 /// A random response as the test drew it: unit, q1, q2, q3 (each possibly unanswered),
-/// local day.
+/// local day, procedure field.
 type Drawn<'a> = (
     &'a str,
     Option<i64>,
     Option<i64>,
     Option<&'a str>,
     chrono::NaiveDate,
+    Option<&'a str>,
 );
+
+/// The fields random responses are drawn in (none, mostly).
+const FIELDS: [Option<&str>; 4] = [None, None, Some("Hộ tịch"), Some("Đất đai")];
 
 /// Random responses on random days over 16 months: for random spans of days (crossing
 /// month and year boundaries, read from day, month and year counts) every share index of
 /// a unit equals a direct count of the raw answers, and the pooled parent equals the
-/// count over the union of its children.
+/// count over the union of its children — over every field and narrowed to each.
 async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
     let app = crate::indices::app_with_test_form(backend).await;
     let form = app.prepared.forms.current("test-indices").unwrap();
@@ -297,12 +301,14 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
             ] {
                 answers.extend(value.map(|v| (question.to_string(), v)));
             }
+            let field = FIELDS[rng.random_range(0..FIELDS.len())];
             let submission = sipas::responses::Submission {
                 form_version_id: form.version_id,
                 unit_code: unit,
                 desk_id: None,
                 channel: Channel::DeskQr,
                 procedure_code: None,
+                procedure_field: field,
                 submitted_at: at,
                 time_zone: chrono_tz::Asia::Ho_Chi_Minh,
                 token: None,
@@ -313,7 +319,7 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
                 texts: Vec::new(),
             };
             sipas::responses::store(&mut app.prepared.db.conn().unwrap(), &submission, &answers).unwrap();
-            raw.push((unit, q1, q2, q3, day));
+            raw.push((unit, q1, q2, q3, day, field));
         }
         for _ in 0..3 {
             let mut span =
@@ -321,52 +327,56 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
             span.sort();
             let [from, to] = span;
             let period = Period::days(&from.to_string(), &to.to_string()).unwrap();
-            let request = |unit| ReportRequest {
-                unit,
-                form: "test-indices",
-                period,
-                rollup: Some(Rollup::Pooled),
-                rank_by: None,
-                min_sample: 30,
-            };
-            let share = |units: &[&str], pick: &dyn Fn(&Drawn) -> Option<bool>| {
-                let answered: Vec<bool> = raw
-                    .iter()
-                    .filter(|r| units.contains(&r.0) && (from..=to).contains(&r.4))
-                    .filter_map(pick)
-                    .collect();
-                let yes = answered.iter().filter(|a| **a).count();
-                (!answered.is_empty())
-                    .then(|| sipas::indices::stats::round2(yes as f64 / answered.len() as f64 * 100.0))
-            };
-            for units in [&["C1"][..], &["C2"], &["C1", "C2"]] {
-                let code = if units.len() == 2 { "P1" } else { units[0] };
-                let report = build(
-                    &mut app.prepared.db.conn().unwrap(),
-                    &app.prepared.forms,
-                    &request(code),
-                )
-                .unwrap();
-                let c1 = share(units, &|r| r.1.map(|v| v >= 4));
-                let c2 = share(units, &|r| r.2.map(|v| v >= 4));
-                let a = share(units, &|r| r.3.map(|v| v == "a"));
-                let context = format!("seed {seed}, {code}, {from} – {to}");
-                assert_eq!(report.indices.get("c1").unwrap().value, c1, "{context}");
-                assert_eq!(report.indices.get("c2").unwrap().value, c2, "{context}");
-                assert_eq!(report.indices.get("a_share").unwrap().value, a, "{context}");
-                let drawn = raw
-                    .iter()
-                    .filter(|r| units.contains(&r.0) && (from..=to).contains(&r.4));
-                assert_eq!(report.responses, drawn.clone().count() as i64, "{context}");
-                let n = drawn.filter(|r| r.1.is_some()).count() as i64;
-                assert_eq!(report.indices.get("c1").unwrap().n, n, "{context}");
+            for field in [None, Some("Hộ tịch"), Some("Đất đai")] {
+                let request = |unit| ReportRequest {
+                    unit,
+                    form: "test-indices",
+                    period,
+                    rollup: Some(Rollup::Pooled),
+                    rank_by: None,
+                    min_sample: 30,
+                    field,
+                };
+                let counted = |r: &&Drawn, units: &[&str]| {
+                    units.contains(&r.0) && (from..=to).contains(&r.4) && (field.is_none() || r.5 == field)
+                };
+                let share = |units: &[&str], pick: &dyn Fn(&Drawn) -> Option<bool>| {
+                    let answered: Vec<bool> = raw
+                        .iter()
+                        .filter(|r| counted(r, units))
+                        .filter_map(pick)
+                        .collect();
+                    let yes = answered.iter().filter(|a| **a).count();
+                    (!answered.is_empty())
+                        .then(|| sipas::indices::stats::round2(yes as f64 / answered.len() as f64 * 100.0))
+                };
+                for units in [&["C1"][..], &["C2"], &["C1", "C2"]] {
+                    let code = if units.len() == 2 { "P1" } else { units[0] };
+                    let report = build(
+                        &mut app.prepared.db.conn().unwrap(),
+                        &app.prepared.forms,
+                        &request(code),
+                    )
+                    .unwrap();
+                    let c1 = share(units, &|r| r.1.map(|v| v >= 4));
+                    let c2 = share(units, &|r| r.2.map(|v| v >= 4));
+                    let a = share(units, &|r| r.3.map(|v| v == "a"));
+                    let context = format!("seed {seed}, {code}, {from} – {to}, {field:?}");
+                    assert_eq!(report.indices.get("c1").unwrap().value, c1, "{context}");
+                    assert_eq!(report.indices.get("c2").unwrap().value, c2, "{context}");
+                    assert_eq!(report.indices.get("a_share").unwrap().value, a, "{context}");
+                    let drawn = raw.iter().filter(|r| counted(r, units));
+                    assert_eq!(report.responses, drawn.clone().count() as i64, "{context}");
+                    let n = drawn.filter(|r| r.1.is_some()).count() as i64;
+                    assert_eq!(report.indices.get("c1").unwrap().n, n, "{context}");
+                }
             }
         }
         // The next seed starts from an empty database.
         let mut conn = app.prepared.db.conn().unwrap();
         sipas::with_backend!(&mut *conn, |c| {
             use diesel::RunQueryDsl;
-            for table in ["text_answers", "answer_counts", "response_counts", "responses"] {
+            for table in ["text_answers", "tallies", "responses"] {
                 diesel::sql_query(format!("DELETE FROM {table}"))
                     .execute(c)
                     .unwrap();

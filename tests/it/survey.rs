@@ -5,7 +5,7 @@ use chrono::Datelike;
 use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
-use sipas::db::{self, responses::ANSWERED};
+use sipas::db::{self, tallies::ANSWERED, tallies::CHANNEL};
 use sipas::forms::QuestionKind;
 
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
@@ -100,15 +100,14 @@ impl TestApp {
     }
 }
 
-/// The counts recomputed from the raw answers, for each day, month, quarter and year, must equal
-/// the counts kept at submission time, row for row.
+/// The tallies recomputed from the raw answers, for each day, month, quarter and year and
+/// procedure field, must equal the tallies kept at submission time, row for row.
 pub fn assert_counts_match_answers(app: &TestApp) {
     let mut conn = app.prepared.db.conn().unwrap();
-    // (unit, form version, period, start, question, value) and (…, channel).
-    type AnswerKey = (String, i64, &'static str, String, String, String);
-    type ResponseKey = (String, i64, &'static str, String, String);
-    let mut expected: BTreeMap<AnswerKey, i64> = BTreeMap::new();
-    let mut expected_responses: BTreeMap<ResponseKey, i64> = BTreeMap::new();
+    // (unit, form version, period, start, field) → (responses, (question, value) → count).
+    type Key = (String, i64, String, String, String);
+    type Counted = (i64, BTreeMap<(String, String), i64>);
+    let mut expected: BTreeMap<Key, Counted> = BTreeMap::new();
     for response in db::responses::all(&mut conn).unwrap() {
         let values = db::responses::answers_of(&mut conn, response.id).unwrap();
         let texts = db::responses::texts_of(&mut conn, response.id).unwrap();
@@ -127,70 +126,46 @@ pub fn assert_counts_match_answers(app: &TestApp) {
             ("year", day.format("%Y-01-01").to_string()),
         ];
         for (period, start) in periods {
-            let key = |q: &str, v: &str| {
-                (
-                    response.unit_code.clone(),
-                    response.form_version_id,
-                    period,
-                    start.clone(),
-                    q.to_string(),
-                    v.to_string(),
-                )
-            };
+            let key = (
+                response.unit_code.clone(),
+                response.form_version_id,
+                period.to_string(),
+                start,
+                response.procedure_field.clone().unwrap_or_default(),
+            );
+            let (responses, counts) = expected.entry(key).or_default();
+            *responses += 1;
+            let mut count =
+                |q: &str, v: &str| *counts.entry((q.to_string(), v.to_string())).or_default() += 1;
             for question in &answered {
-                *expected.entry(key(question, ANSWERED)).or_default() += 1;
+                count(question, ANSWERED);
             }
             for (question, value) in &values {
-                *expected.entry(key(question, value)).or_default() += 1;
+                count(question, value);
             }
-            *expected_responses
-                .entry((
-                    response.unit_code.clone(),
-                    response.form_version_id,
-                    period,
-                    start.clone(),
-                    response.channel.clone(),
-                ))
-                .or_default() += 1;
+            count(CHANNEL, &response.channel);
         }
     }
-    let period = |name: &str| {
-        ["day", "month", "quarter", "year"]
-            .into_iter()
-            .find(|p| *p == name)
-            .unwrap()
-    };
-    let kept: BTreeMap<_, _> = db::responses::all_answer_counts(&mut conn)
+    let kept: BTreeMap<Key, Counted> = db::tallies::all(&mut conn)
         .unwrap()
         .into_iter()
-        .map(|c| {
+        .map(|t| {
+            let mut counts = BTreeMap::new();
+            db::tallies::for_each_count(&t.counts, |q, v, c| {
+                *counts.entry((q.to_string(), v.to_string())).or_default() += c;
+            })
+            .unwrap();
             let key = (
-                c.unit_code,
-                c.form_version_id,
-                period(&c.period),
-                c.start.to_string(),
-                c.question_id,
-                c.value,
+                t.unit_code,
+                t.form_version_id,
+                t.period,
+                t.start.to_string(),
+                t.field,
             );
-            (key, c.count)
+            (key, (t.responses, counts))
         })
         .collect();
     assert_eq!(kept, expected);
-    let kept_responses: BTreeMap<_, _> = db::responses::all_response_counts(&mut conn)
-        .unwrap()
-        .into_iter()
-        .map(|c| {
-            let key = (
-                c.unit_code,
-                c.form_version_id,
-                period(&c.period),
-                c.start.to_string(),
-                c.channel,
-            );
-            (key, c.count)
-        })
-        .collect();
-    assert_eq!(kept_responses, expected_responses);
 }
 
 async fn each_shipped_form_can_be_answered_in_full(backend: Backend) {

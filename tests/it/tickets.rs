@@ -175,8 +175,10 @@ async fn the_one_stop_software_mints_one_ticket_per_dossier(backend: Backend) {
     let other_province = desk_of(&app, "D1", "Bộ phận Một cửa");
     let (_, token) = add_token(&app, Role::Staff, Some("C1"));
 
-    let body =
-        json!({"desk": desk.id, "procedure_code": "1.005129", "dossier_code": "H46.19753-251122-0001"});
+    // The field as some keyboards type it: decomposed marks, doubled spaces.
+    let typed_field: String = unicode_normalization::UnicodeNormalization::nfd("Hộ  tịch").collect();
+    let body = json!({"desk": desk.id, "procedure_code": "1.005129", "procedure_field": typed_field,
+                      "dossier_code": "H46.19753-251122-0001"});
     let (status, first) = mint(&app, &token, &body).await;
     assert_eq!(status, 201, "{first}");
     let code = first["code"].as_str().unwrap().to_string();
@@ -227,6 +229,11 @@ async fn the_one_stop_software_mints_one_ticket_per_dossier(backend: Backend) {
             json!({"desk": desk.id, "procedure_code": "x".repeat(65)}),
             422,
         ),
+        (
+            token.as_str(),
+            json!({"desk": desk.id, "procedure_field": "đ".repeat(101)}),
+            422,
+        ),
         (token.as_str(), json!({"desk": desk.id, "colour": "red"}), 400),
         (token.as_str(), json!({"procedure_code": "1.005129"}), 400),
     ];
@@ -253,8 +260,8 @@ async fn the_one_stop_software_mints_one_ticket_per_dossier(backend: Backend) {
     assert_eq!(anonymous.await.unwrap().status(), 401);
     assert_eq!(ticket_totals(&app), (4, 0));
 
-    // The citizen answers through the minted ticket: channel and procedure recorded,
-    // the dossier number nowhere in the response.
+    // The citizen answers through the minted ticket: channel, procedure and its field
+    // (as one spelling) recorded, the dossier number nowhere in the response.
     let answers = full_answers(&app, "quick-2025");
     assert_eq!(app.answer(&code, &answers).await.status(), 303);
     let stored = app.stored_responses();
@@ -262,6 +269,8 @@ async fn the_one_stop_software_mints_one_ticket_per_dossier(backend: Backend) {
         (stored[0].channel.as_str(), stored[0].procedure_code.as_deref()),
         ("ticket", Some("1.005129"))
     );
+    assert_eq!(stored[0].procedure_field.as_deref(), Some("Hộ tịch"));
+    assert_counts_match_answers(&app);
     assert_eq!(ticket_totals(&app), (4, 1));
 }
 

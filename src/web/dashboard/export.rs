@@ -103,6 +103,7 @@ pub async fn download(
             form: &form,
             unit: Some(&unit),
             period: filters.period,
+            field: filters.field.as_deref(),
             time_zone,
             format,
         };

@@ -1,5 +1,5 @@
 //! The dashboard's filters, all in the address so that a link shows the same page:
-//! `?form=&period=|from=&to=&rollup=&sort=&q=&page=`.
+//! `?form=&period=|from=&to=&rollup=&field=&sort=&q=&page=`.
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
@@ -8,6 +8,7 @@ use crate::desks::DEFAULT_FORM;
 use crate::forms::Rollup;
 use crate::i18n::{Lang, Localized, Message};
 use crate::indices::Period;
+use crate::responses::procedure::normalize_field;
 
 /// The filters as the address gives them (blank means "not given"; other parameters, such
 /// as the language switch's, are the page's own).
@@ -18,6 +19,7 @@ pub struct FilterQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub rollup: Option<String>,
+    pub field: Option<String>,
     pub sort: Option<String>,
     pub q: Option<String>,
     pub page: Option<String>,
@@ -50,6 +52,8 @@ pub struct Filters {
     pub period: Period,
     /// `None`: the form's own rule.
     pub rollup: Option<Rollup>,
+    /// Only procedures of this field (lĩnh vực); all when `None`.
+    pub field: Option<String>,
     pub sort: Sort,
     /// Words to find in comments.
     pub search: String,
@@ -104,13 +108,15 @@ impl Filters {
             form: given(&query.form).unwrap_or(DEFAULT_FORM).to_string(),
             period,
             rollup,
+            field: normalize_field(query.field.as_deref())?,
             sort,
             search: given(&query.q).unwrap_or_default().chars().take(200).collect(),
             comments_page,
         })
     }
 
-    /// What the report itself depends on, as address parameters: form, period, roll-up.
+    /// What the report itself depends on, as address parameters: form, period, roll-up,
+    /// field.
     pub fn report_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![("form", self.form.clone())];
         let label = self.period.label();
@@ -123,6 +129,9 @@ impl Filters {
         }
         if let Some(rollup) = self.rollup {
             pairs.push(("rollup", rollup_name(rollup).to_string()));
+        }
+        if let Some(field) = &self.field {
+            pairs.push(("field", field.clone()));
         }
         pairs
     }

@@ -97,6 +97,7 @@ struct DashboardPage<'a> {
     comments_next: Option<String>,
     min_sample: u32,
     desks: Vec<Desk>,
+    fields: Vec<String>,
 }
 
 impl DashboardPage<'_> {
@@ -148,6 +149,8 @@ struct Loaded {
     comments_total: i64,
     comments: Vec<comments::Comment>,
     desks: Vec<Desk>,
+    /// The procedure fields the subtree's responses name.
+    fields: Vec<String>,
 }
 
 /// `GET /units/{code}`
@@ -186,6 +189,7 @@ pub async fn show(
                 rollup: wanted.rollup,
                 rank_by: None,
                 min_sample,
+                field: wanted.field.as_deref(),
             };
             let mut spare = pool.spare();
             let report = match build_with_spare(conn, spare.as_deref_mut(), &registry, &request) {
@@ -212,6 +216,7 @@ pub async fn show(
                 versions: &versions,
                 index: &form.headline,
                 months: &months,
+                field: wanted.field.as_deref(),
             };
             let trend = trend::monthly(conn, &month_cache, &request)?;
             let comment_query = CommentQuery {
@@ -220,11 +225,13 @@ pub async fn show(
                 from: wanted.period.from,
                 to: wanted.period.to,
                 search: Some(&wanted.search),
+                field: wanted.field.as_deref(),
             };
             let comments_total = comments::count(conn, &comment_query)?;
             let offset = (wanted.comments_page - 1) * COMMENTS_PER_PAGE;
             let comments = comments::page(conn, &comment_query, offset, COMMENTS_PER_PAGE)?;
             let desks = db::desks::list(conn, Some(std::slice::from_ref(&code)))?;
+            let fields = db::reports::fields(conn, &units, &versions)?;
             Ok(Ok(Loaded {
                 crumbs,
                 report,
@@ -233,6 +240,7 @@ pub async fn show(
                 comments_total,
                 comments,
                 desks,
+                fields,
             }))
         })
         .await?
@@ -382,6 +390,7 @@ fn render(
         comments_next: (filters.comments_page < pages).then(|| page_link(filters.comments_page + 1)),
         min_sample,
         desks: loaded.desks,
+        fields: loaded.fields,
     };
     pages::render(page, StatusCode::OK, &template)
 }

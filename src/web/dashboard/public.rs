@@ -94,6 +94,7 @@ pub async fn show(
                 rollup: None,
                 rank_by: None,
                 min_sample,
+                field: None,
             };
             let mut spare = pool.spare();
             match build_with_spare(conn, spare.as_deref_mut(), &registry, &request) {

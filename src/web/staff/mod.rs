@@ -109,6 +109,9 @@ pub struct PrintForm {
     count: String,
     #[serde(default)]
     procedure: String,
+    /// The procedure's field (lĩnh vực).
+    #[serde(default)]
+    field: String,
     #[serde(default = "sheet")]
     layout: Layout,
     #[serde(default = "pdf")]
@@ -130,6 +133,7 @@ impl Default for PrintForm {
         PrintForm {
             count: one(),
             procedure: String::new(),
+            field: String::new(),
             layout: sheet(),
             format: pdf(),
         }

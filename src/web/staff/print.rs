@@ -79,10 +79,11 @@ pub async fn tickets(
     let db = data::<Database>(&req)?;
     let settings = data::<Settings>(&req)?;
     let desk = access.desk.clone();
-    let procedure = form.procedure.clone();
+    let (procedure, field) = (form.procedure.clone(), form.field.clone());
     let batch = db
         .run(move |conn| -> Result<_, TicketError> {
-            let request = Issue::now(&desk, count, Some(&procedure), &settings);
+            let mut request = Issue::now(&desk, count, Some(&procedure), &settings);
+            request.procedure_field = Some(&field);
             let issued = tickets::issue(conn, &request)?;
             let unit = db::units::find(conn, &desk.unit_code)?.ok_or(diesel::result::Error::NotFound)?;
             let cards = print::cards(
