@@ -37,7 +37,7 @@ timed() {
   done | sort -n | awk -v what="$1" -v q="$3" '{a[NR]=$1} END {printf "%-9s %-45s median %6.1f ms, best %6.1f ms\n", what, q, a[6]*1000, a[1]*1000}'
 }
 for query in "79 period=2025" "79 period=2025Q3" "79 period=2025-07" "79 from=2025-01-15&to=2025-11-20" \
-  "79 period=2025&rollup=mean_of_children" "$commune period=2025"; do
+  "79 period=2025&rollup=mean_of_children" "79 period=2025&field=%C4%90%E1%BA%A5t%20%C4%91ai" "$commune period=2025"; do
   read -r unit params <<< "$query"
   timed "report" "http://127.0.0.1:18181/api/v1/units/$unit/report?$params" "$unit $params"
 done

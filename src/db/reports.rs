@@ -9,6 +9,7 @@ use diesel::sql_types::BigInt;
 use super::DbConnection;
 use super::count_periods::{CountPeriod, Cover};
 use super::schema::{desks, tallies, ticket_counts, tickets};
+use super::tallies::ALL_FIELDS;
 
 /// Bound parameters per query stay well below SQLite's and PostgreSQL's limits.
 const UNITS_PER_QUERY: usize = 2_000;
@@ -57,7 +58,7 @@ pub struct TallyRead {
 }
 
 /// The stored tallies of `units`, these form versions, one kind of period starting on
-/// `starts`, and `field` (every field when `None`).
+/// `starts`, and `field` (all responses when `None`).
 fn tallies_of(
     conn: &mut DbConnection,
     units: &[String],
@@ -68,21 +69,18 @@ fn tallies_of(
 ) -> QueryResult<Vec<(String, NaiveDate, i64, String)>> {
     let mut rows = Vec::new();
     for chunk in units.chunks(UNITS_PER_QUERY) {
-        let mut query = tallies::table
+        let query = tallies::table
             .filter(tallies::unit_code.eq_any(chunk))
             .filter(tallies::form_version_id.eq_any(versions))
             .filter(tallies::period.eq(period.as_str()))
             .filter(tallies::start.eq_any(starts))
+            .filter(tallies::field.eq(field.unwrap_or(ALL_FIELDS)))
             .select((
                 tallies::unit_code,
                 tallies::start,
                 tallies::responses,
                 tallies::counts,
-            ))
-            .into_boxed();
-        if let Some(field) = field {
-            query = query.filter(tallies::field.eq(field));
-        }
+            ));
         rows.extend(query.load::<(String, NaiveDate, i64, String)>(conn)?);
     }
     Ok(rows)
@@ -150,17 +148,14 @@ pub fn monthly_responses(
 ) -> QueryResult<Vec<(NaiveDate, i64)>> {
     let mut rows = Vec::new();
     for chunk in units.chunks(UNITS_PER_QUERY) {
-        let mut query = tallies::table
+        let query = tallies::table
             .filter(tallies::unit_code.eq_any(chunk))
             .filter(tallies::form_version_id.eq_any(versions))
             .filter(tallies::period.eq(CountPeriod::Month.as_str()))
             .filter(tallies::start.eq_any(months))
+            .filter(tallies::field.eq(field.unwrap_or(ALL_FIELDS)))
             .group_by(tallies::start)
-            .select((tallies::start, summed("tallies.responses")))
-            .into_boxed();
-        if let Some(field) = field {
-            query = query.filter(tallies::field.eq(field));
-        }
+            .select((tallies::start, summed("tallies.responses")));
         rows.extend(query.load::<(NaiveDate, i64)>(conn)?);
     }
     Ok(rows)
@@ -176,7 +171,7 @@ pub fn fields(conn: &mut DbConnection, units: &[String], versions: &[i64]) -> Qu
                 .filter(tallies::form_version_id.eq_any(versions))
                 // Every response counts in its year: the year rows name every field.
                 .filter(tallies::period.eq(CountPeriod::Year.as_str()))
-                .filter(tallies::field.ne(""))
+                .filter(tallies::field.ne(ALL_FIELDS))
                 .select(tallies::field)
                 .distinct()
                 .load::<String>(conn)?,

@@ -1,7 +1,9 @@
 //! The counts reports read (DESIGN.md §6), added to in the same transaction as the
 //! responses they count. One row per unit, form version, period (a response counts in its
-//! day, month, quarter and year) and procedure field (`''` when it has none) holds how many
-//! responses there were and a JSON object of counts: `"question=value"` → how many chose
+//! day, month, quarter and year) and procedure field holds how many responses there were
+//! and a JSON object of counts. Every response counts in the rows of field `''`, which
+//! hold all responses (what reports read unless narrowed to a field), and, when it names
+//! a field, in that field's rows too. The counts: `"question=value"` → how many chose
 //! that value (`"question=*"`: how many answered the question), `"@=channel"` → how many
 //! came through that channel. Question ids never hold `=` (forms allow letters, digits,
 //! `.`, `-`, `_`), so a key splits at its first `=`.
@@ -24,6 +26,8 @@ use super::schema::tallies;
 pub const ANSWERED: &str = "*";
 /// The "question" whose values are the channels responses came through.
 pub const CHANNEL: &str = "@";
+/// The `field` of the rows that count every response, whatever its field.
+pub const ALL_FIELDS: &str = "";
 
 /// Rows per multi-row statement: well below both backends' bound-parameter limits.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -45,8 +49,8 @@ pub struct TallyKey<'a> {
     pub unit_code: &'a str,
     pub form_version_id: i64,
     pub day: NaiveDate,
-    /// The procedure's field, `""` when unknown.
-    pub field: &'a str,
+    /// The procedure's field, if known.
+    pub field: Option<&'a str>,
 }
 
 /// Texts counts are kept under (unit codes, fields, question ids, values, channels), each
@@ -110,10 +114,15 @@ pub struct CountTotals {
 
 impl CountTotals {
     /// Counts one response: each `(question, value)` and the response itself under
-    /// `channel`, for `key.day` (and so its month, quarter and year).
+    /// `channel`, for `key.day` (and so its month, quarter and year), among all responses
+    /// and among its field's.
     pub fn add(&mut self, key: TallyKey<'_>, values: &[(&str, &str)], channel: &str) {
         let unit = self.names.number(key.unit_code);
-        let field = self.names.number(key.field);
+        let all = self.names.number(ALL_FIELDS);
+        let field = key
+            .field
+            .filter(|f| *f != ALL_FIELDS)
+            .map(|f| self.names.number(f));
         let mut numbers = Vec::with_capacity(values.len() + 1);
         for (question, value) in values.iter().copied().chain([(CHANNEL, channel)]) {
             let pair = (self.names.number(question), self.names.number(value));
@@ -124,16 +133,18 @@ impl CountTotals {
             }
             numbers.push(number as usize);
         }
-        let day = self
-            .days
-            .entry((unit, key.form_version_id, key.day, field))
-            .or_default();
-        day.responses += 1;
-        for number in numbers {
-            if day.pairs.len() <= number {
-                day.pairs.resize(number + 1, 0);
+        for field in std::iter::once(all).chain(field) {
+            let day = self
+                .days
+                .entry((unit, key.form_version_id, key.day, field))
+                .or_default();
+            day.responses += 1;
+            for &number in &numbers {
+                if day.pairs.len() <= number {
+                    day.pairs.resize(number + 1, 0);
+                }
+                day.pairs[number] += 1;
             }
-            day.pairs[number] += 1;
         }
     }
 
@@ -315,7 +326,7 @@ mod tests {
             unit_code,
             form_version_id: 1,
             day,
-            field: "",
+            field: None,
         };
         totals.add(key("B"), &[("q1", "2"), ("q1", ANSWERED)], "paper");
         totals.add(key("A"), &[("q1", "1"), ("q1", ANSWERED)], "desk_qr");
@@ -351,6 +362,27 @@ mod tests {
     }
 
     #[test]
+    fn a_response_of_a_field_counts_among_all_and_among_its_fields() {
+        let mut totals = CountTotals::default();
+        let key = |field| TallyKey {
+            unit_code: "A",
+            form_version_id: 1,
+            day: "2025-08-14".parse().unwrap(),
+            field,
+        };
+        totals.add(key(Some("Hộ tịch")), &[("q1", "1")], "ticket");
+        totals.add(key(None), &[("q1", "2")], "desk_qr");
+        let days: Vec<(&str, i64)> = totals
+            .rows()
+            .iter()
+            .filter(|((_, _, period, _, _), _)| *period == CountPeriod::Day)
+            .map(|((_, _, _, _, field), counted)| (totals.names.text(*field), counted.responses))
+            .collect();
+        assert_eq!(days, [(ALL_FIELDS, 2), ("Hộ tịch", 1)]);
+        assert_eq!(totals.rows().len(), 8, "each in four periods");
+    }
+
+    #[test]
     fn stored_counts_read_back_whatever_the_values_hold() {
         let mut totals = CountTotals::default();
         let odd = "nhanh \"gọn\" = đúng\\hẹn";
@@ -358,7 +390,7 @@ mod tests {
             unit_code: "A",
             form_version_id: 1,
             day: "2025-01-01".parse().unwrap(),
-            field: "",
+            field: None,
         };
         totals.add(key, &[("why", odd), ("why", "a=b")], "ticket");
         let (keys, order) = totals.pair_keys();

@@ -186,7 +186,7 @@ impl Batch {
             unit_code: submission.unit_code,
             form_version_id: submission.form_version_id,
             day,
-            field: submission.procedure_field.unwrap_or_default(),
+            field: submission.procedure_field,
         };
         self.counts.add(key, &counted, submission.channel.as_str());
         self.texts

@@ -125,13 +125,18 @@ pub fn assert_counts_match_answers(app: &TestApp) {
             ),
             ("year", day.format("%Y-01-01").to_string()),
         ];
-        for (period, start) in periods {
+        // Every response counts among all (field ""), and among its field's.
+        let fields = std::iter::once(String::new()).chain(response.procedure_field.clone());
+        for ((period, start), field) in periods
+            .iter()
+            .flat_map(|p| fields.clone().map(move |f| (p.clone(), f)))
+        {
             let key = (
                 response.unit_code.clone(),
                 response.form_version_id,
                 period.to_string(),
                 start,
-                response.procedure_field.clone().unwrap_or_default(),
+                field,
             );
             let (responses, counts) = expected.entry(key).or_default();
             *responses += 1;

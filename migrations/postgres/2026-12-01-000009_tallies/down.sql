@@ -19,18 +19,18 @@ CREATE TABLE response_counts (
     PRIMARY KEY (unit_code, form_version_id, period, start, channel)
 );
 
--- The fields are summed together.
+-- The rows of field '' count every response.
 INSERT INTO answer_counts
 SELECT t.unit_code, t.form_version_id, t.period, t.start,
        split_part(e.key, '=', 1), substr(e.key, strpos(e.key, '=') + 1), SUM(e.value::bigint)
 FROM tallies t, jsonb_each_text(t.counts::jsonb) e
-WHERE e.key NOT LIKE '@=%'
+WHERE t.field = '' AND e.key NOT LIKE '@=%'
 GROUP BY 1, 2, 3, 4, 5, 6;
 
 INSERT INTO response_counts
 SELECT t.unit_code, t.form_version_id, t.period, t.start, substr(e.key, 3), SUM(e.value::bigint)
 FROM tallies t, jsonb_each_text(t.counts::jsonb) e
-WHERE e.key LIKE '@=%'
+WHERE t.field = '' AND e.key LIKE '@=%'
 GROUP BY 1, 2, 3, 4, 5;
 
 DROP TABLE tallies;

@@ -19,18 +19,18 @@ CREATE TABLE response_counts (
     PRIMARY KEY (unit_code, form_version_id, period, start, channel)
 ) WITHOUT ROWID;
 
--- The fields are summed together.
+-- The rows of field '' count every response.
 INSERT INTO answer_counts
 SELECT t.unit_code, t.form_version_id, t.period, t.start,
        substr(e.key, 1, instr(e.key, '=') - 1), substr(e.key, instr(e.key, '=') + 1), SUM(e.value)
 FROM tallies t, json_each(t.counts) e
-WHERE e.key NOT LIKE '@=%'
+WHERE t.field = '' AND e.key NOT LIKE '@=%'
 GROUP BY 1, 2, 3, 4, 5, 6;
 
 INSERT INTO response_counts
 SELECT t.unit_code, t.form_version_id, t.period, t.start, substr(e.key, 3), SUM(e.value)
 FROM tallies t, json_each(t.counts) e
-WHERE e.key LIKE '@=%'
+WHERE t.field = '' AND e.key LIKE '@=%'
 GROUP BY 1, 2, 3, 4, 5;
 
 DROP TABLE tallies;

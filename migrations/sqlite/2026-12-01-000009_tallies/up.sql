@@ -1,5 +1,6 @@
 -- The counts reports read, one row per unit, form version, period and procedure field
--- (lĩnh vực, '' when a response has none) instead of one per question and value.
+-- (lĩnh vực) instead of one per question and value. Every response counts in the rows
+-- of field '' (all responses), and also in its field's rows when it names one.
 -- `counts` is a JSON object: "question=value" → how many responses chose that value
 -- ("question=*": how many answered the question), "@=channel" → how many came through
 -- that channel; `responses` is how many there were. A submission adds to four rows (its
