@@ -60,10 +60,37 @@ pub struct Settings {
     pub login_limit_per_account: u32,
     pub login_limit_per_ip: u32,
     pub login_limit_window_seconds: u64,
+    /// SMTP server digests and alerts go through; empty: no mail is queued or sent.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls` (upgrade a plain connection, port 587), `tls` (TLS from the start, port
+    /// 465) or `none` (a relay on the same machine or network only).
+    pub smtp_tls: SmtpTls,
+    /// Empty: no authentication.
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// The sender, e.g. `Khảo sát SIPAS <khaosat@tinh.gov.vn>`.
+    pub mail_from: String,
+    /// How often the mail worker looks for mail to send.
+    pub mail_poll_seconds: u64,
+    /// Wait before the first retry of a mail that failed; each later retry waits twice as
+    /// long as the one before, six hours at most.
+    pub mail_retry_seconds: u64,
+    /// How often alert rules are checked (and digests due are queued).
+    pub alert_check_seconds: u64,
 }
 
 /// Where the shipped questionnaires live in the source tree.
 pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
+
+/// How the SMTP connection is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +125,15 @@ impl Default for Settings {
             login_limit_per_account: 5,
             login_limit_per_ip: 20,
             login_limit_window_seconds: 900,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            mail_from: "sipas <khaosat@localhost>".into(),
+            mail_poll_seconds: 10,
+            mail_retry_seconds: 60,
+            alert_check_seconds: 300,
         }
     }
 }
@@ -185,6 +221,18 @@ impl Settings {
             ));
         }
         self.tz()?;
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "mail_from không phải địa chỉ thư (is not an e-mail address): {}",
+                self.mail_from
+            )));
+        }
+        if self.mail_poll_seconds == 0 || self.mail_retry_seconds == 0 || self.alert_check_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "mail_poll_seconds, mail_retry_seconds và alert_check_seconds phải lớn hơn 0 (must be at least 1)"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 

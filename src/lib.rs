@@ -9,6 +9,7 @@ pub mod desks;
 pub mod forms;
 pub mod i18n;
 pub mod indices;
+pub mod mail;
 pub mod responses;
 pub mod spreadsheet;
 pub mod startup;

@@ -31,6 +31,8 @@ pub enum StartupError {
         address: String,
         error: std::io::Error,
     },
+    /// The SMTP settings cannot make a mail transport.
+    Mail(String),
 }
 
 impl Localized for StartupError {
@@ -46,6 +48,10 @@ impl Localized for StartupError {
                     "the questionnaires have {} problem(s); not starting",
                     problems.len()
                 ),
+            ),
+            StartupError::Mail(error) => Message::new(
+                format!("cấu hình SMTP không dùng được: {error}"),
+                format!("the SMTP settings cannot be used: {error}"),
             ),
             StartupError::Listen { address, error } => Message::new(
                 format!("không mở được địa chỉ {address} để phục vụ: {error}"),
@@ -113,6 +119,8 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     base_url: String,
+    /// Sends digests and alerts while the server runs (none without an SMTP server).
+    mail_worker: Option<crate::mail::worker::Worker>,
 }
 
 impl Application {
@@ -130,6 +138,9 @@ impl Application {
             settings.base_url = format!("http://{address}");
         }
         let base_url = settings.public_base_url();
+        let mail_worker =
+            crate::mail::worker::spawn(prepared.db.clone(), prepared.forms.clone(), settings.clone())
+                .map_err(StartupError::Mail)?;
         let shutdown_timeout = settings.shutdown_timeout_seconds;
         let limiter = web::Data::new(SubmissionLimiter::new(
             settings.submission_limit_per_ip,
@@ -171,6 +182,7 @@ impl Application {
             server,
             address,
             base_url,
+            mail_worker,
         })
     }
 
@@ -192,7 +204,13 @@ impl Application {
     /// Serves until SIGINT or SIGTERM (or a stop through the handle); in-flight requests
     /// get `shutdown_timeout_seconds` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application {
+            server, mail_worker, ..
+        } = self;
+        let result = server.await;
+        // Stops the mail worker after its current pass.
+        drop(mail_worker);
+        result
     }
 }
 

@@ -5,6 +5,7 @@ mod demo;
 mod demo_responses;
 mod desks;
 mod forms;
+mod mail;
 mod migrate;
 mod output;
 mod report;
@@ -100,6 +101,12 @@ enum Command {
     /// Mã truy cập API / API tokens
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// Bản tin gửi cán bộ / digests for officials
+    #[command(subcommand)]
+    Digest(mail::DigestCommand),
+    /// Thư đi: hàng đợi / outgoing mail: the queue
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
 }
 
 /// What every subcommand gets: the settings and the language to talk in.
@@ -188,6 +195,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Responses(command) => responses::run(&ctx, command),
         Command::Users(command) => users::run(&ctx, command),
         Command::Tokens(command) => tokens::run(&ctx, command),
+        Command::Digest(command) => mail::run_digest(&ctx, command),
+        Command::Mail(command) => mail::run_mail(&ctx, command),
     }
 }
 

@@ -1,11 +1,13 @@
 //! Storage: one code base for SQLite (embedded, the default) and PostgreSQL, through diesel's
 //! `MultiConnection`, pooled, with every call run off the async executor.
 
+pub mod alerts;
 pub mod comments;
 pub mod count_periods;
 pub mod desks;
 pub mod forms;
 pub mod migrations;
+pub mod outbox;
 mod pool;
 pub mod reports;
 pub mod responses;

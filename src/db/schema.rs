@@ -93,6 +93,7 @@ diesel::table! {
         session_epoch -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        digest -> Text,
     }
 }
 
@@ -135,6 +136,38 @@ diesel::table! {
 diesel::joinable!(grants -> users (user_id));
 
 diesel::table! {
+    alert_rules (id) {
+        id -> BigInt,
+        unit_code -> Text,
+        form_id -> Text,
+        kind -> Text,
+        index_id -> Nullable<Text>,
+        threshold -> Double,
+        min_n -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        dedup_key -> Text,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     tickets (id) {
         id -> BigInt,
         code -> Text,
@@ -169,6 +202,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     text_answers,
     tallies,
+    alert_rules,
+    outbox,
     users,
     grants,
     api_tokens,

@@ -16,6 +16,8 @@ pub struct User {
     pub language: String,
     pub disabled: bool,
     pub session_epoch: i64,
+    /// `none`, `weekly` or `monthly`.
+    pub digest: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -140,4 +142,48 @@ pub fn remove_grant(conn: &mut DbConnection, user_id: i64, grant_id: i64) -> Que
             .filter(grants::user_id.eq(user_id)),
     )
     .execute(conn)
+}
+
+/// Chooses the digests a user receives: `none`, `weekly` or `monthly` (the column's check
+/// refuses anything else).
+pub fn set_digest(conn: &mut DbConnection, id: i64, digest: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::digest.eq(digest), users::updated_at.eq(super::now())))
+        .execute(conn)
+}
+
+/// Enabled users who chose a digest, with their grants.
+pub fn digest_readers(conn: &mut DbConnection) -> QueryResult<Vec<(User, Vec<GrantRow>)>> {
+    let readers: Vec<User> = users::table
+        .filter(users::disabled.eq(false))
+        .filter(users::digest.ne("none"))
+        .select(User::as_select())
+        .order(users::id)
+        .load(conn)?;
+    let ids: Vec<i64> = readers.iter().map(|u| u.id).collect();
+    let grants: Vec<GrantRow> = grants::table
+        .filter(grants::user_id.eq_any(&ids))
+        .select(GrantRow::as_select())
+        .order(grants::id)
+        .load(conn)?;
+    Ok(readers
+        .into_iter()
+        .map(|user| {
+            let own = grants.iter().filter(|g| g.user_id == user.id).cloned().collect();
+            (user, own)
+        })
+        .collect())
+}
+
+/// Enabled users with a grant of `role` on exactly `unit`.
+pub fn with_grant_on(conn: &mut DbConnection, role: &str, unit: &str) -> QueryResult<Vec<User>> {
+    users::table
+        .inner_join(grants::table)
+        .filter(grants::role.eq(role))
+        .filter(grants::unit_code.eq(unit))
+        .filter(users::disabled.eq(false))
+        .select(User::as_select())
+        .distinct()
+        .order(users::id)
+        .load(conn)
 }

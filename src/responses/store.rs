@@ -227,7 +227,7 @@ impl Batch {
     /// Writes what is left: the last free texts and every count.
     pub fn finish(mut self, conn: &mut DbConnection) -> Result<(), StoreError> {
         self.flush_texts(conn)?;
-        db::tallies::add(conn, &self.counts)?;
+        db::tallies::add(conn, self.counts)?;
         Ok(())
     }
 }

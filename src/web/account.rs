@@ -36,6 +36,19 @@ struct AccountPage<'a> {
     identity: &'a Identity,
     notice: &'a str,
     error: &'a str,
+    /// The digests chosen: `none`, `weekly` or `monthly`.
+    digest: String,
+}
+
+/// The digests the signed-in user chose (`none` for a token, which gets no mail).
+async fn digest_of(db: &Database, identity: &Identity) -> Result<String, AppError> {
+    let Some(id) = identity.user_id() else {
+        return Ok("none".into());
+    };
+    let user = db
+        .run(move |conn| db::users::find(conn, id).map_err(DbError::from))
+        .await?;
+    Ok(user.map_or_else(|| "none".into(), |u| u.digest))
 }
 
 /// Where a user goes after signing in when no page asked for them: their own work.
@@ -234,10 +247,12 @@ pub async fn logout(_form: CsrfForm<Empty>) -> HttpResponse {
 pub async fn account_page(
     req: HttpRequest,
     SignedIn(identity): SignedIn,
+    db: web::Data<Database>,
     secrets: web::Data<Secrets>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
+    let digest = digest_of(&db, &identity).await?;
     pages::render(
         &page,
         StatusCode::OK,
@@ -246,6 +261,73 @@ pub async fn account_page(
             identity: &identity,
             notice: "",
             error: "",
+            digest,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DigestForm {
+    #[serde(default)]
+    digest: String,
+}
+
+/// `POST /account/digest`: weekly, monthly or no digests by mail.
+pub async fn choose_digest(
+    Guarded(SignedIn(identity), form): Guarded<SignedIn, CsrfForm<DigestForm>>,
+    req: HttpRequest,
+    db: web::Data<Database>,
+    secrets: web::Data<Secrets>,
+    settings: web::Data<Settings>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm(form) = form;
+    let page = Page::signed_in(&req, &identity, &secrets, &settings);
+    let Some(user_id) = identity.user_id() else {
+        return Err(AppError::bad_request(Message::new(
+            "Mã truy cập không nhận thư.",
+            "Tokens receive no mail.",
+        )));
+    };
+    let (status, notice, error, digest) = match form.digest.as_str() {
+        "none" | "weekly" | "monthly" => {
+            let chosen = form.digest.clone();
+            db.run(move |conn| db::users::set_digest(conn, user_id, &chosen).map_err(DbError::from))
+                .await?;
+            let notice = match form.digest.as_str() {
+                "weekly" => page.t(
+                    "Đã lưu: bạn sẽ nhận bản tin mỗi sáng thứ Hai về tuần vừa qua.",
+                    "Saved: you will get a digest every Monday about the week before.",
+                ),
+                "monthly" => page.t(
+                    "Đã lưu: bạn sẽ nhận bản tin đầu mỗi tháng về tháng vừa qua.",
+                    "Saved: you will get a digest at the start of each month about the month before.",
+                ),
+                _ => page.t(
+                    "Đã lưu: bạn sẽ không nhận bản tin.",
+                    "Saved: you will get no digests.",
+                ),
+            };
+            (StatusCode::OK, notice, "", form.digest)
+        }
+        _ => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            page.t(
+                "Hãy chọn hằng tuần, hằng tháng hoặc không nhận.",
+                "Choose weekly, monthly or none.",
+            ),
+            digest_of(&db, &identity).await?,
+        ),
+    };
+    pages::render(
+        &page,
+        status,
+        &AccountPage {
+            page: page.clone(),
+            identity: &identity,
+            notice,
+            error,
+            digest,
         },
     )
 }
@@ -271,6 +353,7 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm(form) = form;
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
+    let digest = digest_of(&db, &identity).await?;
     let render_error = |message: Message| {
         pages::render(
             &page,
@@ -280,6 +363,7 @@ pub async fn change_password(
                 identity: &identity,
                 notice: "",
                 error: message.get(page.lang),
+                digest: digest.clone(),
             },
         )
     };
@@ -326,6 +410,7 @@ pub async fn change_password(
                     identity: &identity,
                     notice,
                     error: "",
+                    digest,
                 },
             )?;
             response.add_cookie(&cookie).map_err(AppError::internal)?;

@@ -3,7 +3,7 @@
 mod account;
 mod admin;
 mod api;
-mod dashboard;
+pub(crate) mod dashboard;
 pub mod error;
 pub mod error_pages;
 mod health;
@@ -35,8 +35,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/logout").post(account::logout))
         .service(web::resource("/account").get(account::account_page))
         .service(web::resource("/account/password").post(account::change_password))
+        .service(web::resource("/account/digest").post(account::choose_digest))
         .service(web::resource("/units/{code}").get(dashboard::show))
         .service(web::resource("/units/{code}/export.{format}").get(dashboard::export::download))
+        .service(
+            web::resource("/units/{code}/alerts")
+                .get(dashboard::alerts::list)
+                .post(dashboard::alerts::add),
+        )
+        .service(web::resource("/units/{code}/alerts/{id}/delete").post(dashboard::alerts::delete))
         .service(web::resource("/public/units/{code}").get(dashboard::public::show))
         .configure(staff::routes)
         .service(web::resource("/api/v1/me").get(api::me))

@@ -155,13 +155,16 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
     // Expected status per caller, in the order above.
     let admin_only = [303, 403, 403, 403, 200, 403, 401];
     let desk_staff = [303, 200, 403, 403, 200, 403, 401];
-    let matrix: [(&str, [u16; 7]); 18] = [
+    let matrix: [(&str, [u16; 7]); 21] = [
         ("/admin/", admin_only),
         ("/admin/units", admin_only),
         ("/admin/desks", admin_only),
         ("/admin/users", admin_only),
         ("/admin/tokens", admin_only),
+        ("/admin/mail", admin_only),
         ("/units/C1", [303, 403, 200, 200, 200, 403, 401]),
+        ("/units/C1/alerts", [303, 403, 200, 200, 200, 403, 401]),
+        ("/units/P1/alerts", [303, 403, 403, 200, 200, 403, 401]),
         ("/units/P1", [303, 403, 403, 200, 200, 403, 401]),
         ("/units/C1/export.csv", [303, 403, 200, 200, 200, 403, 401]),
         ("/units/P1/export.xlsx", [303, 403, 403, 200, 200, 403, 401]),
@@ -187,7 +190,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
     // Every route that changes something, posted without a CSRF token: the access check
     // answers first (sign in, 401, 403), then the missing token (403) for those allowed.
     let admin_post = [303, 403, 403, 403, 403, 403, 401];
-    let posts: [(&str, [u16; 7]); 17] = [
+    let posts: [(&str, [u16; 7]); 20] = [
         ("/admin/units", admin_post),
         // A body that is not multipart cannot even carry the token: 415, once allowed.
         (
@@ -205,6 +208,9 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
         ("/admin/tokens", admin_post),
         ("/admin/tokens/1/revoke", admin_post),
         ("/account/password", [303, 403, 403, 403, 403, 403, 401]),
+        ("/account/digest", [303, 403, 403, 403, 403, 403, 401]),
+        ("/units/C1/alerts", [303, 403, 403, 403, 403, 403, 401]),
+        ("/units/C1/alerts/1/delete", [303, 403, 403, 403, 403, 403, 401]),
         ("/logout", [403, 403, 403, 403, 403, 403, 403]),
         ("/staff/desks/1/tickets", [303, 403, 403, 403, 403, 403, 401]),
         ("/staff/desks/1/revoke", [303, 403, 403, 403, 403, 403, 401]),

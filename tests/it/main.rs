@@ -9,6 +9,7 @@ mod dashboard;
 mod forms;
 mod health;
 mod indices;
+mod mail;
 mod migrations;
 mod pages;
 mod printed;

@@ -9,13 +9,15 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 13] = [
+const ALL_TABLES: [&str; 15] = [
+    "alert_rules",
     "api_tokens",
     "app_secrets",
     "desks",
     "form_versions",
     "grants",
     "login_failures",
+    "outbox",
     "responses",
     "tallies",
     "text_answers",
@@ -116,6 +118,8 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         responses,
         text_answers,
         tallies,
+        alert_rules,
+        outbox,
         users,
         grants,
         api_tokens,
@@ -193,6 +197,29 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     sipas::auth::tokens::create(&mut conn, "t", sipas::auth::Role::Staff, Some("C")).unwrap();
     sipas::auth::secrets::Secrets::load(&mut conn).unwrap();
     sipas::db::security::record_failure(&mut conn, "account:a@b.vn", sipas::db::now()).unwrap();
+    let user = sipas::db::users::find_by_email(&mut conn, "a@b.vn")
+        .unwrap()
+        .unwrap();
+    sipas::db::users::set_digest(&mut conn, user.id, "weekly").unwrap();
+    let rule = sipas::db::alerts::NewAlertRule {
+        unit_code: "C",
+        form_id: "quick-2025",
+        kind: "below",
+        index_id: None,
+        threshold: 80.0,
+        min_n: 30,
+        created_by: Some(user.id),
+        created_at: sipas::db::now(),
+    };
+    sipas::db::alerts::insert(&mut conn, &rule).unwrap();
+    let mail = sipas::mail::Composed {
+        dedup_key: "alert:1:2026-11:1".into(),
+        recipient: "a@b.vn".into(),
+        subject: "Cảnh báo".into(),
+        text: "…".into(),
+        html: "<p>…</p>".into(),
+    };
+    assert!(mail.queue(&mut conn, "alert").unwrap());
 
     // The newest migration, down and up again over these rows, keeps every answer and
     // every count.

@@ -1,7 +1,8 @@
-//! Administration pages under `/admin/`: units, desks, users, API tokens. Plain
+//! Administration pages under `/admin/`: units, desks, users, API tokens, outgoing mail. Plain
 //! server-rendered forms; every change goes through a CSRF-checked form.
 
 mod desks;
+mod mail;
 mod tokens;
 mod units;
 mod users;
@@ -43,7 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/users/{id}/disabled").post(users::set_disabled))
                 .service(web::resource("/users/{id}/password").post(users::reset_password))
                 .service(web::resource("/tokens").get(tokens::list).post(tokens::create))
-                .service(web::resource("/tokens/{id}/revoke").post(tokens::revoke)),
+                .service(web::resource("/tokens/{id}/revoke").post(tokens::revoke))
+                .service(web::resource("/mail").get(mail::list)),
         );
 }
 

@@ -4,11 +4,12 @@
 //! responses by channel, tickets, the latest comments, and downloads of what is shown.
 //! Every filter is in the address; everything is drawn on the server (no script).
 
+pub mod alerts;
 mod charts;
 pub mod export;
 pub mod filters;
 pub mod public;
-mod view;
+pub(crate) mod view;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,506 @@
+//! E-mail against a real SMTP server on 127.0.0.1 (aiosmtpd, `smtp_sink.py`): a digest
+//! with the hand-computed figures of `indices.rs`, an alert that fires once, a server that
+//! is down for a while (every mail arrives once it is back, exactly once), and two workers
+//! sharing one outbox without sending any mail twice.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde_json::Value;
+use sipas::auth::Role;
+use sipas::config::{Settings, SmtpTls};
+use sipas::db::{self, DbConnection};
+use sipas::mail::send::{Mailer, deliver_due};
+use sipas::mail::{Composed, alerts, digest};
+
+use crate::auth::{PASSWORD, add_user, csrf_of, sign_in};
+use crate::helpers::{Backend, TestApp, run, stderr, stdout};
+use crate::indices::{app_with_test_form_and, seed_responses, sipas_with_test_form};
+use crate::on_both_backends;
+
+/// aiosmtpd, writing each message it accepts as a JSON line.
+struct SmtpSink {
+    port: u16,
+    out: PathBuf,
+    child: Option<Child>,
+    _dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether aiosmtpd is there to run (`pip install aiosmtpd`; `.ci/run` installs it).
+/// Without it the e-mail tests say so and check nothing, like the printing tests without
+/// `pdftoppm`.
+fn smtp_server_available() -> bool {
+    let found = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("aiosmtpd is not installed (pip install aiosmtpd): e-mail test skipped");
+    }
+    found
+}
+
+impl SmtpSink {
+    /// A sink on a free port, not listening yet.
+    fn stopped() -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        SmtpSink {
+            port: free_port(),
+            out: dir.path().join("mail.jsonl"),
+            child: None,
+            _dir: dir,
+        }
+    }
+
+    fn started() -> SmtpSink {
+        let mut sink = SmtpSink::stopped();
+        sink.start();
+        sink
+    }
+
+    fn start(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .args([script, "127.0.0.1", &self.port.to_string()])
+            .arg(&self.out)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd)");
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        assert_eq!(ready.trim(), "ready", "the SMTP sink started");
+        self.child = Some(child);
+    }
+
+    /// Every message received so far.
+    fn messages(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    /// The settings of a deployment sending through this sink.
+    fn settings(&self, app: &TestApp) -> Settings {
+        Settings {
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: self.port,
+            smtp_tls: SmtpTls::None,
+            mail_from: "Khảo sát SIPAS <khaosat@tinh.gov.vn>".into(),
+            min_sample: 5,
+            ..app.db.settings()
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn mailer(settings: &Settings) -> Mailer {
+    Mailer::from_settings(settings)
+        .unwrap()
+        .expect("an SMTP server is set")
+}
+
+/// Sends what is due, as the worker would, with the clock `ahead` in the future (so
+/// that retries scheduled later are due).
+fn deliver(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    ahead: chrono::Duration,
+) -> sipas::mail::send::Delivered {
+    let retry = chrono::Duration::seconds(settings.mail_retry_seconds as i64);
+    deliver_due(conn, &mailer(settings), retry, || db::now() + ahead).unwrap()
+}
+
+/// The app of `indices.rs` (P1 > C1, C2; July 2025 hand-computed), a desk asking the test
+/// form in C1, and an official of P1.
+async fn app(backend: Backend) -> TestApp {
+    let app = app_with_test_form_and(backend, |s| s.min_sample = 5).await;
+    seed_responses(&app);
+    let mut conn = app.prepared.db.conn().unwrap();
+    sipas::desks::add(
+        &mut conn,
+        "C1",
+        "Một cửa",
+        "test-indices",
+        &["test-indices".to_string()],
+    )
+    .unwrap();
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    app
+}
+
+async fn a_digest_arrives_with_the_figures_once(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let app = app(backend).await;
+    let sink = SmtpSink::started();
+    let settings = sink.settings(&app);
+    // The official chooses monthly digests on their account page.
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let account = browser
+        .get(format!("{}/account", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(account.contains(r#"value="none" checked"#), "none at first");
+    let csrf = csrf_of(&account);
+    let chosen = app
+        .post_form(
+            &browser,
+            "/account/digest",
+            &[("_csrf", &csrf), ("digest", "monthly")],
+        )
+        .await;
+    assert_eq!(chosen.status(), 200);
+    assert!(
+        chosen
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"value="monthly" checked"#)
+    );
+    let refused = app
+        .post_form(
+            &browser,
+            "/account/digest",
+            &[("_csrf", &csrf), ("digest", "hourly")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let no_token = app
+        .post_form(&browser, "/account/digest", &[("digest", "weekly")])
+        .await;
+    assert_eq!(
+        no_token.status(),
+        403,
+        "a form without its CSRF token changes nothing"
+    );
+
+    // On 15 August 2025 the digest due is July's: P1 pooled e = 55 % [20.92, 84.74],
+    // n = 6, six responses; June held r7 (e = 0): +55 points; C1 58.33 before C2 50.
+    let mut conn = app.prepared.db.conn().unwrap();
+    let today = NaiveDate::from_ymd_opt(2025, 8, 15).unwrap();
+    let forms = &app.prepared.forms;
+    assert_eq!(digest::queue_due(&mut conn, forms, &settings, today).unwrap(), 1);
+    assert_eq!(
+        digest::queue_due(&mut conn, forms, &settings, today).unwrap(),
+        0,
+        "queued once, however often the worker looks"
+    );
+    assert_eq!(deliver(&mut conn, &settings, chrono::Duration::zero()).sent, 1);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let mail = &messages[0];
+    assert_eq!(mail["to"], serde_json::json!(["lanhdao@p1.vn"]));
+    assert_eq!(mail["from"], "khaosat@tinh.gov.vn");
+    assert_eq!(
+        mail["subject"],
+        "[sipas] Bản tin tháng 01/07/2025 – 31/07/2025: Tỉnh Một — Yếu tố 55,00 % (+55,00)"
+    );
+    let text = mail["text"].as_str().unwrap();
+    for expected in [
+        "Yếu tố: 55,00 % (+55,00)",
+        "n = 6, KTC 95% [20,92 – 84,74]",
+        "6 phiếu (kỳ trước: 1)",
+        "1. Xã Một: 58,33 %",
+        "2. Xã Hai: 50,00 %",
+        "/units/P1?form=test-indices&from=2025-07-01&to=2025-07-31",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+    let html = mail["html"].as_str().unwrap();
+    assert!(
+        html.contains("<strong>+55,00</strong>") && html.contains("Xã Một: 58,33 %"),
+        "{html}"
+    );
+    assert!(html.contains("form=test-indices&#38;from=2025-07-01"), "{html}");
+    // Nothing is left to send.
+    assert_eq!(db::outbox::status(&mut conn).unwrap().sent, 1);
+    assert_eq!(deliver(&mut conn, &settings, chrono::Duration::zero()).sent, 0);
+}
+
+async fn an_alert_fires_once_per_rule_and_period(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let app = app(backend).await;
+    let sink = SmtpSink::started();
+    let settings = sink.settings(&app);
+    let (browser, csrf) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let add = |threshold: &'static str| {
+        let fields = [
+            ("_csrf", csrf.clone()),
+            ("kind", "below".into()),
+            ("form", "test-indices".into()),
+            ("index", String::new()),
+            ("threshold", threshold.into()),
+            ("min_n", "5".into()),
+        ];
+        browser
+            .post(format!("{}/units/P1/alerts", app.address))
+            .form(&fields)
+            .send()
+    };
+    // e below 60 holds in July (55, n = 6); below 50 does not.
+    assert_eq!(add("60").await.unwrap().status(), 303);
+    assert_eq!(add("50").await.unwrap().status(), 303);
+    let bad = add("không phải số").await.unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("Ngưỡng phải là một số"));
+    let page = browser
+        .get(format!("{}/units/P1/alerts", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Yếu tố dưới 60 với n ≥ 5 trong tháng"), "{page}");
+    // An official of C1 may not see or change P1's rules.
+    add_user(&app, "canbo@c1.vn", Role::Official, Some("C1"));
+    let (other, other_csrf) = sign_in(&app, "canbo@c1.vn", PASSWORD).await;
+    let forbidden = app
+        .post_form(
+            &other,
+            "/units/P1/alerts",
+            &[("_csrf", &other_csrf), ("kind", "burst"), ("threshold", "1")],
+        )
+        .await;
+    assert_eq!(forbidden.status(), 403);
+
+    let mut conn = app.prepared.db.conn().unwrap();
+    let forms = &app.prepared.forms;
+    let july = Utc.with_ymd_and_hms(2025, 7, 31, 9, 0, 0).unwrap();
+    assert_eq!(alerts::check_all(&mut conn, forms, &settings, july).unwrap(), 1);
+    assert_eq!(
+        alerts::check_all(&mut conn, forms, &settings, july).unwrap(),
+        0,
+        "not on every check"
+    );
+    assert_eq!(deliver(&mut conn, &settings, chrono::Duration::zero()).sent, 1);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["to"], serde_json::json!(["lanhdao@p1.vn"]));
+    assert_eq!(
+        messages[0]["subject"],
+        "[sipas] Cảnh báo — Tỉnh Một: Yếu tố tháng 07/2025: 55,00 % (n = 6), dưới 60,00"
+    );
+    assert!(
+        messages[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("/units/P1?form=test-indices")
+    );
+    // Removing the rule stops it.
+    let rules = db::alerts::list(&mut conn, Some("P1")).unwrap();
+    let removed = app
+        .post_form(
+            &browser,
+            &format!("/units/P1/alerts/{}/delete", rules[0].id),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(removed.status(), 303);
+    assert_eq!(db::alerts::list(&mut conn, Some("P1")).unwrap().len(), 1);
+}
+
+/// `count` mails, each with its own key and subject.
+fn queue_mails(conn: &mut DbConnection, count: usize) {
+    for i in 0..count {
+        let mail = Composed {
+            dedup_key: format!("test:{i}"),
+            recipient: format!("nguoi{i}@xa.vn"),
+            subject: format!("Thư số {i}"),
+            text: format!("Nội dung {i}"),
+            html: format!("<p>Nội dung {i}</p>"),
+        };
+        assert!(mail.queue(conn, "alert").unwrap());
+    }
+}
+
+/// Each mail arrived exactly once.
+fn each_once(sink: &SmtpSink, count: usize) {
+    let mut subjects: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap().to_string())
+        .collect();
+    subjects.sort();
+    let mut expected: Vec<String> = (0..count).map(|i| format!("Thư số {i}")).collect();
+    expected.sort();
+    assert_eq!(subjects, expected);
+}
+
+async fn mail_waits_for_a_server_that_is_down_and_arrives_once(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let app = app(backend).await;
+    let mut sink = SmtpSink::stopped();
+    let settings = sink.settings(&app);
+    let mut conn = app.prepared.db.conn().unwrap();
+    queue_mails(&mut conn, 5);
+    // Nobody listens: every mail fails, is kept, and waits a minute.
+    let tried = deliver(&mut conn, &settings, chrono::Duration::zero());
+    assert_eq!((tried.sent, tried.failed), (0, 5));
+    let status = db::outbox::status(&mut conn).unwrap();
+    assert_eq!((status.waiting, status.failing, status.sent), (0, 5, 0));
+    let failed = db::outbox::latest(&mut conn, 10).unwrap();
+    assert!(failed.iter().all(|m| m.attempts == 1 && m.last_error.is_some()));
+    assert_eq!(
+        deliver(&mut conn, &settings, chrono::Duration::zero()),
+        Default::default(),
+        "not before the retry"
+    );
+    // Still down two minutes later: the second wait is twice as long.
+    let again = deliver(&mut conn, &settings, chrono::Duration::seconds(61));
+    assert_eq!(again.failed, 5);
+    // The admin page says so.
+    add_user(&app, "admin@tinh.vn", Role::Admin, None);
+    let (admin, _) = sign_in(&app, "admin@tinh.vn", PASSWORD).await;
+    let page = admin
+        .get(format!("{}/admin/mail", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Đang lỗi, sẽ gửi lại: <strong>5</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("lỗi 2 lần"), "{page}");
+    // The server comes back: each mail arrives, once.
+    sink.start();
+    let back = deliver(&mut conn, &settings, chrono::Duration::seconds(61 + 121));
+    assert_eq!((back.sent, back.failed), (5, 0));
+    assert_eq!(
+        deliver(&mut conn, &settings, chrono::Duration::hours(7)),
+        Default::default()
+    );
+    each_once(&sink, 5);
+    assert_eq!(db::outbox::status(&mut conn).unwrap().sent, 5);
+}
+
+async fn two_workers_never_send_a_mail_twice(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let app = app(backend).await;
+    let sink = SmtpSink::started();
+    let settings = sink.settings(&app);
+    queue_mails(&mut app.prepared.db.conn().unwrap(), 60);
+    // Two workers on two connections at once, as two replicas would be.
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, settings) = (app.prepared.db.clone(), settings.clone());
+            std::thread::spawn(move || deliver(&mut db.conn().unwrap(), &settings, chrono::Duration::zero()))
+        })
+        .collect();
+    let done: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    assert_eq!(done.iter().map(|d| d.sent).sum::<usize>(), 60, "{done:?}");
+    each_once(&sink, 60);
+}
+
+async fn the_command_line_previews_sends_and_shows_the_queue(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let app = app(backend).await;
+    let sink = SmtpSink::started();
+    let mut conn = app.prepared.db.conn().unwrap();
+    let official = db::users::find_by_email(&mut conn, "lanhdao@p1.vn")
+        .unwrap()
+        .unwrap();
+    db::users::set_digest(&mut conn, official.id, "monthly").unwrap();
+    let command = || {
+        let mut command = sipas_with_test_form(&app.db);
+        command
+            .env("SIPAS_SMTP_HOST", "127.0.0.1")
+            .env("SIPAS_SMTP_PORT", sink.port.to_string())
+            .env("SIPAS_SMTP_TLS", "none");
+        command
+    };
+    // Last month's digest (the local day decides which month that is).
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let month = digest::Cadence::Monthly.last_period(today);
+    let preview = run(command().args(["digest", "send", "--dry-run"]));
+    assert!(preview.status.success(), "{}", stderr(&preview));
+    let printed = stdout(&preview);
+    assert!(printed.contains("Đến: lanhdao@p1.vn"), "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "{} – {}",
+            sipas::i18n::Lang::Vi.date(month.from),
+            sipas::i18n::Lang::Vi.date(month.to)
+        )),
+        "{printed}"
+    );
+    assert!(sink.messages().is_empty(), "a preview sends nothing");
+    assert_eq!(
+        db::outbox::status(&mut conn).unwrap(),
+        Default::default(),
+        "and queues nothing"
+    );
+    let sent = run(command().args(["digest", "send"]));
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    assert!(
+        stderr(&sent).contains("1 bản tin mới xếp hàng; 1 thư đã gửi"),
+        "{}",
+        stderr(&sent)
+    );
+    assert_eq!(sink.messages().len(), 1);
+    let again = run(command().args(["digest", "send"]));
+    assert!(
+        stderr(&again).contains("0 bản tin mới xếp hàng; 0 thư đã gửi"),
+        "{}",
+        stderr(&again)
+    );
+    let status = run(command().args(["mail", "status", "--format", "json"]));
+    let document: Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(
+        (document["sent"].as_i64(), document["waiting"].as_i64()),
+        (Some(1), Some(0))
+    );
+    // Without a mail server, sending says why.
+    let unset = run(sipas_with_test_form(&app.db).args(["digest", "send"]));
+    assert!(!unset.status.success());
+    assert!(stderr(&unset).contains("smtp_host"), "{}", stderr(&unset));
+}
+
+on_both_backends!(
+    the_command_line_previews_sends_and_shows_the_queue,
+    a_digest_arrives_with_the_figures_once,
+    an_alert_fires_once_per_rule_and_period,
+    mail_waits_for_a_server_that_is_down_and_arrives_once,
+    two_workers_never_send_a_mail_twice,
+);
