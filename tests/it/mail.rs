@@ -497,7 +497,135 @@ async fn the_command_line_previews_sends_and_shows_the_queue(backend: Backend) {
     assert!(stderr(&unset).contains("smtp_host"), "{}", stderr(&unset));
 }
 
+/// Burst and comment rules: a desk that took more responses within the last hour than
+/// its rule allows, and a week with more comments than allowed, each mail once.
+async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let app = app(backend).await;
+    let sink = SmtpSink::started();
+    let settings = sink.settings(&app);
+    let mut conn = app.prepared.db.conn().unwrap();
+    let official = db::users::find_by_email(&mut conn, "lanhdao@p1.vn")
+        .unwrap()
+        .unwrap();
+    let rule = |kind, threshold| db::alerts::NewAlertRule {
+        unit_code: "P1",
+        form_id: "test-indices",
+        kind,
+        index_id: None,
+        threshold,
+        min_n: 5,
+        created_by: Some(official.id),
+        created_at: db::now(),
+    };
+    db::alerts::insert(&mut conn, &rule("burst", 3.0)).unwrap();
+    db::alerts::insert(&mut conn, &rule("comments", 2.0)).unwrap();
+    let desk = db::desks::list(&mut conn, Some(&["C1".to_string()]))
+        .unwrap()
+        .remove(0);
+    let form = app.prepared.forms.current("test-indices").unwrap();
+    let now = Utc::now();
+    let respond = |conn: &mut DbConnection, minutes_ago: i64, comment: Option<&str>| {
+        let submission = sipas::responses::Submission {
+            form_version_id: form.version_id,
+            unit_code: "C1",
+            desk_id: Some(desk.id),
+            channel: sipas::responses::Channel::DeskQr,
+            procedure_code: None,
+            procedure_field: None,
+            submitted_at: now - chrono::Duration::minutes(minutes_ago),
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+            token: None,
+            ticket: None,
+        };
+        let answers = sipas::responses::Answers {
+            values: vec![("q1".into(), "5".into())],
+            texts: comment
+                .map(|c| ("comment".to_string(), c.to_string()))
+                .into_iter()
+                .collect(),
+        };
+        sipas::responses::store(conn, &submission, &answers).unwrap();
+    };
+    // Three within the hour (and two before it) hold neither rule: not more than three.
+    for minutes_ago in [5, 20, 50, 70, 90] {
+        respond(&mut conn, minutes_ago, None);
+    }
+    assert_eq!(
+        alerts::check_all(&mut conn, &app.prepared.forms, &settings, now).unwrap(),
+        0
+    );
+    // Three more within the hour, each with a comment: three comments this week (minutes
+    // ago, so that the week is this one unless the test runs in its first minutes).
+    respond(&mut conn, 1, Some("nhanh"));
+    respond(&mut conn, 2, Some("tốt"));
+    respond(&mut conn, 3, Some("ổn"));
+    assert_eq!(
+        alerts::check_all(&mut conn, &app.prepared.forms, &settings, now).unwrap(),
+        2
+    );
+    assert_eq!(
+        alerts::check_all(&mut conn, &app.prepared.forms, &settings, now).unwrap(),
+        0
+    );
+    assert_eq!(deliver(&mut conn, &settings, chrono::Duration::zero()).sent, 2);
+    let subjects: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("tăng vọt bất thường tại 1 quầy")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.contains("3 góp ý trong tuần")),
+        "{subjects:?}"
+    );
+    let burst = sink
+        .messages()
+        .into_iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("tăng vọt"))
+        .unwrap();
+    assert!(
+        burst["text"]
+            .as_str()
+            .unwrap()
+            .contains("Một cửa (C1): 6 phiếu trong một giờ qua")
+    );
+}
+
+/// The server's own worker sends what is queued, without anyone asking.
+async fn the_server_sends_queued_mail_by_itself(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let sink = SmtpSink::started();
+    let port = sink.port;
+    let app = crate::helpers::spawn_app_with(backend, |s| {
+        s.smtp_host = "127.0.0.1".into();
+        s.smtp_port = port;
+        s.smtp_tls = SmtpTls::None;
+        s.mail_poll_seconds = 1;
+    })
+    .await;
+    queue_mails(&mut app.prepared.db.conn().unwrap(), 3);
+    for _ in 0..100 {
+        if sink.messages().len() == 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    each_once(&sink, 3);
+}
+
 on_both_backends!(
+    bursts_at_a_desk_and_many_comments_raise_their_alerts,
+    the_server_sends_queued_mail_by_itself,
     the_command_line_previews_sends_and_shows_the_queue,
     a_digest_arrives_with_the_figures_once,
     an_alert_fires_once_per_rule_and_period,
