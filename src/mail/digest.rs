@@ -75,6 +75,8 @@ pub struct Digest {
     pub worst: Vec<ChildLine>,
     pub link: String,
     pub min_sample: u32,
+    /// Units with fewer than `min_sample` answers are left out of the best and worst.
+    pub small_samples_left_out: bool,
 }
 
 impl Digest {
@@ -145,10 +147,18 @@ pub fn compose(
                 .collect()
         })
         .unwrap_or_default();
-    let ranked: Vec<ChildLine> = report
-        .children
+    // Best and worst among units with enough answers to be compared, when there are at
+    // least two such; otherwise among all, each marked.
+    let with_value: Vec<_> = report.children.iter().filter(|c| c.rank.is_some()).collect();
+    let adequate: Vec<_> = with_value
         .iter()
-        .filter(|c| c.rank.is_some())
+        .copied()
+        .filter(|c| c.indices.get(&report.headline).is_some_and(|v| !v.low_sample))
+        .collect();
+    let small_samples_left_out = adequate.len() >= 2 && adequate.len() < with_value.len();
+    let compared = if adequate.len() >= 2 { adequate } else { with_value };
+    let ranked: Vec<ChildLine> = compared
+        .into_iter()
         .map(|c| {
             let figure = Figure::new(&report.headline, "", c.indices.get(&report.headline), lang);
             ChildLine {
@@ -184,6 +194,7 @@ pub fn compose(
         worst,
         link: format!("{}/units/{}?{query}", settings.public_base_url(), report.unit),
         min_sample: report.min_sample,
+        small_samples_left_out,
     };
     let subject = format!(
         "[sipas] {} {}: {} — {} {}",
