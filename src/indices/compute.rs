@@ -49,12 +49,25 @@ impl Tally {
         }
     }
 
-    /// Adds a stored tally (see [`crate::db::tallies`]), counted `sign` times.
-    pub fn add_stored(&mut self, responses: i64, counts: &str, sign: i64) -> diesel::QueryResult<()> {
-        self.responses += sign * responses;
-        crate::db::tallies::for_each_count(counts, |question, value, count| {
-            self.add(question, value, sign * count)
-        })
+    /// The sum of stored tallies (see [`crate::db::tallies`]): `(counts, responses,
+    /// sign)` each. The counts are summed by their raw keys first, borrowed from the rows,
+    /// and split into question and value once at the end: a range of days reads hundreds
+    /// of thousands of them.
+    pub fn sum_stored<'a>(rows: impl IntoIterator<Item = (&'a str, i64, i64)>) -> diesel::QueryResult<Tally> {
+        let mut summed: FxHashMap<std::borrow::Cow<'a, str>, i64> = FxHashMap::default();
+        let mut tally = Tally::default();
+        for (counts, responses, sign) in rows {
+            tally.responses += sign * responses;
+            crate::db::tallies::for_each_key(counts, |key, count| {
+                *summed.entry(key).or_default() += sign * count;
+                Ok(())
+            })?;
+        }
+        for (key, count) in &summed {
+            let (question, value) = crate::db::tallies::split_key(key)?;
+            tally.add(question, value, *count);
+        }
+        Ok(tally)
     }
 
     /// Responses per channel (leaving out channels that net to nothing: seen only on days

@@ -214,11 +214,17 @@ impl Snapshot {
         period: &Period,
     ) -> Result<Snapshot, DbError> {
         let units = &tree.subtree;
-        let mut own: HashMap<String, Tally> = HashMap::new();
-        for read in db::reports::tallies(conn, units, versions, field, period.from, period.to)? {
-            own.entry(read.unit_code)
+        let reads = db::reports::tallies(conn, units, versions, field, period.from, period.to)?;
+        let mut by_unit: HashMap<&str, Vec<(&str, i64, i64)>> = HashMap::new();
+        for read in &reads {
+            by_unit
+                .entry(&read.unit_code)
                 .or_default()
-                .add_stored(read.responses, &read.counts, read.sign)?;
+                .push((&read.counts, read.responses, read.sign));
+        }
+        let mut own: HashMap<String, Tally> = HashMap::new();
+        for (unit, rows) in by_unit {
+            own.insert(unit.to_string(), Tally::sum_stored(rows)?);
         }
         // Children before parents, each subtree counted once; a unit without children is
         // its own responses (not copied).

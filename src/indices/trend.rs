@@ -108,11 +108,14 @@ pub fn monthly(
         .copied()
         .collect();
     if !missing.is_empty() {
-        let mut read: BTreeMap<NaiveDate, Tally> = missing.iter().map(|m| (*m, Tally::default())).collect();
-        for month in db::reports::monthly_tallies(conn, units, versions, field, &missing)? {
-            if let Some(tally) = read.get_mut(&month.start) {
-                tally.add_stored(0, &month.counts, 1)?;
-            }
+        let rows = db::reports::monthly_tallies(conn, units, versions, field, &missing)?;
+        let mut read: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
+        for month in &missing {
+            let of_month = rows
+                .iter()
+                .filter(|r| r.start == *month)
+                .map(|r| (r.counts.as_str(), 0, 1));
+            read.insert(*month, Tally::sum_stored(of_month)?);
         }
         let mut kept = cache.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if kept.len() + read.len() > KEPT_MONTHS {

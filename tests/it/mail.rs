@@ -243,6 +243,33 @@ async fn a_digest_arrives_with_the_figures_once(backend: Backend) {
     // Nothing is left to send.
     assert_eq!(db::outbox::status(&mut conn).unwrap().sent, 1);
     assert_eq!(deliver(&mut conn, &settings, chrono::Duration::zero()).sent, 0);
+
+    // An official who reads English gets it in English, weekly: the week of 4 to 10
+    // August 2025, when nobody answered (the week before held r8, on 1 August).
+    let account = sipas::auth::accounts::NewAccount {
+        email: "official@p1.vn",
+        name: "Official",
+        role: Role::Official,
+        unit: Some("P1"),
+        password: PASSWORD,
+        language: sipas::i18n::Lang::En,
+    };
+    let id = sipas::auth::accounts::add_user(&mut conn, &account).unwrap();
+    db::users::set_digest(&mut conn, id, "weekly").unwrap();
+    assert_eq!(digest::queue_due(&mut conn, forms, &settings, today).unwrap(), 1);
+    assert_eq!(deliver(&mut conn, &settings, chrono::Duration::zero()).sent, 1);
+    let english = sink
+        .messages()
+        .into_iter()
+        .find(|m| m["to"] == serde_json::json!(["official@p1.vn"]))
+        .unwrap();
+    assert_eq!(
+        english["subject"],
+        "[sipas] Weekly digest 4 Aug 2025 – 10 Aug 2025: Tỉnh Một — Yếu tố —"
+    );
+    let text = english["text"].as_str().unwrap();
+    assert!(text.contains("0 responses (previous period: 1)"), "{text}");
+    assert!(text.contains("See everything: "), "{text}");
 }
 
 async fn an_alert_fires_once_per_rule_and_period(backend: Backend) {
