@@ -1,13 +1,14 @@
-//! The calendar periods counts are kept for. Every answer is counted for its day, month,
-//! quarter and year, so that any span of days reads the fewest rows: whole years from the
-//! year counts, whole quarters and months from theirs, the days left over from the day
-//! counts.
+//! The calendar periods counts are kept for. Every answer is counted for its day, week
+//! (Monday to Sunday), month, quarter and year, so that any span of days reads few rows:
+//! whole years from the year counts, whole quarters and months from theirs, the days left
+//! over from the week and day counts.
 
 use chrono::{Datelike, Days, NaiveDate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CountPeriod {
     Day,
+    Week,
     Month,
     Quarter,
     Year,
@@ -18,11 +19,16 @@ impl CountPeriod {
     pub fn as_str(self) -> &'static str {
         match self {
             CountPeriod::Day => "day",
+            CountPeriod::Week => "week",
             CountPeriod::Month => "month",
             CountPeriod::Quarter => "quarter",
             CountPeriod::Year => "year",
         }
     }
+}
+
+fn week_start(day: NaiveDate) -> NaiveDate {
+    day - Days::new(u64::from(day.weekday().num_days_from_monday()))
 }
 
 fn month_start(day: NaiveDate) -> NaiveDate {
@@ -37,27 +43,55 @@ fn year_start(day: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("every year has a first day")
 }
 
-/// The day, month, quarter and year `day` is counted in, by their first days.
-pub fn periods_of(day: NaiveDate) -> [(CountPeriod, NaiveDate); 4] {
+/// The day, week, month, quarter and year `day` is counted in, by their first days (the
+/// day first).
+pub fn periods_of(day: NaiveDate) -> [(CountPeriod, NaiveDate); 5] {
     [
         (CountPeriod::Day, day),
+        (CountPeriod::Week, week_start(day)),
         (CountPeriod::Month, month_start(day)),
         (CountPeriod::Quarter, quarter_start(day)),
         (CountPeriod::Year, year_start(day)),
     ]
 }
 
-/// The fewest periods that cover `from..=to` exactly, by kind and first day: whole
-/// years, quarters and months, and the days left over — or, where a month is mostly in
-/// the span, the month less the few days outside it (`minus_days`), which reads fewer rows.
+/// Few periods that cover `from..=to` exactly, by kind and first day: whole years,
+/// quarters and months, and the days left over, seven at a time where they make a whole
+/// week — or, where that reads fewer rows, a month less the weeks and days outside the
+/// span (`minus_weeks`, `minus_days`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cover {
     pub years: Vec<NaiveDate>,
     pub quarters: Vec<NaiveDate>,
     pub months: Vec<NaiveDate>,
+    pub weeks: Vec<NaiveDate>,
     pub days: Vec<NaiveDate>,
-    /// Days counted in `months` that are not in the span: to be taken away.
+    /// Weeks and days counted in `months` that are not in the span: to be taken away.
+    pub minus_weeks: Vec<NaiveDate>,
     pub minus_days: Vec<NaiveDate>,
+}
+
+/// `days` (sorted) as the whole weeks among them and the days left over.
+fn in_weeks(days: &[NaiveDate]) -> (Vec<NaiveDate>, Vec<NaiveDate>) {
+    let set: std::collections::BTreeSet<NaiveDate> = days.iter().copied().collect();
+    let weeks: Vec<NaiveDate> = days
+        .iter()
+        .copied()
+        .filter(|d| d.weekday() == chrono::Weekday::Mon)
+        .filter(|monday| monday.iter_days().take(7).all(|d| set.contains(&d)))
+        .collect();
+    let rest = days
+        .iter()
+        .copied()
+        .filter(|d| !weeks.contains(&week_start(*d)))
+        .collect();
+    (weeks, rest)
+}
+
+/// How many rows `days` read as weeks and days.
+fn rows(days: &[NaiveDate]) -> usize {
+    let (weeks, rest) = in_weeks(days);
+    weeks.len() + rest.len()
 }
 
 impl Cover {
@@ -91,11 +125,13 @@ impl Cover {
             }
         }
         cover.take_mostly_covered_months();
+        (cover.weeks, cover.days) = in_weeks(&cover.days);
+        (cover.minus_weeks, cover.minus_days) = in_weeks(&cover.minus_days);
         cover
     }
 
-    /// A month more than half of whose days are left over is read as the month less the
-    /// days outside the span.
+    /// A month whose left-over days read more rows than the month and the days outside
+    /// the span is read as the month less those days.
     fn take_mostly_covered_months(&mut self) {
         let mut starts: Vec<NaiveDate> = self.days.iter().map(|d| month_start(*d)).collect();
         starts.dedup();
@@ -105,8 +141,14 @@ impl Cover {
                 .and_then(|next| next.pred_opt())
                 .unwrap_or(NaiveDate::MAX);
             let month: Vec<NaiveDate> = start.iter_days().take_while(|d| *d <= end).collect();
-            let inside = self.days.iter().filter(|d| month_start(**d) == start).count();
-            if inside * 2 <= month.len() {
+            let inside: Vec<NaiveDate> = self
+                .days
+                .iter()
+                .copied()
+                .filter(|d| month_start(*d) == start)
+                .collect();
+            let outside: Vec<NaiveDate> = month.iter().copied().filter(|d| !inside.contains(d)).collect();
+            if 1 + rows(&outside) >= rows(&inside) {
                 continue;
             }
             let kept: Vec<NaiveDate> = self
@@ -115,7 +157,6 @@ impl Cover {
                 .copied()
                 .filter(|d| month_start(*d) != start)
                 .collect();
-            let outside = month.iter().copied().filter(|d| !self.days.contains(d));
             self.minus_days.extend(outside);
             self.days = kept;
             self.months.push(start);
@@ -131,6 +172,7 @@ impl Cover {
             (CountPeriod::Year, self.years.as_slice()),
             (CountPeriod::Quarter, self.quarters.as_slice()),
             (CountPeriod::Month, self.months.as_slice()),
+            (CountPeriod::Week, self.weeks.as_slice()),
             (CountPeriod::Day, self.days.as_slice()),
         ]
         .into_iter()
@@ -152,17 +194,19 @@ mod tests {
             periods_of(d("2025-08-14")),
             [
                 (CountPeriod::Day, d("2025-08-14")),
+                // A Thursday: the week began on Monday 11 August.
+                (CountPeriod::Week, d("2025-08-11")),
                 (CountPeriod::Month, d("2025-08-01")),
                 (CountPeriod::Quarter, d("2025-07-01")),
                 (CountPeriod::Year, d("2025-01-01")),
             ]
         );
         assert_eq!(
-            periods_of(d("2025-12-31"))[2],
+            periods_of(d("2025-12-31"))[3],
             (CountPeriod::Quarter, d("2025-10-01"))
         );
         assert_eq!(
-            periods_of(d("2025-03-31"))[2],
+            periods_of(d("2025-03-31"))[3],
             (CountPeriod::Quarter, d("2025-01-01"))
         );
     }
@@ -196,11 +240,11 @@ mod tests {
                 quarters: vec![d("2026-01-01")],
                 months: vec![d("2026-04-01")],
                 days: vec![d("2024-12-30"), d("2024-12-31"), d("2026-05-01"), d("2026-05-02")],
-                minus_days: vec![],
+                ..Cover::default()
             }
         );
-        // 3 to 29 March, 27 of its 31 days: the month less the four days outside; 1 to 15
-        // March, fewer than half: fifteen days.
+        // 3 to 29 March 2025, 27 of its 31 days: the month less the four days outside
+        // (five rows, not three weeks and six days).
         assert_eq!(
             Cover::of(d("2025-03-03"), d("2025-03-29")),
             Cover {
@@ -209,8 +253,27 @@ mod tests {
                 ..Cover::default()
             }
         );
-        assert_eq!(Cover::of(d("2025-03-01"), d("2025-03-15")).days.len(), 15);
-        assert!(Cover::of(d("2025-03-01"), d("2025-03-15")).minus_days.is_empty());
+        // 1 to 15 March 2025: 1–2, the week of the 3rd and 10–15 read nine rows; the month
+        // less 16, the weeks of the 17th and 24th, and 31 reads five.
+        assert_eq!(
+            Cover::of(d("2025-03-01"), d("2025-03-15")),
+            Cover {
+                months: vec![d("2025-03-01")],
+                minus_weeks: vec![d("2025-03-17"), d("2025-03-24")],
+                minus_days: vec![d("2025-03-16"), d("2025-03-31")],
+                ..Cover::default()
+            }
+        );
+        // 3 to 9 March 2025 is one week; 5 to 14 March holds none (Wednesday to Friday of
+        // the next): ten days, no more rows than the month less its other 21 days.
+        assert_eq!(
+            Cover::of(d("2025-03-03"), d("2025-03-09")),
+            Cover {
+                weeks: vec![d("2025-03-03")],
+                ..Cover::default()
+            }
+        );
+        assert_eq!(Cover::of(d("2025-03-05"), d("2025-03-14")).days.len(), 10);
         // February of a leap year is a whole month.
         assert_eq!(
             Cover::of(d("2024-02-01"), d("2024-02-29")).months,
@@ -231,6 +294,9 @@ mod tests {
             (d("2023-11-17"), d("2026-02-03")),
             (d("2025-01-15"), d("2025-11-20")),
             (d("2025-02-02"), d("2025-02-27")),
+            (d("2025-03-01"), d("2025-03-15")),
+            (d("2024-12-25"), d("2025-01-08")),
+            (d("2025-01-15"), d("2025-11-20")),
         ] {
             every_day_once(from, to);
         }
@@ -247,6 +313,7 @@ mod tests {
                     let next = day.succ_opt().unwrap();
                     let same = match period {
                         CountPeriod::Day => false,
+                        CountPeriod::Week => next.weekday() != chrono::Weekday::Mon,
                         CountPeriod::Month => next.month() == start.month(),
                         CountPeriod::Quarter => next.month0() / 3 == start.month0() / 3,
                         CountPeriod::Year => next.year() == start.year(),
@@ -258,10 +325,11 @@ mod tests {
                 }
             }
         }
-        for minus in &cover.minus_days {
+        let minus_weeks = cover.minus_weeks.iter().flat_map(|w| w.iter_days().take(7));
+        for minus in minus_weeks.chain(cover.minus_days.iter().copied()) {
             let at = days
                 .iter()
-                .position(|d| d == minus)
+                .position(|d| *d == minus)
                 .expect("a day taken away was counted");
             days.remove(at);
         }

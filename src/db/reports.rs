@@ -1,5 +1,5 @@
-//! What reports read: the tallies kept at submission time (per day, month, quarter and
-//! year) covering a span of days, per unit. Never the raw answers.
+//! What reports read: the tallies kept at submission time (per day, week, month, quarter
+//! and year) covering a span of days, per unit. Never the raw answers.
 
 use chrono::NaiveDate;
 use diesel::dsl::sql;
@@ -20,8 +20,8 @@ fn summed(column: &str) -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
 }
 
-/// The count rows of one kind of period to read for a span: added, or (days outside the
-/// span inside a month read whole) taken away.
+/// The tallies of one kind of period to read for a span: added, or (weeks and days outside
+/// the span inside a month read whole) taken away.
 struct Read<'a> {
     period: CountPeriod,
     starts: &'a [NaiveDate],
@@ -29,16 +29,23 @@ struct Read<'a> {
     sign: i64,
 }
 
-/// What to read for a span: its cover's periods to add, then the days to take away.
+/// What to read for a span: its cover's periods to add, then the weeks and days to take
+/// away.
 fn reads(cover: &Cover) -> Vec<Read<'_>> {
     let added = cover.by_period().map(|(period, starts)| Read {
         period,
         starts,
         sign: 1,
     });
-    let taken_away = (!cover.minus_days.is_empty()).then_some(Read {
-        period: CountPeriod::Day,
-        starts: &cover.minus_days,
+    let taken_away = [
+        (CountPeriod::Week, &cover.minus_weeks),
+        (CountPeriod::Day, &cover.minus_days),
+    ]
+    .into_iter()
+    .filter(|(_, starts)| !starts.is_empty())
+    .map(|(period, starts)| Read {
+        period,
+        starts,
         sign: -1,
     });
     added.chain(taken_away).collect()
@@ -87,8 +94,8 @@ fn tallies_of(
 }
 
 /// What `units` counted over days `from..=to` for these form versions and `field`, read
-/// from the year, quarter, month and day tallies that cover the span; days outside the
-/// span but inside a month read whole come with sign −1. The caller adds them up.
+/// from the year, quarter, month, week and day tallies that cover the span; weeks and days
+/// outside the span but inside a month read whole come with sign −1. The caller adds them up.
 pub fn tallies(
     conn: &mut DbConnection,
     units: &[String],

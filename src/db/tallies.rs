@@ -1,6 +1,6 @@
 //! The counts reports read (DESIGN.md §6), added to in the same transaction as the
 //! responses they count. One row per unit, form version, period (a response counts in its
-//! day, month, quarter and year) and procedure field holds how many responses there were
+//! day, week, month, quarter and year) and procedure field holds how many responses there were
 //! and a JSON object of counts. Every response counts in the rows of field `''`, which
 //! hold all responses (what reports read unless narrowed to a field), and, when it names
 //! a field, in that field's rows too. The counts: `"question=value"` → how many chose
@@ -148,9 +148,9 @@ impl CountTotals {
         }
     }
 
-    /// The rows to add for every period of each day, sorted by their keys' texts (the
-    /// table's order), so that concurrent transactions touch the same rows in the same
-    /// order and never deadlock. The days are moved, not copied: an import holds hundreds
+    /// The rows to add for every period of each day, sorted by unit, form version, period,
+    /// first day and field, so that concurrent transactions touch the same rows in the
+    /// same order and never deadlock. The days are moved, not copied: an import holds hundreds
     /// of thousands of them.
     fn rows(&mut self) -> Vec<(RowKey, Counted)> {
         let mut longer: FxHashMap<RowKey, Counted> = FxHashMap::default();
@@ -418,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn a_day_is_written_for_its_four_periods_in_key_order() {
+    fn a_day_is_written_for_its_five_periods_in_key_order() {
         let mut totals = CountTotals::default();
         let day = "2025-08-14".parse().unwrap();
         let key = |unit_code| TallyKey {
@@ -449,10 +449,12 @@ mod tests {
             described,
             [
                 ("A", "day", 2, a.clone()),
+                ("A", "week", 2, a.clone()),
                 ("A", "month", 2, a.clone()),
                 ("A", "quarter", 2, a.clone()),
                 ("A", "year", 2, a),
                 ("B", "day", 1, b.clone()),
+                ("B", "week", 1, b.clone()),
                 ("B", "month", 1, b.clone()),
                 ("B", "quarter", 1, b.clone()),
                 ("B", "year", 1, b),
@@ -478,7 +480,7 @@ mod tests {
             .map(|((_, _, _, _, field), counted)| (totals.names.text(*field), counted.responses))
             .collect();
         assert_eq!(days, [(ALL_FIELDS, 2), ("Hộ tịch", 1)]);
-        assert_eq!(rows.len(), 8, "each in four periods");
+        assert_eq!(rows.len(), 10, "each in five periods");
     }
 
     #[test]

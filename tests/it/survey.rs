@@ -117,6 +117,10 @@ pub fn assert_counts_match_answers(app: &TestApp) {
         let day = response.day;
         let periods = [
             ("day", day.to_string()),
+            (
+                "week",
+                (day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))).to_string(),
+            ),
             ("month", day.format("%Y-%m-01").to_string()),
             // January, April, July or October.
             (
