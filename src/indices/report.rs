@@ -222,10 +222,7 @@ impl Snapshot {
                 .or_default()
                 .push((&read.counts, read.responses, read.sign));
         }
-        let mut own: HashMap<String, Tally> = HashMap::new();
-        for (unit, rows) in by_unit {
-            own.insert(unit.to_string(), Tally::sum_stored(rows)?);
-        }
+        let own = sum_by_unit(by_unit.into_iter().collect(), reads.len())?;
         // Children before parents, each subtree counted once; a unit without children is
         // its own responses (not copied).
         let mut pooled: HashMap<String, Tally> = HashMap::new();
@@ -269,6 +266,38 @@ impl Snapshot {
             .or_else(|| self.own.get(code))
             .unwrap_or(&EMPTY)
     }
+}
+
+/// Rows read beyond which their counts are added up on two threads: a range of days
+/// reads thousands of rows for one period while the previous one may read few.
+const ROWS_FOR_TWO_THREADS: usize = 2_000;
+
+/// A unit's stored tallies as read: `(unit, [(counts, responses, sign)])`.
+type UnitRows<'a> = (&'a str, Vec<(&'a str, i64, i64)>);
+
+/// Each unit's stored tallies added up.
+fn sum_by_unit(units: Vec<UnitRows<'_>>, rows: usize) -> diesel::QueryResult<HashMap<String, Tally>> {
+    let sum = |part: &[UnitRows<'_>]| -> diesel::QueryResult<Vec<(String, Tally)>> {
+        part.iter()
+            .map(|(unit, rows)| Ok((unit.to_string(), Tally::sum_stored(rows.iter().copied())?)))
+            .collect()
+    };
+    let (first, second) = units.split_at(if rows > ROWS_FOR_TWO_THREADS {
+        units.len() / 2
+    } else {
+        units.len()
+    });
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| sum(second));
+        let first = sum(first);
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
+    Ok(first?.into_iter().chain(second?).collect())
 }
 
 /// The unit tree below the report's unit.
