@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use super::compute::{Estimate, Tally, compute, mean};
+use super::compute::{Estimate, StoredRow, Tally, compute, mean};
 use super::period::Period;
 use super::stats::round2;
 use crate::db::units::Unit;
@@ -215,14 +215,17 @@ impl Snapshot {
     ) -> Result<Snapshot, DbError> {
         let units = &tree.subtree;
         let reads = db::reports::tallies(conn, units, versions, field, period.from, period.to)?;
-        let mut by_unit: HashMap<&str, Vec<(&str, i64, i64)>> = HashMap::new();
+        let mut by_unit: HashMap<&str, Vec<StoredRow<'_>>> = HashMap::new();
         for read in &reads {
             by_unit
                 .entry(&read.unit_code)
                 .or_default()
                 .push((&read.counts, read.responses, read.sign));
         }
-        let own = sum_by_unit(by_unit.into_iter().collect(), reads.len())?;
+        let own: HashMap<String, Tally> = Tally::sum_groups(by_unit.into_iter().collect(), reads.len())?
+            .into_iter()
+            .map(|(unit, tally)| (unit.to_string(), tally))
+            .collect();
         // Children before parents, each subtree counted once; a unit without children is
         // its own responses (not copied).
         let mut pooled: HashMap<String, Tally> = HashMap::new();
@@ -266,38 +269,6 @@ impl Snapshot {
             .or_else(|| self.own.get(code))
             .unwrap_or(&EMPTY)
     }
-}
-
-/// Rows read beyond which their counts are added up on two threads: a range of days
-/// reads thousands of rows for one period while the previous one may read few.
-const ROWS_FOR_TWO_THREADS: usize = 2_000;
-
-/// A unit's stored tallies as read: `(unit, [(counts, responses, sign)])`.
-type UnitRows<'a> = (&'a str, Vec<(&'a str, i64, i64)>);
-
-/// Each unit's stored tallies added up.
-fn sum_by_unit(units: Vec<UnitRows<'_>>, rows: usize) -> diesel::QueryResult<HashMap<String, Tally>> {
-    let sum = |part: &[UnitRows<'_>]| -> diesel::QueryResult<Vec<(String, Tally)>> {
-        part.iter()
-            .map(|(unit, rows)| Ok((unit.to_string(), Tally::sum_stored(rows.iter().copied())?)))
-            .collect()
-    };
-    let (first, second) = units.split_at(if rows > ROWS_FOR_TWO_THREADS {
-        units.len() / 2
-    } else {
-        units.len()
-    });
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| sum(second));
-        let first = sum(first);
-        (
-            first,
-            second
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        )
-    });
-    Ok(first?.into_iter().chain(second?).collect())
 }
 
 /// The unit tree below the report's unit.

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{Months, NaiveDate};
 
-use super::compute::{Estimate, Tally, compute};
+use super::compute::{Estimate, StoredRow, Tally, compute};
 use crate::db::{self, DbConnection};
 use crate::forms::Form;
 
@@ -109,14 +109,14 @@ pub fn monthly(
         .collect();
     if !missing.is_empty() {
         let rows = db::reports::monthly_tallies(conn, units, versions, field, &missing)?;
-        let mut read: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
-        for month in &missing {
-            let of_month = rows
-                .iter()
-                .filter(|r| r.start == *month)
-                .map(|r| (r.counts.as_str(), 0, 1));
-            read.insert(*month, Tally::sum_stored(of_month)?);
-        }
+        let by_month: Vec<(NaiveDate, Vec<StoredRow<'_>>)> = missing
+            .iter()
+            .map(|month| {
+                let of_month = rows.iter().filter(|r| r.start == *month);
+                (*month, of_month.map(|r| (r.counts.as_str(), 0, 1)).collect())
+            })
+            .collect();
+        let read: BTreeMap<NaiveDate, Tally> = Tally::sum_groups(by_month, rows.len())?.into_iter().collect();
         let mut kept = cache.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if kept.len() + read.len() > KEPT_MONTHS {
             kept.clear();
