@@ -25,8 +25,8 @@ async fn healthz_reports_unavailable_when_postgres_is_gone() {
     let admin = crate::helpers::postgres_url().unwrap();
     let name = app.db.url.rsplit('/').next().unwrap().to_string();
     actix_web::web::block(move || {
-        use diesel::{Connection, RunQueryDsl};
-        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+        use diesel::RunQueryDsl;
+        let mut conn = crate::helpers::admin_connection(&admin).unwrap();
         diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
             .execute(&mut conn)
             .unwrap();

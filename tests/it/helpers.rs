@@ -96,7 +96,7 @@ impl TestDb {
             Backend::Postgres => {
                 let admin = postgres_url().expect("SIPAS_TEST_POSTGRES_URL");
                 let name = format!("sipas_test_{}", sipas::codes::random_code(12).to_lowercase());
-                let mut conn = PgConnection::establish(&admin).expect("connect to the test PostgreSQL");
+                let mut conn = admin_connection(&admin).expect("connect to the test PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)
                     .expect("create a test database");
@@ -128,10 +128,19 @@ impl TestDb {
     }
 }
 
+/// A connection to the test PostgreSQL server outside the app's pool. OpenSSL is
+/// initialised first, as the pool does, without its exit handler: libpq would otherwise
+/// initialise it with one, and that handler frees OpenSSL's tables while the test's
+/// threads still use them as the process exits (a crash after every test passed).
+pub fn admin_connection(url: &str) -> diesel::ConnectionResult<PgConnection> {
+    openssl_sys::init();
+    PgConnection::establish(url)
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.postgres
-            && let Ok(mut conn) = PgConnection::establish(admin)
+            && let Ok(mut conn) = admin_connection(admin)
         {
             let _ =
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
