@@ -44,7 +44,12 @@ pub fn hidden_fields(html: &str) -> PageFields {
 /// A complete set of answers to a form: the first option of every choice, the two first
 /// options of a multi, the lowest number, and a comment.
 pub fn full_answers(app: &TestApp, form_id: &str) -> Vec<(String, String)> {
-    let form = app.prepared.forms.current(form_id).unwrap();
+    full_answers_of(&app.prepared.forms, form_id)
+}
+
+/// The same, from the questionnaires themselves.
+pub fn full_answers_of(forms: &sipas::forms::FormRegistry, form_id: &str) -> Vec<(String, String)> {
+    let form = forms.current(form_id).unwrap();
     let mut fields = Vec::new();
     for question in form.form.questions() {
         let id = question.id.clone();
@@ -103,7 +108,12 @@ impl TestApp {
 /// The tallies recomputed from the raw answers, for each day, month, quarter and year and
 /// procedure field, must equal the tallies kept at submission time, row for row.
 pub fn assert_counts_match_answers(app: &TestApp) {
-    let mut conn = app.prepared.db.conn().unwrap();
+    assert_tallies_match_answers(&app.prepared.db);
+}
+
+/// The same, on any database.
+pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
+    let mut conn = db.conn().unwrap();
     // (unit, form version, period, start, field) → (responses, (question, value) → count).
     type Key = (String, i64, String, String, String);
     type Counted = (i64, BTreeMap<(String, String), i64>);
