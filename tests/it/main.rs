@@ -12,6 +12,7 @@ mod health;
 mod indices;
 mod mail;
 mod migrations;
+mod outage;
 mod pages;
 mod printed;
 mod process;
