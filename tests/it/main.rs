@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod dashboard;
 mod forms;
+mod fuzz;
 mod health;
 mod indices;
 mod mail;
