@@ -148,6 +148,7 @@ impl Application {
             Duration::from_secs(settings.submission_limit_window_seconds),
         ));
         let settings = web::Data::new(settings);
+        let committer = web::Data::new(crate::responses::committer::Committer::start(prepared.db.clone()));
         let db = web::Data::new(prepared.db);
         let forms = web::Data::new(prepared.forms);
         let secrets = web::Data::new(prepared.secrets);
@@ -156,6 +157,7 @@ impl Application {
             App::new()
                 .app_data(db.clone())
                 .app_data(months.clone())
+                .app_data(committer.clone())
                 .app_data(forms.clone())
                 .app_data(secrets.clone())
                 .app_data(settings.clone())

@@ -1,5 +1,6 @@
 //! Responses: checking a submission against its form and storing it with its counts.
 
+pub mod committer;
 pub mod export;
 pub mod import;
 pub mod procedure;

@@ -3,6 +3,7 @@
 
 use crate::i18n::{Localized, Message};
 use chrono::{DateTime, Utc};
+use diesel::Connection;
 
 use super::validate::Answers;
 use crate::db::responses::{NewResponse, NewTextAnswer, encode_answers};
@@ -110,11 +111,29 @@ pub fn store(
     submission: &Submission<'_>,
     answers: &Answers,
 ) -> Result<Stored, StoreError> {
+    store_many(conn, &[(submission.clone(), answers)])?.remove(0)
+}
+
+/// Stores several submissions in one transaction, their counts summed and written once
+/// (see [`super::committer`]). Each is tried in a savepoint, so one whose ticket no
+/// longer takes an answer is undone alone and told so; a database error stores none.
+pub fn store_many(
+    conn: &mut DbConnection,
+    items: &[(Submission<'_>, &Answers)],
+) -> Result<Vec<Result<Stored, StoreError>>, StoreError> {
     db::write_transaction(conn, |conn| {
         let mut batch = Batch::default();
-        let stored = batch.add(conn, submission, answers)?;
+        let mut outcomes = Vec::with_capacity(items.len());
+        for (submission, answers) in items {
+            // `Batch::add` counts an answer only once its rows are in, so an answer
+            // undone here leaves nothing in the batch.
+            match conn.transaction(|conn| batch.add(conn, submission, answers)) {
+                Err(StoreError::Db(e)) => return Err(StoreError::Db(e)),
+                outcome => outcomes.push(outcome),
+            }
+        }
         batch.finish(conn)?;
-        Ok(stored)
+        Ok(outcomes)
     })
 }
 

@@ -19,8 +19,9 @@ use crate::db::Database;
 use crate::db::desks::Desk;
 use crate::forms::{FormRegistry, RegisteredForm};
 use crate::i18n::Message;
+use crate::responses::committer::{Committer, OwnedSubmission};
 use crate::responses::validate::answer_fields;
-use crate::responses::{Given, Problems, StoreError, Submission, store, validate};
+use crate::responses::{Given, Problems, StoreError, validate};
 
 use super::survey_place::{Place, find_place, ticket_closed};
 
@@ -119,7 +120,9 @@ fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
 
 /// `POST /s/{code}`: checks the answers (422 with the page again when something is
 /// wrong), applies the submission limits (429), stores the response and its counts in one
-/// transaction, and only then sends the citizen on to the thank-you page.
+/// transaction (with the answers that arrive meanwhile), and only once it has committed
+/// sends the citizen on to the thank-you page.
+#[allow(clippy::too_many_arguments)] // one per extractor, as actix hands them over
 pub async fn submit(
     req: HttpRequest,
     code: web::Path<String>,
@@ -128,6 +131,7 @@ pub async fn submit(
     forms: web::Data<FormRegistry>,
     settings: web::Data<Settings>,
     limiter: web::Data<SubmissionLimiter>,
+    committer: web::Data<Committer>,
 ) -> Result<HttpResponse, AppError> {
     let page = Page::new(&req);
     let (code, place) = find_place(&db, &code).await?;
@@ -184,28 +188,25 @@ pub async fn submit(
     let desk_id = place.desk.id;
     let version_id = registered.version_id;
     let (channel, (procedure, field), ticket) = (place.channel(), place.procedure(), place.ticket_use());
-    let stored = db
-        .run(move |conn| {
-            let submission = Submission {
-                form_version_id: version_id,
-                unit_code: &unit_code,
-                desk_id: Some(desk_id),
-                channel,
-                procedure_code: procedure.as_deref(),
-                procedure_field: field.as_deref(),
-                submitted_at: chrono::Utc::now(),
-                time_zone,
-                token: Some(&token),
-                ticket,
-            };
-            // A token seen before means the same page was sent twice: it is already
-            // stored, and the citizen gets the same thank-you page.
-            match store(conn, &submission, &answers) {
-                Err(StoreError::Db(e)) => Err(e),
-                other => Ok(other),
-            }
-        })
-        .await?;
+    let submission = OwnedSubmission {
+        form_version_id: version_id,
+        unit_code,
+        desk_id: Some(desk_id),
+        channel,
+        procedure_code: procedure,
+        procedure_field: field,
+        submitted_at: chrono::Utc::now(),
+        time_zone,
+        token: Some(token),
+        ticket,
+    };
+    // Stored with whatever other answers arrive meanwhile, and only then acknowledged. A
+    // token seen before means the same page was sent twice: it is already stored, and
+    // the citizen gets the same thank-you page.
+    let stored = match committer.store(submission, answers).await {
+        Err(StoreError::Db(e)) => return Err(e.into()),
+        other => other,
+    };
     if let Err(StoreError::TicketClosed) = stored {
         // Someone answered with this ticket a moment earlier (or it just expired).
         let (_, again) = find_place(&db, &code).await?;
