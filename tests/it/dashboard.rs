@@ -296,11 +296,26 @@ async fn the_procedure_field_narrows_the_figures_comments_and_downloads(backend:
         Some("chậm quá"),
         Some("Đất đai"),
     );
+    // A field named with markup is shown as text wherever it appears.
+    respond_in_field(
+        &app,
+        "C2",
+        august(7),
+        Channel::Paper,
+        &answers("3"),
+        None,
+        Some("<b>x</b>"),
+    );
     let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
     let august_page = "/units/P1?form=test-indices&period=2025-08";
     let (_, html) = page(&browser, &app, august_page).await;
-    assert!(html.contains("3 phiếu"), "r8 and the two new ones");
+    assert!(html.contains("4 phiếu"), "r8 and the three new ones");
     let offered = between(&html, r#"<select id="f-field""#, "</select>");
+    assert!(
+        offered.contains("<option>&#60;b&#62;x&#60;/b&#62;</option>"),
+        "{offered}"
+    );
+    assert!(!html.contains("<b>x</b>"));
     assert!(
         offered.contains("<option>Hộ tịch</option>") && offered.contains("<option>Đất đai</option>"),
         "{offered}"

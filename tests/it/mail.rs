@@ -557,6 +557,8 @@ async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend)
     let desk = db::desks::list(&mut conn, Some(&["C1".to_string()]))
         .unwrap()
         .remove(0);
+    // A desk named with markup, which the alert's HTML must show as text.
+    db::desks::update(&mut conn, desk.id, "Một cửa <i>số 1</i>", &desk.form_id, true).unwrap();
     let form = app.prepared.forms.current("test-indices").unwrap();
     let now = Utc::now();
     let respond = |conn: &mut DbConnection, minutes_ago: i64, comment: Option<&str>| {
@@ -627,8 +629,14 @@ async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend)
         burst["text"]
             .as_str()
             .unwrap()
-            .contains("Một cửa (C1): 6 phiếu trong một giờ qua")
+            .contains("Một cửa <i>số 1</i> (C1): 6 phiếu trong một giờ qua")
     );
+    let html = burst["html"].as_str().unwrap();
+    assert!(
+        html.contains("Một cửa &#60;i&#62;số 1&#60;/i&#62; (C1)"),
+        "{html}"
+    );
+    assert!(!html.contains("<i>số 1</i>"));
 }
 
 /// The server's own worker sends what is queued, without anyone asking.
