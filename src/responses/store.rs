@@ -115,8 +115,9 @@ pub fn store(
 }
 
 /// Stores several submissions in one transaction, their counts summed and written once
-/// (see [`super::committer`]). Each is tried in a savepoint, so one whose ticket no
-/// longer takes an answer is undone alone and told so; a database error stores none.
+/// (see [`super::committer`]). Each is tried in a savepoint, so one that cannot be stored
+/// (its ticket no longer takes an answer, or the database refuses it) is undone alone and
+/// told why; if the transaction itself fails, none is stored.
 pub fn store_many(
     conn: &mut DbConnection,
     items: &[(Submission<'_>, &Answers)],
@@ -127,10 +128,7 @@ pub fn store_many(
         for (submission, answers) in items {
             // `Batch::add` counts an answer only once its rows are in, so an answer
             // undone here leaves nothing in the batch.
-            match conn.transaction(|conn| batch.add(conn, submission, answers)) {
-                Err(StoreError::Db(e)) => return Err(StoreError::Db(e)),
-                outcome => outcomes.push(outcome),
-            }
+            outcomes.push(conn.transaction(|conn| batch.add(conn, submission, answers)));
         }
         batch.finish(conn)?;
         Ok(outcomes)

@@ -481,7 +481,45 @@ async fn many_answers_at_one_desk_at_once_are_all_counted(backend: Backend) {
     assert_counts_match_answers(&app);
 }
 
+/// Answers stored together: one the database refuses (its unit does not exist) is undone
+/// alone; the others are stored and counted.
+async fn an_answer_refused_in_a_group_leaves_the_others_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_desk(&app, "quick-2025");
+    let form = app.prepared.forms.current("quick-2025").unwrap();
+    let answers = sipas::responses::Answers {
+        values: vec![("rating".into(), "5".into())],
+        texts: vec![("comment".into(), "tốt".into())],
+    };
+    let submission = |unit_code| sipas::responses::Submission {
+        form_version_id: form.version_id,
+        unit_code,
+        desk_id: None,
+        channel: sipas::responses::Channel::Paper,
+        procedure_code: None,
+        procedure_field: None,
+        submitted_at: chrono::Utc::now(),
+        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+        token: None,
+        ticket: None,
+    };
+    let items = [
+        (submission("C"), &answers),
+        (submission("KHONG-CO"), &answers),
+        (submission("C"), &answers),
+    ];
+    let outcomes = sipas::responses::store::store_many(&mut app.prepared.db.conn().unwrap(), &items).unwrap();
+    assert!(matches!(outcomes[0], Ok(sipas::responses::Stored::New)));
+    assert!(matches!(outcomes[1], Err(sipas::responses::StoreError::Db(_))));
+    assert!(matches!(outcomes[2], Ok(sipas::responses::Stored::New)));
+    let stored = app.stored_responses();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|r| r.unit_code == "C"));
+    assert_counts_match_answers(&app);
+}
+
 on_both_backends!(
+    an_answer_refused_in_a_group_leaves_the_others_stored,
     many_answers_at_one_desk_at_once_are_all_counted,
     each_shipped_form_can_be_answered_in_full,
     the_page_speaks_both_languages_and_fits_the_budget,
