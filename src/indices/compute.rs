@@ -88,12 +88,11 @@ impl Tally {
                 .map(|(key, rows)| Ok((key, Tally::sum_stored(rows)?)))
                 .collect()
         };
+        if rows <= ROWS_FOR_TWO_THREADS {
+            return sum(groups);
+        }
         let mut first = groups;
-        let second = first.split_off(if rows > ROWS_FOR_TWO_THREADS {
-            first.len() / 2
-        } else {
-            first.len()
-        });
+        let second = first.split_off(first.len() / 2);
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| sum(second));
             let first = sum(first);

@@ -84,7 +84,8 @@ pub fn check(
                 field: None,
             };
             let report = build(conn, forms, &request)?;
-            let form = forms.current(&rule.form_id).map(|f| f.form.clone());
+            let registered = forms.current(&rule.form_id);
+            let form = registered.as_deref().map(|r| &r.form);
             let label = |id: &str, lang: Lang| {
                 form.as_ref()
                     .and_then(|f| f.index(id).map(|i| i.label.get(lang).to_string()))

@@ -125,7 +125,8 @@ pub fn compose(
     settings: &Settings,
 ) -> Composed {
     let lang = Lang::parse(&reader.language).unwrap_or(settings.language);
-    let form = forms.current(&report.form).map(|f| f.form.clone());
+    let registered = forms.current(&report.form);
+    let form = registered.as_deref().map(|r| &r.form);
     let label = |id: &str| {
         form.as_ref()
             .and_then(|f| f.index(id).map(|i| i.label.get(lang).to_string()))

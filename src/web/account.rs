@@ -51,6 +51,27 @@ async fn digest_of(db: &Database, identity: &Identity) -> Result<String, AppErro
     Ok(user.map_or_else(|| "none".into(), |u| u.digest))
 }
 
+/// The account page, with what the last change did.
+fn render_account(
+    page: &Page,
+    status: StatusCode,
+    identity: &Identity,
+    (notice, error): (&str, &str),
+    digest: String,
+) -> Result<HttpResponse, AppError> {
+    pages::render(
+        page,
+        status,
+        &AccountPage {
+            page: page.clone(),
+            identity,
+            notice,
+            error,
+            digest,
+        },
+    )
+}
+
 /// Where a user goes after signing in when no page asked for them: their own work.
 fn home_of(identity: &Identity) -> String {
     if identity.is_admin() {
@@ -253,17 +274,7 @@ pub async fn account_page(
 ) -> Result<HttpResponse, AppError> {
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let digest = digest_of(&db, &identity).await?;
-    pages::render(
-        &page,
-        StatusCode::OK,
-        &AccountPage {
-            page: page.clone(),
-            identity: &identity,
-            notice: "",
-            error: "",
-            digest,
-        },
-    )
+    render_account(&page, StatusCode::OK, &identity, ("", ""), digest)
 }
 
 #[derive(Deserialize)]
@@ -319,17 +330,7 @@ pub async fn choose_digest(
             digest_of(&db, &identity).await?,
         ),
     };
-    pages::render(
-        &page,
-        status,
-        &AccountPage {
-            page: page.clone(),
-            identity: &identity,
-            notice,
-            error,
-            digest,
-        },
-    )
+    render_account(&page, status, &identity, (notice, error), digest)
 }
 
 #[derive(Deserialize)]
@@ -355,16 +356,12 @@ pub async fn change_password(
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let digest = digest_of(&db, &identity).await?;
     let render_error = |message: Message| {
-        pages::render(
+        render_account(
             &page,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &AccountPage {
-                page: page.clone(),
-                identity: &identity,
-                notice: "",
-                error: message.get(page.lang),
-                digest: digest.clone(),
-            },
+            &identity,
+            ("", message.get(page.lang)),
+            digest.clone(),
         )
     };
     let Some(user_id) = identity.user_id() else {
@@ -402,17 +399,7 @@ pub async fn change_password(
                 settings.session_seconds(),
             );
             let notice = page.t("Đã đổi mật khẩu.", "Your password was changed.");
-            let mut response = pages::render(
-                &page,
-                StatusCode::OK,
-                &AccountPage {
-                    page: page.clone(),
-                    identity: &identity,
-                    notice,
-                    error: "",
-                    digest,
-                },
-            )?;
+            let mut response = render_account(&page, StatusCode::OK, &identity, (notice, ""), digest)?;
             response.add_cookie(&cookie).map_err(AppError::internal)?;
             Ok(response)
         }

@@ -3,12 +3,11 @@
 //! the filters, empty periods, units without children or with only small samples,
 //! comments (escaped, searched, paged, scoped), and downloads scoped to the official.
 
-use reqwest::StatusCode;
 use sipas::auth::Role;
 use sipas::responses::Channel;
 
 use crate::auth::{PASSWORD, add_user, sign_in};
-use crate::helpers::{Backend, TestApp, client, run, stderr, stdout};
+use crate::helpers::{Backend, TestApp, client, page, run, stderr, stdout};
 use crate::indices::{
     app_with_test_form_and, respond_in_field, respond_with_comment, seed_responses, sipas_with_test_form, utc,
 };
@@ -20,15 +19,6 @@ async fn app(backend: Backend) -> TestApp {
     add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
     add_user(&app, "lanhdao@c1.vn", Role::Official, Some("C1"));
     app
-}
-
-async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let response = browser
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
 }
 
 /// The page's text between two markers (the first after `from`).

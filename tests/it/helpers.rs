@@ -197,6 +197,16 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     }
 }
 
+/// A page as `browser` (which keeps its cookies) gets it: its status and text.
+pub async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> (reqwest::StatusCode, String) {
+    let response = browser
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("request");
+    (response.status(), response.text().await.expect("body"))
+}
+
 /// A client that keeps cookies and never follows redirects.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()

@@ -17,7 +17,7 @@ use sipas::mail::send::{Mailer, deliver_due};
 use sipas::mail::{Composed, alerts, digest};
 
 use crate::auth::{PASSWORD, add_user, csrf_of, sign_in};
-use crate::helpers::{Backend, TestApp, run, stderr, stdout};
+use crate::helpers::{Backend, TestApp, page, run, stderr, stdout};
 use crate::indices::{app_with_test_form_and, seed_responses, sipas_with_test_form};
 use crate::on_both_backends;
 
@@ -156,23 +156,25 @@ async fn app(backend: Backend) -> TestApp {
     app
 }
 
-async fn a_digest_arrives_with_the_figures_once(backend: Backend) {
+/// The app of [`app`], a started SMTP sink and settings sending through it; `None` (the
+/// test skipped) without aiosmtpd.
+async fn app_and_sink(backend: Backend) -> Option<(TestApp, SmtpSink, Settings)> {
     if !smtp_server_available() {
-        return;
+        return None;
     }
     let app = app(backend).await;
     let sink = SmtpSink::started();
     let settings = sink.settings(&app);
+    Some((app, sink, settings))
+}
+
+async fn a_digest_arrives_with_the_figures_once(backend: Backend) {
+    let Some((app, sink, settings)) = app_and_sink(backend).await else {
+        return;
+    };
     // The official chooses monthly digests on their account page.
     let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
-    let account = browser
-        .get(format!("{}/account", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let account = page(&browser, &app, "/account").await.1;
     assert!(account.contains(r#"value="none" checked"#), "none at first");
     let csrf = csrf_of(&account);
     let chosen = app
@@ -278,12 +280,9 @@ async fn a_digest_arrives_with_the_figures_once(backend: Backend) {
 }
 
 async fn an_alert_fires_once_per_rule_and_period(backend: Backend) {
-    if !smtp_server_available() {
+    let Some((app, sink, settings)) = app_and_sink(backend).await else {
         return;
-    }
-    let app = app(backend).await;
-    let sink = SmtpSink::started();
-    let settings = sink.settings(&app);
+    };
     let (browser, csrf) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
     let add = |threshold: &'static str| {
         let fields = [
@@ -305,14 +304,7 @@ async fn an_alert_fires_once_per_rule_and_period(backend: Backend) {
     let bad = add("không phải số").await.unwrap();
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("Ngưỡng phải là một số"));
-    let page = browser
-        .get(format!("{}/units/P1/alerts", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&browser, &app, "/units/P1/alerts").await.1;
     assert!(page.contains("Yếu tố dưới 60 với n ≥ 5 trong tháng"), "{page}");
     // An official of C1 may not see or change P1's rules.
     add_user(&app, "canbo@c1.vn", Role::Official, Some("C1"));
@@ -416,14 +408,7 @@ async fn mail_waits_for_a_server_that_is_down_and_arrives_once(backend: Backend)
     // The admin page says so.
     add_user(&app, "admin@tinh.vn", Role::Admin, None);
     let (admin, _) = sign_in(&app, "admin@tinh.vn", PASSWORD).await;
-    let page = admin
-        .get(format!("{}/admin/mail", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&admin, &app, "/admin/mail").await.1;
     assert!(
         page.contains("Đang lỗi, sẽ gửi lại: <strong>5</strong>"),
         "{page}"
@@ -442,12 +427,9 @@ async fn mail_waits_for_a_server_that_is_down_and_arrives_once(backend: Backend)
 }
 
 async fn two_workers_never_send_a_mail_twice(backend: Backend) {
-    if !smtp_server_available() {
+    let Some((app, sink, settings)) = app_and_sink(backend).await else {
         return;
-    }
-    let app = app(backend).await;
-    let sink = SmtpSink::started();
-    let settings = sink.settings(&app);
+    };
     queue_mails(&mut app.prepared.db.conn().unwrap(), 60);
     // Two workers on two connections at once, as two replicas would be.
     let workers: Vec<_> = (0..2)
@@ -532,12 +514,9 @@ async fn the_command_line_previews_sends_and_shows_the_queue(backend: Backend) {
 /// Burst and comment rules: a desk that took more responses within the last hour than
 /// its rule allows, and a week with more comments than allowed, each mail once.
 async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend) {
-    if !smtp_server_available() {
+    let Some((app, sink, settings)) = app_and_sink(backend).await else {
         return;
-    }
-    let app = app(backend).await;
-    let sink = SmtpSink::started();
-    let settings = sink.settings(&app);
+    };
     let mut conn = app.prepared.db.conn().unwrap();
     let official = db::users::find_by_email(&mut conn, "lanhdao@p1.vn")
         .unwrap()
