@@ -74,11 +74,43 @@ impl SmtpSink {
         sink
     }
 
+    /// A sink speaking TLS (`mode`: `starttls` or `tls`) with a certificate for
+    /// `localhost` made for it; returns it and the certificate's file.
+    fn started_with_tls(mode: &str) -> (SmtpSink, PathBuf) {
+        let mut sink = SmtpSink::stopped();
+        let (cert, key) = (
+            sink._dir.path().join("cert.pem"),
+            sink._dir.path().join("key.pem"),
+        );
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        sink.start_with(&[mode.as_ref(), cert.as_os_str(), key.as_os_str()]);
+        (sink, cert)
+    }
+
     fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    fn start_with(&mut self, tls: &[&std::ffi::OsStr]) {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/smtp_sink.py");
         let mut child = Command::new("python3")
             .args([script, "127.0.0.1", &self.port.to_string()])
             .arg(&self.out)
+            .args(tls)
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 with aiosmtpd");
@@ -642,7 +674,70 @@ async fn the_server_sends_queued_mail_by_itself(backend: Backend) {
     each_once(&sink, 3);
 }
 
+/// The encrypted modes: STARTTLS and TLS from the first byte deliver when the sending
+/// process trusts the server's certificate (here through `SSL_CERT_FILE`); an untrusted
+/// certificate keeps the mail queued, with the reason, to be sent once it is trusted.
+async fn starttls_and_tls_deliver_and_an_untrusted_certificate_keeps_the_mail(backend: Backend) {
+    if !smtp_server_available() {
+        return;
+    }
+    let app = app(backend).await;
+    let mut conn = app.prepared.db.conn().unwrap();
+    let official = db::users::find_by_email(&mut conn, "lanhdao@p1.vn")
+        .unwrap()
+        .unwrap();
+    db::users::set_digest(&mut conn, official.id, "monthly").unwrap();
+    let send = |sink: &SmtpSink, mode: &str, trusted: Option<&PathBuf>| {
+        let mut command = sipas_with_test_form(&app.db);
+        command
+            .args(["digest", "send"])
+            .env("SIPAS_SMTP_HOST", "localhost")
+            .env("SIPAS_SMTP_PORT", sink.port.to_string())
+            .env("SIPAS_SMTP_TLS", mode)
+            .env("SIPAS_MAIL_RETRY_SECONDS", "1")
+            .env_remove("SSL_CERT_FILE");
+        if let Some(cert) = trusted {
+            command.env("SSL_CERT_FILE", cert);
+        }
+        let output = run(&mut command);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let (starttls, cert) = SmtpSink::started_with_tls("starttls");
+    let untrusted = send(&starttls, "starttls", None);
+    assert!(
+        untrusted.contains("1 bản tin mới xếp hàng; 0 thư đã gửi, 1 thư lỗi"),
+        "{untrusted}"
+    );
+    let failing = db::outbox::latest(&mut conn, 1).unwrap().remove(0);
+    assert!(
+        failing.last_error.is_some() && failing.sent_at.is_none(),
+        "{failing:?}"
+    );
+    assert!(starttls.messages().is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let trusted = send(&starttls, "starttls", Some(&cert));
+    assert!(
+        trusted.contains("0 bản tin mới xếp hàng; 1 thư đã gửi"),
+        "{trusted}"
+    );
+    assert_eq!(starttls.messages().len(), 1);
+    // TLS from the first byte, for a second official's digest.
+    add_user(&app, "official2@p1.vn", Role::Official, Some("P1"));
+    let second = db::users::find_by_email(&mut conn, "official2@p1.vn")
+        .unwrap()
+        .unwrap();
+    db::users::set_digest(&mut conn, second.id, "monthly").unwrap();
+    let (tls, cert) = SmtpSink::started_with_tls("tls");
+    let sent = send(&tls, "tls", Some(&cert));
+    assert!(sent.contains("1 bản tin mới xếp hàng; 1 thư đã gửi"), "{sent}");
+    let messages = tls.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["to"], serde_json::json!(["official2@p1.vn"]));
+}
+
 on_both_backends!(
+    starttls_and_tls_deliver_and_an_untrusted_certificate_keeps_the_mail,
     bursts_at_a_desk_and_many_comments_raise_their_alerts,
     the_server_sends_queued_mail_by_itself,
     the_command_line_previews_sends_and_shows_the_queue,

@@ -3,9 +3,13 @@
 written to OUT as one JSON line — envelope sender and recipients, the decoded subject,
 and the plain-text and HTML parts — so that a test can read what arrived.
 
-    python3 tests/smtp_sink.py 127.0.0.1 2525 /tmp/mail.jsonl
+    python3 tests/it/smtp_sink.py 127.0.0.1 2525 /tmp/mail.jsonl [starttls|tls CERT KEY]
+
+With `starttls` the server requires STARTTLS before mail; with `tls` it speaks TLS from
+the first byte; both with the given certificate and key (PEM).
 """
 import json
+import ssl
 import sys
 import threading
 from email import message_from_bytes, policy
@@ -35,7 +39,16 @@ class Sink:
 
 
 host, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-controller = Controller(Sink(out), hostname=host, port=port)
+options = {}
+if len(sys.argv) > 4:
+    mode, cert, key = sys.argv[4:7]
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    if mode == "starttls":
+        options = {"tls_context": context, "require_starttls": True}
+    else:
+        options = {"ssl_context": context}
+controller = Controller(Sink(out), hostname=host, port=port, **options)
 controller.start()
 print("ready", flush=True)
 threading.Event().wait()

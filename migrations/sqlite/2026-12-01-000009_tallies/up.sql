@@ -4,8 +4,8 @@
 -- `counts` is a JSON object: "question=value" → how many responses chose that value
 -- ("question=*": how many answered the question), "@=channel" → how many came through
 -- that channel; `responses` is how many there were. A submission adds to four rows (its
--- day, month, quarter and year), an import of a million responses writes some 60,000
--- rows instead of 8 million, and a report reads one row per unit and period.
+-- day, month, quarter and year), an import of a million responses writes hundreds of
+-- thousands of rows instead of 8 million, and a report reads one row per unit and period.
 CREATE TABLE tallies (
     unit_code       TEXT NOT NULL REFERENCES units (code),
     form_version_id BIGINT NOT NULL REFERENCES form_versions (id),
