@@ -113,6 +113,9 @@ pub enum DbError {
     Unavailable(diesel::r2d2::PoolError),
     Query(diesel::result::Error),
     Migration(String),
+    /// A SQLite file, or the directory that must hold its log beside it, cannot be
+    /// written: a read-only file system or file.
+    ReadOnly(String),
     ShuttingDown,
 }
 
@@ -138,6 +141,10 @@ impl Localized for DbError {
             DbError::Migration(detail) => Message::new(
                 format!("không cập nhật được lược đồ cơ sở dữ liệu: {detail}"),
                 format!("database migration failed: {detail}"),
+            ),
+            DbError::ReadOnly(detail) => Message::new(
+                format!("cơ sở dữ liệu chỉ đọc được, không ghi được (kiểm tra quyền ghi và ổ đĩa): {detail}"),
+                format!("the database is read-only (check write permission and the file system): {detail}"),
             ),
             DbError::ShuttingDown => Message::new("máy chủ đang dừng", "the server is shutting down"),
         }

@@ -1,5 +1,9 @@
 //! The connection pool and the one helper every handler uses to reach the database.
 
+use std::fs::OpenOptions;
+use std::io::ErrorKind;
+use std::path::Path;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
@@ -64,6 +68,36 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// sipas writes its SQLite file and, beside it, SQLite's log (`-wal`, `-shm`), so both
+/// the file and its directory must be writable. Checked first so that a read-only file
+/// system or file is named as such, rather than as SQLite's "unable to open database
+/// file" or a failure at the first answer.
+fn check_writable(path: &Path) -> Result<(), DbError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let probe = dir.join(format!(".{name}.write-check"));
+    let checked = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| (dir, e))
+        .and_then(|()| match OpenOptions::new().append(true).open(path) {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err((path, e)),
+            _ => Ok(()),
+        });
+    checked.map_err(|(place, e)| match e.kind() {
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+            DbError::ReadOnly(format!("{}: {e}", place.display()))
+        }
+        _ => DbError::Connect(format!("{}: {e}", place.display())),
+    })
+}
+
 /// The database of a running sipas: a pool of connections to one backend.
 #[derive(Clone)]
 pub struct Database {
@@ -83,6 +117,9 @@ impl Database {
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Connect(format!("{}: {e}", dir.display())))?;
+        }
+        if let DatabaseLocation::Sqlite(path) = location {
+            check_writable(path)?;
         }
         let manager = ConnectionManager {
             location: location.clone(),

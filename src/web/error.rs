@@ -176,10 +176,12 @@ impl From<DbError> for AppError {
             DbError::Query(diesel::result::Error::NotFound) => {
                 AppError::not_found(generic_message(StatusCode::NOT_FOUND))
             }
-            DbError::Unavailable(_) | DbError::Connect(_) | DbError::ShuttingDown => {
+            DbError::Unavailable(_) | DbError::Connect(_) | DbError::ReadOnly(_) | DbError::ShuttingDown => {
                 AppError::unavailable(error)
             }
-            DbError::Query(ref e) if is_connection_lost(e) => AppError::unavailable(error),
+            DbError::Query(ref e) if is_connection_lost(e) || is_storage_refused(e) => {
+                AppError::unavailable(error)
+            }
             _ => AppError::internal(error),
         }
     }
@@ -205,6 +207,26 @@ fn is_connection_lost(error: &diesel::result::Error) -> bool {
         error,
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | Error::BrokenTransactionManager
     )
+}
+
+/// Whether the database refused to write because its storage is full or read-only
+/// (SQLite: "database or disk is full", "attempt to write a readonly database";
+/// PostgreSQL: "No space left on device", a read-only transaction on a standby). The
+/// transaction wrote nothing and the request may succeed once an operator makes room, so
+/// the person sees a 503; the log has the cause. (diesel gives the reason only as text.)
+fn is_storage_refused(error: &diesel::result::Error) -> bool {
+    const REFUSALS: [&str; 4] = [
+        "database or disk is full",
+        "attempt to write a readonly database",
+        "No space left on device",
+        "read-only transaction",
+    ];
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => {
+            REFUSALS.iter().any(|refusal| info.message().contains(refusal))
+        }
+        _ => false,
+    }
 }
 
 /// A JSON body that could not be read, told to the API client in a sentence.

@@ -181,8 +181,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// The app with some settings changed.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(TestDb::new(backend), configure).await
+}
+
+/// The app on a database the test prepared.
+pub async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
     init_logs();
-    let db = TestDb::new(backend);
     let mut settings = db.settings();
     configure(&mut settings);
     let prepared = prepare(&settings).expect("prepare the app");

@@ -2,8 +2,10 @@
 
 mod helpers;
 
+mod accessibility;
 mod admin;
 mod auth;
+mod browser;
 mod cli;
 mod crash;
 mod dashboard;
@@ -18,9 +20,12 @@ mod pages;
 mod printed;
 mod process;
 mod responses_io;
+mod security;
+mod storage;
 mod survey;
 mod tickets;
 mod tickets_cli;
 mod tickets_staff;
 mod units_import;
 mod users_cli;
+mod webdriver;

@@ -13,6 +13,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
+use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -33,7 +34,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/admin")
                 .service(web::resource("/").get(index))
                 .service(web::resource("/units").get(units::list).post(units::add))
-                .service(web::resource("/units/import").post(units::import))
+                .service(
+                    web::resource("/units/import")
+                        .wrap(from_fn(units::refuse_oversized))
+                        .post(units::import),
+                )
                 .service(web::resource("/units/{code}").get(units::edit).post(units::save))
                 .service(web::resource("/desks").get(desks::list).post(desks::add))
                 .service(web::resource("/desks/{id}").get(desks::edit).post(desks::save))

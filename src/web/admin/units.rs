@@ -3,7 +3,11 @@
 use actix_multipart::form::MultipartForm;
 use actix_multipart::form::bytes::Bytes as UploadedBytes;
 use actix_multipart::form::text::Text;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -13,6 +17,7 @@ use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::extract::Guarded;
 use crate::db::units::Unit;
 use crate::db::{self, DbError};
+use crate::i18n::Message;
 use crate::units::import::{ImportError, ImportSummary, Problem, import_csv, save_unit};
 use crate::web::AppError;
 use crate::web::pages::Page;
@@ -303,6 +308,35 @@ pub struct Upload {
     csrf: Text<String>,
     #[multipart(limit = "8MB")]
     file: UploadedBytes,
+}
+
+/// The largest upload body announced that is read at all: the file's 8 MB (8,000,000
+/// bytes, as `limit` counts them) and room for the token and the multipart framing.
+const MAX_UPLOAD_BODY: u64 = 8_000_000 + 64 * 1024;
+
+/// Refuses an upload whose announced length is over [`MAX_UPLOAD_BODY`] with a 413 before
+/// reading any of it; the form's own limit stops a body sent without a length only after
+/// reading that much.
+pub async fn refuse_oversized(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let announced = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > MAX_UPLOAD_BODY) {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Message::new(
+                "Tệp quá lớn: tối đa 8 MB.",
+                "The file is too large: 8 MB at most.",
+            ),
+        )
+        .into());
+    }
+    next.call(req).await
 }
 
 /// `POST /admin/units/import`: the same all-or-nothing import as `sipas units import`.

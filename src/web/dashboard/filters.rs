@@ -176,38 +176,47 @@ pub struct PeriodChoice {
 }
 
 /// The periods offered around `today`: this year and the two before, the quarters of this
-/// year and the last, the last twelve months.
-pub fn period_choices(today: NaiveDate, lang: Lang) -> Vec<PeriodChoice> {
-    let mut choices = Vec::new();
-    for year in (today.year() - 2..=today.year()).rev() {
-        choices.push(PeriodChoice {
-            value: year.to_string(),
-            label: format!("{} {year}", lang.pick("Năm", "Year")),
-        });
-    }
+/// year and the last, the last twelve months; and `shown`, the period on the page, when it
+/// is a year, quarter or month further back (so that changing another filter keeps it).
+pub fn period_choices(today: NaiveDate, lang: Lang, shown: &Period) -> Vec<PeriodChoice> {
+    let mut values: Vec<String> = (today.year() - 2..=today.year())
+        .rev()
+        .map(|y| y.to_string())
+        .collect();
     for year in (today.year() - 1..=today.year()).rev() {
         let last = if year == today.year() {
             today.month0() / 3 + 1
         } else {
             4
         };
-        for quarter in (1..=last).rev() {
-            choices.push(PeriodChoice {
-                value: format!("{year}Q{quarter}"),
-                label: format!("{} {quarter}/{year}", lang.pick("Quý", "Quarter")),
-            });
-        }
+        values.extend((1..=last).rev().map(|quarter| format!("{year}Q{quarter}")));
     }
     let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
-    for back in 0..12 {
-        if let Some(month) = this_month.checked_sub_months(Months::new(back)) {
-            choices.push(PeriodChoice {
-                value: month.format("%Y-%m").to_string(),
-                label: format!("{} {}", lang.pick("Tháng", "Month"), month.format("%m/%Y")),
-            });
-        }
+    values.extend(
+        (0..12)
+            .filter_map(|back| this_month.checked_sub_months(Months::new(back)))
+            .map(|month| month.format("%Y-%m").to_string()),
+    );
+    let shown = shown.label();
+    if !shown.contains("..") && !values.contains(&shown) {
+        values.push(shown);
     }
-    choices
+    values
+        .into_iter()
+        .map(|value| period_choice(value, lang))
+        .collect()
+}
+
+/// A year (`2025`), quarter (`2025Q3`) or month (`2025-07`) as the filter reads it.
+fn period_choice(value: String, lang: Lang) -> PeriodChoice {
+    let label = if let Some((year, quarter)) = value.split_once('Q') {
+        format!("{} {quarter}/{year}", lang.pick("Quý", "Quarter"))
+    } else if let Some((year, month)) = value.split_once('-') {
+        format!("{} {month}/{year}", lang.pick("Tháng", "Month"))
+    } else {
+        format!("{} {value}", lang.pick("Năm", "Year"))
+    };
+    PeriodChoice { value, label }
 }
 
 #[cfg(test)]
@@ -263,14 +272,29 @@ mod tests {
     }
 
     #[test]
-    fn the_periods_offered_end_today() {
+    fn the_periods_offered_end_today_and_keep_the_one_shown() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-        let values: Vec<String> = period_choices(today, Lang::Vi)
-            .into_iter()
-            .map(|c| c.value)
-            .collect();
+        let offered = |shown: &str| -> Vec<(String, String)> {
+            period_choices(today, Lang::Vi, &Period::parse(shown).unwrap())
+                .into_iter()
+                .map(|c| (c.value, c.label))
+                .collect()
+        };
+        let values: Vec<String> = offered("2026").into_iter().map(|(v, _)| v).collect();
         assert_eq!(&values[..3], ["2026", "2025", "2024"]);
         assert!(values.contains(&"2026Q4".to_string()) && !values.contains(&"2027Q1".to_string()));
         assert_eq!(values.last().unwrap(), "2025-12");
+        assert_eq!(values.len(), 3 + 8 + 12);
+        // A month further back, shown from an address, is offered too, once.
+        let with_july = offered("2025-07");
+        assert_eq!(with_july.len(), 3 + 8 + 12 + 1);
+        assert_eq!(
+            with_july.last().unwrap(),
+            &("2025-07".into(), "Tháng 07/2025".into())
+        );
+        assert!(with_july.contains(&("2025Q3".into(), "Quý 3/2025".into())));
+        assert!(with_july.contains(&("2024".into(), "Năm 2024".into())));
+        assert_eq!(offered("2021").last().unwrap().1, "Năm 2021");
+        assert_eq!(offered("2025-12").len(), 3 + 8 + 12, "offered already");
     }
 }

@@ -348,7 +348,7 @@ fn render(
             .iter()
             .map(|f| (f.form.id.clone(), f.form.title.get(lang).to_string()))
             .collect(),
-        periods: period_choices(today, lang),
+        periods: period_choices(today, lang, &filters.period),
         custom_from,
         custom_to,
         period_text,

@@ -113,7 +113,7 @@ pub async fn show(
         page: page.clone(),
         headline: Figure::new(&form.headline, headline_label, shown.get(&form.headline), lang),
         layout: view::layout(form, &shown, lang),
-        periods: period_choices(today, lang),
+        periods: period_choices(today, lang, &filters.period),
         period_text: format!("{} – {}", lang.date(report.from), lang.date(report.to)),
         responses: lang.number(report.responses as f64, 0),
         min_sample,

@@ -1,0 +1,302 @@
+//! End to end in Debian's Chromium (headless, through chromedriver): a citizen answering
+//! `sipas-2017` on a phone with JavaScript on and off, desk staff signing in and printing
+//! tickets whose QR codes scan, and an official signing in and reading the dashboard.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use sipas::auth::Role;
+use sipas::desks::survey_url;
+
+use crate::auth::{PASSWORD, add_user, seed_units};
+use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::indices::{app_with_test_form_and, seed_responses};
+use crate::on_both_backends;
+use crate::printed::{decode_cards, decode_grey, render_pdf};
+use crate::survey::{full_answers, seed_desk};
+use crate::webdriver::{Browser, Options, browser_available};
+
+/// Whether the page is wider than the window (a phone would scroll sideways).
+async fn overflows(browser: &Browser) -> bool {
+    let widths = browser
+        .run(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            json!([]),
+        )
+        .await;
+    widths[0].as_u64() > widths[1].as_u64()
+}
+
+/// Signs in through the login form the browser is on.
+async fn sign_in_with_form(browser: &Browser, email: &str) {
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click_to_load("form[action='/login'] button").await;
+}
+
+/// Answers the questionnaire the browser shows as a citizen would: touching the label of
+/// each option chosen, typing numbers and comments.
+pub async fn give_answers(browser: &Browser, answers: &[(String, String)]) {
+    for (question, value) in answers {
+        let choice = format!("label:has(input[name='{question}'][value='{value}'])");
+        if browser.find_all(&choice).await.is_empty() {
+            browser.fill(&format!("[name='{question}']"), value).await;
+        } else {
+            browser.find(&choice).await.click().await;
+        }
+    }
+}
+
+async fn a_citizen_answers_on_a_phone_with_javascript_on_and_off(backend: Backend) {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app(backend).await;
+    let code = seed_desk(&app, "sipas-2017");
+    let answers = full_answers(&app, "sipas-2017");
+    for javascript in [true, false] {
+        let browser = Browser::start(Options {
+            javascript,
+            ..Options::phone()
+        })
+        .await;
+        // The setting holds: a page's own script runs only with JavaScript on.
+        browser
+            .open("data:text/html,<title>off</title><script>document.title='on'</script>")
+            .await;
+        let expected = if javascript { "on" } else { "off" };
+        assert_eq!(browser.title().await, expected);
+
+        // The short code typed on the home page, in lower case as people do.
+        browser.open(&format!("{}/", app.address)).await;
+        browser.fill("#code", &code.to_lowercase()).await;
+        browser.click_to_load(".code-form button").await;
+        assert!(
+            browser.url().await.ends_with(&format!("/s/{code}")),
+            "{}",
+            browser.url().await
+        );
+        assert_eq!(browser.run("return window.innerWidth", json!([])).await, 390);
+        assert!(
+            !overflows(&browser).await,
+            "the questionnaire fits a phone's width"
+        );
+
+        // Sent with nothing chosen, the browser keeps the citizen on the page.
+        let before = app.stored_responses().len();
+        browser.find("form button[type=submit]").await.click().await;
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        assert!(browser.url().await.ends_with(&format!("/s/{code}")));
+        assert_eq!(app.stored_responses().len(), before);
+
+        give_answers(&browser, &answers).await;
+        browser.click_to_load("form button[type=submit]").await;
+        let thanks = browser.text().await;
+        assert!(thanks.contains("Cảm ơn bạn đã góp ý!"), "{thanks}");
+        assert!(!overflows(&browser).await);
+
+        // Stored as answered, once.
+        let stored = app.stored_responses();
+        assert_eq!(stored.len(), before + 1, "JavaScript {javascript}");
+        let response = stored.last().unwrap();
+        assert_eq!(response.channel, "desk_qr");
+        let mut conn = app.prepared.db.conn().unwrap();
+        let mut values = sipas::db::responses::answers_of(&mut conn, response.id).unwrap();
+        values.extend(sipas::db::responses::texts_of(&mut conn, response.id).unwrap());
+        values.sort();
+        let mut sent = answers.clone();
+        sent.sort();
+        assert_eq!(values, sent, "JavaScript {javascript}");
+
+        // Back and send again: the page was used, the answer is not counted twice.
+        browser.back().await;
+        browser.click_to_load("form button[type=submit]").await;
+        assert_eq!(app.stored_responses().len(), before + 1);
+    }
+    crate::survey::assert_counts_match_answers(&app);
+}
+
+/// Waits for Chromium to finish a download into `dir`: the file's bytes.
+async fn downloaded(dir: &Path, extension: &str) -> Vec<u8> {
+    let started = Instant::now();
+    loop {
+        let done = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == extension));
+        if let Some(path) = done {
+            return std::fs::read(path).unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no .{extension} downloaded"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn desk_staff_sign_in_and_print_tickets_that_scan(backend: Backend) {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app(backend).await;
+    seed_units(&app);
+    let desk = {
+        let mut conn = app.prepared.db.conn().unwrap();
+        sipas::desks::add(
+            &mut conn,
+            "C1",
+            "Bộ phận Một cửa",
+            "sipas-2017",
+            &app.prepared.forms.ids(),
+        )
+        .unwrap()
+    };
+    add_user(&app, "motcua@c1.vn", Role::Staff, Some("C1"));
+    let downloads = tempfile::tempdir().unwrap();
+    let browser = Browser::start(Options {
+        downloads: Some(downloads.path().to_path_buf()),
+        ..Options::desktop()
+    })
+    .await;
+    let tickets = || -> BTreeSet<String> {
+        sipas::db::tickets::of_desk(&mut app.prepared.db.conn().unwrap(), desk.id)
+            .unwrap()
+            .iter()
+            .map(|t| survey_url(&app.address, &t.code))
+            .collect()
+    };
+
+    // Signing in lands on the staff's desks.
+    browser.open(&format!("{}/login", app.address)).await;
+    sign_in_with_form(&browser, "motcua@c1.vn").await;
+    assert!(
+        browser.url().await.ends_with("/staff/"),
+        "{}",
+        browser.url().await
+    );
+    browser
+        .click_to_load(&format!("a[href='/staff/desks/{}']", desk.id))
+        .await;
+    assert!(browser.text().await.contains("In phiếu khảo sát dùng một lần"));
+
+    // Twelve tickets on A4 sheets, as a PDF download: every card scans to a ticket issued.
+    browser.fill("#count", "12").await;
+    browser.fill("#field", "Hộ tịch").await;
+    browser.select("#layout", "sheet").await;
+    browser.select("#format", "pdf").await;
+    browser
+        .find("form[action$='/tickets'] button")
+        .await
+        .click()
+        .await;
+    let pdf = downloaded(downloads.path(), "pdf").await;
+    let issued = tickets();
+    assert_eq!(issued.len(), 12);
+    if let Some(pages) = render_pdf(&pdf, 150) {
+        let scanned: BTreeSet<String> = pages.iter().flat_map(|page| decode_cards(page, 2, 5)).collect();
+        assert_eq!(scanned, issued);
+    }
+    let stored = sipas::db::tickets::of_desk(&mut app.prepared.db.conn().unwrap(), desk.id).unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|t| t.procedure_field.as_deref() == Some("Hộ tịch"))
+    );
+
+    // Two more as a web page, printed by the browser itself: both codes scan.
+    browser
+        .open(&format!("{}/staff/desks/{}", app.address, desk.id))
+        .await;
+    browser.fill("#count", "2").await;
+    browser.select("#format", "html").await;
+    browser.click_to_load("form[action$='/tickets'] button").await;
+    let printed = browser.print_pdf().await;
+    let new: BTreeSet<String> = tickets().difference(&issued).cloned().collect();
+    assert_eq!(new.len(), 2);
+    if let Some(pages) = render_pdf(&printed, 150) {
+        let scanned: BTreeSet<String> = pages
+            .iter()
+            .flat_map(|(w, h, pixels)| decode_grey(*w, *h, pixels))
+            .collect();
+        assert_eq!(scanned, new);
+    }
+
+    // A mistake comes back on the page, in words, and issues nothing.
+    browser
+        .open(&format!("{}/staff/desks/{}", app.address, desk.id))
+        .await;
+    browser.fill("#field", &"x".repeat(100)).await;
+    browser
+        .run("document.getElementById('count').value = '600'", json!([]))
+        .await;
+    browser
+        .run(
+            "document.querySelector('form[action$=\"/tickets\"]').noValidate = true",
+            json!([]),
+        )
+        .await;
+    browser.click_to_load("form[action$='/tickets'] button").await;
+    assert!(
+        browser
+            .find(".error")
+            .await
+            .text()
+            .await
+            .contains("Số phiếu phải từ 1 đến 500")
+    );
+    assert_eq!(tickets().len(), 14);
+}
+
+async fn an_official_signs_in_and_reads_the_dashboard(backend: Backend) {
+    if !browser_available() {
+        return;
+    }
+    let app: TestApp = app_with_test_form_and(backend, |s| s.min_sample = 5).await;
+    seed_responses(&app);
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    let browser = Browser::start(Options::desktop()).await;
+
+    // The dashboard's address asks for a sign-in first, then shows the page asked for.
+    let july = format!("{}/units/P1?form=test-indices&period=2025-07", app.address);
+    browser.open(&july).await;
+    assert!(browser.url().await.contains("/login"), "{}", browser.url().await);
+    sign_in_with_form(&browser, "lanhdao@p1.vn").await;
+    assert_eq!(browser.url().await, july);
+    // The hand-computed July figures of indices.rs: e = 55 % (n = 6), up 55 points.
+    assert_eq!(browser.find(".big").await.text().await, "55,00");
+    let text = browser.text().await;
+    assert!(text.contains("n = 6") && text.contains("+55,00"), "{text}");
+    assert!(!overflows(&browser).await);
+
+    // The other roll-up rule from the filters: the mean of C1 (58.33) and C2 (50).
+    browser.select("#f-rollup", "mean_of_children").await;
+    browser.click_to_load("form.filters button").await;
+    assert!(browser.url().await.contains("rollup=mean_of_children"));
+    assert_eq!(
+        browser.find(".big").await.text().await,
+        "54,17",
+        "{}",
+        browser.url().await
+    );
+
+    // Down to a commune from the ranking, the filters kept.
+    browser
+        .click_to_load("section[aria-labelledby='h-children'] a[href^='/units/C1']")
+        .await;
+    assert!(
+        browser.url().await.contains("/units/C1?"),
+        "{}",
+        browser.url().await
+    );
+    assert_eq!(browser.find(".big").await.text().await, "58,33");
+    assert!(browser.text().await.contains("Xã Một"));
+}
+
+on_both_backends!(
+    a_citizen_answers_on_a_phone_with_javascript_on_and_off,
+    desk_staff_sign_in_and_print_tickets_that_scan,
+    an_official_signs_in_and_reads_the_dashboard,
+);
