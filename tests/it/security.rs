@@ -1,6 +1,7 @@
 //! The security pass: markup typed into every free-text field is shown as text on every
 //! page, printed sheet, poster and e-mail that shows it; exported cells that a
-//! spreadsheet would run as formulas are neutralised; SQL metacharacters are data; file
+//! spreadsheet would run as formulas are neutralised; SQL metacharacters are kept as
+//! typed (comment searches take `%` and `_` literally: `dashboard.rs`); file
 //! names and paths from requests never reach the file system; oversized uploads are
 //! refused before they are read. (CSRF on every form: `auth.rs`, the access matrix.)
 
@@ -46,7 +47,8 @@ async fn markup_in_every_free_text_field_is_shown_as_text_everywhere(backend: Ba
     seed_units(&app);
     add_user(&app, "admin@sipas.vn", Role::Admin, None);
     let (admin, _) = sign_in(&app, "admin@sipas.vn", PASSWORD).await;
-    let named = format!("Xã {MARKUP}");
+    // With SQL's metacharacters too, which must be kept as text like the rest.
+    let named = format!("Xã O'Brien\"; DROP TABLE units; -- {MARKUP}");
 
     // Typed by an administrator: a unit's name and kind, a desk, an API token, a user.
     let unit = [
@@ -72,6 +74,8 @@ async fn markup_in_every_free_text_field_is_shown_as_text_everywhere(backend: Ba
     let (status, html) = post(&app, &admin, "/admin/users", &user).await;
     assert_eq!(status, 200, "the list of users, with the new one");
     assert!(html.contains("lanhdao@x1.vn"));
+    let stored = sipas::db::units::find(&mut app.prepared.db.conn().unwrap(), "X1").unwrap();
+    assert_eq!(stored.unwrap().name, named, "stored as typed");
     add_user(&app, "motcua@x1.vn", Role::Staff, Some("X1"));
     let desk = sipas::db::desks::find_by_name(&mut app.prepared.db.conn().unwrap(), "X1", &named)
         .unwrap()
@@ -103,7 +107,7 @@ async fn markup_in_every_free_text_field_is_shown_as_text_everywhere(backend: Ba
             form.form.question(question).map(|q| &q.kind),
             Some(sipas::forms::QuestionKind::Text { .. })
         ) {
-            *value = format!("Chờ lâu {MARKUP}");
+            *value = format!("Chờ lâu'); DELETE FROM responses; -- {MARKUP}");
         }
     }
     assert_eq!(app.answer(&desk.code, &answers).await.status(), 303);
@@ -112,6 +116,14 @@ async fn markup_in_every_free_text_field_is_shown_as_text_everywhere(backend: Ba
         .clone();
     assert_eq!(app.answer(&ticket, &answers).await.status(), 303);
 
+    let stored = app.stored_responses();
+    assert_eq!(stored.len(), 2);
+    let texts = sipas::db::responses::texts_of(&mut app.prepared.db.conn().unwrap(), stored[0].id).unwrap();
+    assert!(
+        texts
+            .iter()
+            .all(|(_, text)| text.starts_with("Chờ lâu'); DELETE FROM responses; --"))
+    );
     let (official, _) = sign_in(&app, "lanhdao@x1.vn", PASSWORD).await;
     let mut wrong = Vec::new();
     let mut check = |what: &str, text: &str| {
