@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use sipas::auth::Role;
-use sipas::desks::survey_url;
 
 use crate::auth::{PASSWORD, add_user, seed_units};
 use crate::helpers::{Backend, TestApp, spawn_app};
@@ -16,6 +15,7 @@ use crate::indices::{app_with_test_form_and, seed_responses};
 use crate::on_both_backends;
 use crate::printed::{decode_cards, decode_grey, render_pdf};
 use crate::survey::{full_answers, seed_desk};
+use crate::tickets_staff::{add_desk, ticket_urls};
 use crate::webdriver::{Browser, Options, browser_available};
 
 /// Whether the page is wider than the window (a phone would scroll sideways).
@@ -143,17 +143,7 @@ async fn desk_staff_sign_in_and_print_tickets_that_scan(backend: Backend) {
     }
     let app = spawn_app(backend).await;
     seed_units(&app);
-    let desk = {
-        let mut conn = app.prepared.db.conn().unwrap();
-        sipas::desks::add(
-            &mut conn,
-            "C1",
-            "Bộ phận Một cửa",
-            "sipas-2017",
-            &app.prepared.forms.ids(),
-        )
-        .unwrap()
-    };
+    let desk = add_desk(&app, "C1", "Bộ phận Một cửa");
     add_user(&app, "motcua@c1.vn", Role::Staff, Some("C1"));
     let downloads = tempfile::tempdir().unwrap();
     let browser = Browser::start(Options {
@@ -161,13 +151,7 @@ async fn desk_staff_sign_in_and_print_tickets_that_scan(backend: Backend) {
         ..Options::desktop()
     })
     .await;
-    let tickets = || -> BTreeSet<String> {
-        sipas::db::tickets::of_desk(&mut app.prepared.db.conn().unwrap(), desk.id)
-            .unwrap()
-            .iter()
-            .map(|t| survey_url(&app.address, &t.code))
-            .collect()
-    };
+    let tickets = || ticket_urls(&app, desk.id);
 
     // Signing in lands on the staff's desks.
     browser.open(&format!("{}/login", app.address)).await;

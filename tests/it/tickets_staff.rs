@@ -12,12 +12,13 @@ use crate::on_both_backends;
 use crate::printed::{decode_cards, decode_grey, decode_png, decode_svg, pdf_page_count, render_pdf};
 use crate::tickets::issue;
 
-fn add_desk(app: &TestApp, unit: &str, name: &str) -> sipas::db::desks::Desk {
+pub fn add_desk(app: &TestApp, unit: &str, name: &str) -> sipas::db::desks::Desk {
     let mut conn = app.prepared.db.conn().unwrap();
     sipas::desks::add(&mut conn, unit, name, "sipas-2017", &app.prepared.forms.ids()).unwrap()
 }
 
-fn ticket_urls(app: &TestApp, desk_id: i64) -> BTreeSet<String> {
+/// The survey addresses of the tickets issued at a desk.
+pub fn ticket_urls(app: &TestApp, desk_id: i64) -> BTreeSet<String> {
     sipas::db::tickets::of_desk(&mut app.prepared.db.conn().unwrap(), desk_id)
         .unwrap()
         .iter()
