@@ -327,17 +327,12 @@ async fn the_procedure_field_narrows_the_figures_comments_and_downloads(backend:
     assert!(html.contains(&format!(
         "/units/C1?form=test-indices&#38;period=2025-08&#38;{field}"
     )));
-    let csv = browser
-        .get(format!(
-            "{}/units/P1/export.csv?form=test-indices&period=2025-08&{field}",
-            app.address
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, csv) = page(
+        &browser,
+        &app,
+        &format!("/units/P1/export.csv?form=test-indices&period=2025-08&{field}"),
+    )
+    .await;
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.lines().next().unwrap().contains("procedure_field"));
     assert!(csv.contains(",Hộ tịch,"), "{csv}");
