@@ -25,6 +25,17 @@ impl CountPeriod {
             CountPeriod::Year => "year",
         }
     }
+
+    /// The most days one such period has.
+    pub fn most_days(self) -> i64 {
+        match self {
+            CountPeriod::Day => 1,
+            CountPeriod::Week => 7,
+            CountPeriod::Month => 31,
+            CountPeriod::Quarter => 92,
+            CountPeriod::Year => 366,
+        }
+    }
 }
 
 fn week_start(day: NaiveDate) -> NaiveDate {

@@ -9,7 +9,7 @@ use diesel::sql_types::BigInt;
 use super::DbConnection;
 use super::count_periods::{CountPeriod, Cover};
 use super::schema::{desks, tallies, ticket_counts, tickets};
-use super::tallies::ALL_FIELDS;
+use super::tallies::{ALL_FIELDS, CountKeys};
 
 /// Bound parameters per query stay well below SQLite's and PostgreSQL's limits.
 const UNITS_PER_QUERY: usize = 2_000;
@@ -51,21 +51,43 @@ fn reads(cover: &Cover) -> Vec<Read<'_>> {
     added.chain(taken_away).collect()
 }
 
-/// One stored tally read for a report: whose, which period (by first day), counted
-/// with `sign`.
+/// One stored tally read for a report: whose, which form version, which period (by
+/// first day), counted with `sign`.
 #[derive(Debug, Clone)]
 pub struct TallyRead {
     pub unit_code: String,
+    pub form_version_id: i64,
     pub start: NaiveDate,
     /// +1, or −1 for a day outside the span inside a month read whole.
     pub sign: i64,
     pub responses: i64,
-    /// As [`super::tallies`] stores them; [`super::tallies::for_each_count`] reads them.
+    /// By position, as [`super::tallies`] stores them: [`super::tallies::add_counts`]
+    /// adds them up and `keys` names them.
     pub counts: String,
 }
 
+/// Stored tallies read for a report, and the keys of their counts.
+#[derive(Debug, Default)]
+pub struct TallyReads {
+    pub rows: Vec<TallyRead>,
+    pub keys: CountKeys,
+}
+
+impl TallyReads {
+    /// Reads the keys of the form versions after their rows (see [`CountKeys::load`]).
+    fn of(conn: &mut DbConnection, rows: Vec<TallyRead>, versions: &[i64]) -> QueryResult<TallyReads> {
+        let keys = CountKeys::load(conn, versions)?;
+        Ok(TallyReads { rows, keys })
+    }
+}
+
+/// A stored row as read: unit, form version, first day, responses, counts.
+type Row = (String, i64, NaiveDate, i64, String);
+
 /// The stored tallies of `units`, these form versions, one kind of period starting on
-/// `starts`, and `field` (all responses when `None`).
+/// `starts`, and `field` (all responses when `None`). Each unit's rows of one period and
+/// field lie together in the table's key order, so the periods are read as few ranges of
+/// first days, each from one seek, rather than one seek per row.
 fn tallies_of(
     conn: &mut DbConnection,
     units: &[String],
@@ -73,24 +95,54 @@ fn tallies_of(
     field: Option<&str>,
     period: CountPeriod,
     starts: &[NaiveDate],
-) -> QueryResult<Vec<(String, NaiveDate, i64, String)>> {
+) -> QueryResult<Vec<Row>> {
+    let mut starts = starts.to_vec();
+    starts.sort_unstable();
     let mut rows = Vec::new();
-    for chunk in units.chunks(UNITS_PER_QUERY) {
-        let query = tallies::table
-            .filter(tallies::unit_code.eq_any(chunk))
-            .filter(tallies::form_version_id.eq_any(versions))
-            .filter(tallies::period.eq(period.as_str()))
-            .filter(tallies::start.eq_any(starts))
-            .filter(tallies::field.eq(field.unwrap_or(ALL_FIELDS)))
-            .select((
-                tallies::unit_code,
-                tallies::start,
-                tallies::responses,
-                tallies::counts,
-            ));
-        rows.extend(query.load::<(String, NaiveDate, i64, String)>(conn)?);
+    for (first, last) in ranges(period, &starts) {
+        for chunk in units.chunks(UNITS_PER_QUERY) {
+            let query = tallies::table
+                .filter(tallies::unit_code.eq_any(chunk))
+                .filter(tallies::form_version_id.eq_any(versions))
+                .filter(tallies::period.eq(period.as_str()))
+                .filter(tallies::field.eq(field.unwrap_or(ALL_FIELDS)))
+                .filter(tallies::start.between(first, last))
+                .select((
+                    tallies::unit_code,
+                    tallies::form_version_id,
+                    tallies::start,
+                    tallies::responses,
+                    tallies::counts,
+                ));
+            let found = query.load::<Row>(conn)?;
+            rows.extend(
+                found
+                    .into_iter()
+                    .filter(|row| starts.binary_search(&row.2).is_ok()),
+            );
+        }
     }
     Ok(rows)
+}
+
+/// Periods not asked for that a range may pass over: reading a few neighbouring rows costs
+/// less than seeking past them.
+const PERIODS_READ_IN_PASSING: i64 = 3;
+
+/// `starts` (sorted) as ranges `(first, last)` of first days to read.
+fn ranges(period: CountPeriod, starts: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut ranges: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for start in starts.iter().copied() {
+        match ranges.last_mut() {
+            Some((_, last))
+                if (start - *last).num_days() <= (PERIODS_READ_IN_PASSING + 1) * period.most_days() =>
+            {
+                *last = start
+            }
+            _ => ranges.push((start, start)),
+        }
+    }
+    ranges
 }
 
 /// What `units` counted over days `from..=to` for these form versions and `field`, read
@@ -103,24 +155,25 @@ pub fn tallies(
     field: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<Vec<TallyRead>> {
+) -> QueryResult<TallyReads> {
     let cover = Cover::of(from, to);
     let mut rows = Vec::new();
     for read in reads(&cover) {
         let found = tallies_of(conn, units, versions, field, read.period, read.starts)?;
-        rows.extend(
-            found
-                .into_iter()
-                .map(|(unit_code, start, responses, counts)| TallyRead {
-                    unit_code,
-                    start,
-                    sign: read.sign,
-                    responses,
-                    counts,
-                }),
-        );
+        rows.extend(found.into_iter().map(|row| read_with_sign(row, read.sign)));
     }
-    Ok(rows)
+    TallyReads::of(conn, rows, versions)
+}
+
+fn read_with_sign((unit_code, form_version_id, start, responses, counts): Row, sign: i64) -> TallyRead {
+    TallyRead {
+        unit_code,
+        form_version_id,
+        start,
+        sign,
+        responses,
+        counts,
+    }
 }
 
 /// The month tallies of `units` for the months starting on `months` (a trend).
@@ -130,18 +183,10 @@ pub fn monthly_tallies(
     versions: &[i64],
     field: Option<&str>,
     months: &[NaiveDate],
-) -> QueryResult<Vec<TallyRead>> {
+) -> QueryResult<TallyReads> {
     let found = tallies_of(conn, units, versions, field, CountPeriod::Month, months)?;
-    Ok(found
-        .into_iter()
-        .map(|(unit_code, start, responses, counts)| TallyRead {
-            unit_code,
-            start,
-            sign: 1,
-            responses,
-            counts,
-        })
-        .collect())
+    let rows = found.into_iter().map(|row| read_with_sign(row, 1)).collect();
+    TallyReads::of(conn, rows, versions)
 }
 
 /// Responses of `units` together per month: `(month, count)`, without reading the
@@ -230,4 +275,35 @@ pub fn ticket_counts(
         rows.extend(found);
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn nearby_periods_are_read_as_one_range() {
+        let days = [d("2025-06-18"), d("2025-06-19"), d("2025-06-22"), d("2025-06-30")];
+        // 22 → 30 June passes over seven days: more than three, so a second range.
+        assert_eq!(
+            ranges(CountPeriod::Day, &days),
+            [
+                (d("2025-06-18"), d("2025-06-22")),
+                (d("2025-06-30"), d("2025-06-30"))
+            ]
+        );
+        let weeks = [d("2025-06-02"), d("2025-06-23"), d("2025-08-04")];
+        assert_eq!(
+            ranges(CountPeriod::Week, &weeks),
+            [
+                (d("2025-06-02"), d("2025-06-23")),
+                (d("2025-08-04"), d("2025-08-04"))
+            ]
+        );
+        assert_eq!(ranges(CountPeriod::Year, &[]), []);
+    }
 }

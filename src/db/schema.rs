@@ -35,6 +35,7 @@ diesel::table! {
         content_hash -> Text,
         source -> Text,
         registered_at -> Timestamp,
+        count_keys -> Text,
     }
 }
 
@@ -67,7 +68,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    tallies (unit_code, form_version_id, period, start, field) {
+    tallies (unit_code, form_version_id, period, field, start) {
         unit_code -> Text,
         form_version_id -> BigInt,
         period -> Text,

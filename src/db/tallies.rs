@@ -1,26 +1,31 @@
 //! The counts reports read (DESIGN.md §6), added to in the same transaction as the
 //! responses they count. One row per unit, form version, period (a response counts in its
 //! day, week, month, quarter and year) and procedure field holds how many responses there were
-//! and a JSON object of counts. Every response counts in the rows of field `''`, which
-//! hold all responses (what reports read unless narrowed to a field), and, when it names
-//! a field, in that field's rows too. The counts: `"question=value"` → how many chose
-//! that value (`"question=*"`: how many answered the question), `"@=channel"` → how many
-//! came through that channel. Question ids never hold `=` (forms allow letters, digits,
-//! `.`, `-`, `_`), so a key splits at its first `=`.
+//! and their counts. Every response counts in the rows of field `''`, which hold all
+//! responses (what reports read unless narrowed to a field), and, when it names a field,
+//! in that field's rows too.
+//!
+//! What is counted has a key: `"question=value"` (how many chose that value),
+//! `"question=*"` (how many answered the question), `"@=channel"` (how many came through
+//! that channel). Question ids never hold `=` (forms allow letters, digits, `.`, `-`, `_`),
+//! so a key splits at its first `=`. Each form version lists its keys in
+//! `form_versions.count_keys` (a JSON array), and a row's `counts` is a JSON array of
+//! numbers by position in that list: `[14,0,2]` is 14 of the first key, 2 of the third.
+//! The list only grows (a key is appended when first counted), so positions never move.
+//! Rows are small and are added up position by position, without a key to look up per
+//! count: a report over a range of days reads thousands of them.
 
-use std::borrow::Cow;
-use std::fmt;
+use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use rustc_hash::FxHashMap;
-use serde::de::{Deserializer as _, MapAccess, Visitor};
 
 use super::DbConnection;
 use super::count_periods::{CountPeriod, periods_of};
-use super::schema::tallies;
+use super::schema::{form_versions, tallies};
 
 /// The value counting respondents who answered a question.
 pub const ANSWERED: &str = "*";
@@ -32,16 +37,17 @@ pub const ALL_FIELDS: &str = "";
 /// Rows per multi-row statement: well below both backends' bound-parameter limits.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
-/// Adds the stored counts and the new ones key by key, in the database, so that
+/// Adds the stored counts and the new ones position by position, in the database, so that
 /// concurrent transactions never lose each other's counts.
-const SQLITE_MERGE: &str = "(SELECT json_group_object(key, total) FROM (\
+const SQLITE_MERGE: &str = "(SELECT json_group_array(total ORDER BY key) FROM (\
     SELECT key, SUM(value) AS total FROM (\
         SELECT key, value FROM json_each(tallies.counts) \
         UNION ALL SELECT key, value FROM json_each(excluded.counts)) GROUP BY key))";
-const POSTGRES_MERGE: &str = "(SELECT jsonb_object_agg(key, total)::text FROM (\
-    SELECT key, SUM(value::bigint) AS total FROM (\
-        SELECT * FROM jsonb_each_text(tallies.counts::jsonb) \
-        UNION ALL SELECT * FROM jsonb_each_text(excluded.counts::jsonb)) AS added GROUP BY key) AS summed)";
+const POSTGRES_MERGE: &str = "(SELECT COALESCE(jsonb_agg(total ORDER BY at), '[]')::text FROM (\
+    SELECT at, SUM(value::bigint)::bigint AS total FROM (\
+        SELECT * FROM jsonb_array_elements_text(tallies.counts::jsonb) WITH ORDINALITY AS stored(value, at) \
+        UNION ALL SELECT * FROM jsonb_array_elements_text(excluded.counts::jsonb) WITH ORDINALITY AS added(value, at)\
+    ) AS both_counts GROUP BY at) AS summed)";
 
 /// Where and when a response is counted.
 #[derive(Debug, Clone, Copy)]
@@ -148,10 +154,10 @@ impl CountTotals {
         }
     }
 
-    /// The rows to add for every period of each day, sorted by unit, form version, period,
-    /// first day and field, so that concurrent transactions touch the same rows in the
-    /// same order and never deadlock. The days are moved, not copied: an import holds hundreds
-    /// of thousands of them.
+    /// The rows to add for every period of each day, in the table's key order (unit, form
+    /// version, period, field, first day), so that concurrent transactions touch the same
+    /// rows in the same order and never deadlock, and an import fills the table's pages in
+    /// turn. The days are moved, not copied: an import holds hundreds of thousands of them.
     fn rows(&mut self) -> Vec<(RowKey, Counted)> {
         let mut longer: FxHashMap<RowKey, Counted> = FxHashMap::default();
         let mut rows = Vec::with_capacity(self.days.len());
@@ -170,9 +176,9 @@ impl CountTotals {
                 (
                     self.names.text(key.0),
                     key.1,
-                    key.2,
-                    key.3,
+                    key.2.as_str(),
                     self.names.text(key.4),
+                    key.3,
                 )
             };
             text(a).cmp(&text(b))
@@ -180,40 +186,138 @@ impl CountTotals {
         rows
     }
 
-    /// Each pair's JSON key (`"question=value"`, quoted), and the pairs in the order of
-    /// those keys.
-    fn pair_keys(&self) -> (Vec<String>, Vec<usize>) {
-        let texts: Vec<String> = self
-            .pairs
-            .iter()
-            .map(|(q, v)| format!("{}={}", self.names.text(*q), self.names.text(*v)))
-            .collect();
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_unstable_by(|a, b| texts[*a].cmp(&texts[*b]));
-        let quoted = texts
-            .iter()
-            .map(|t| serde_json::to_string(t).expect("a string always serializes"))
-            .collect();
-        (quoted, order)
+    /// The key a pair is counted under.
+    fn key(&self, pair: usize) -> String {
+        let (question, value) = self.pairs[pair];
+        format!("{}={}", self.names.text(question), self.names.text(value))
+    }
+
+    /// Each form version's position for each pair number (`None` for pairs it never
+    /// counts), appending to its stored keys the pairs it counts for the first time.
+    fn positions(
+        &self,
+        conn: &mut DbConnection,
+        rows: &[(RowKey, Counted)],
+    ) -> QueryResult<FxHashMap<i64, Vec<Option<usize>>>> {
+        // Whatever a version counts is in one of its day rows.
+        let mut counted: FxHashMap<i64, Vec<bool>> = FxHashMap::default();
+        for ((_, version, period, _, _), row) in rows {
+            if *period == CountPeriod::Day {
+                let seen = counted
+                    .entry(*version)
+                    .or_insert_with(|| vec![false; self.pairs.len()]);
+                for (pair, count) in row.pairs.iter().enumerate() {
+                    seen[pair] |= *count != 0;
+                }
+            }
+        }
+        let versions: Vec<i64> = counted.keys().copied().collect();
+        let new_keys = |stored: &FxHashMap<i64, Vec<String>>| -> Vec<(i64, Vec<String>)> {
+            counted
+                .iter()
+                .filter_map(|(version, seen)| {
+                    let known: rustc_hash::FxHashSet<&str> = stored
+                        .get(version)
+                        .into_iter()
+                        .flatten()
+                        .map(String::as_str)
+                        .collect();
+                    let mut new: Vec<String> = (0..seen.len())
+                        .filter(|pair| seen[*pair])
+                        .map(|pair| self.key(pair))
+                        .filter(|key| !known.contains(key.as_str()))
+                        .collect();
+                    new.sort_unstable();
+                    (!new.is_empty()).then_some((*version, new))
+                })
+                .collect()
+        };
+        let mut stored = stored_keys(conn, &versions, false)?;
+        if !new_keys(&stored).is_empty() {
+            // Read again, locked: another transaction may be appending to the same list.
+            stored = stored_keys(conn, &versions, true)?;
+            for (version, new) in new_keys(&stored) {
+                let keys = stored.entry(version).or_default();
+                keys.extend(new);
+                let json = serde_json::to_string(keys).expect("strings always serialize");
+                diesel::update(form_versions::table.find(version))
+                    .set(form_versions::count_keys.eq(json))
+                    .execute(conn)?;
+            }
+        }
+        let mut positions = FxHashMap::default();
+        for (version, seen) in &counted {
+            let at: FxHashMap<&str, usize> = stored
+                .get(version)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(position, key)| (key.as_str(), position))
+                .collect();
+            let placed = (0..seen.len())
+                .map(|pair| {
+                    seen[pair]
+                        .then(|| at.get(self.key(pair).as_str()).copied())
+                        .flatten()
+                })
+                .collect();
+            positions.insert(*version, placed);
+        }
+        Ok(positions)
     }
 }
 
-/// A row's counts as stored: a JSON object in key order, leaving out zeros.
-fn encode(pairs: &[i64], keys: &[String], order: &[usize]) -> String {
-    let mut json = String::from("{");
-    for &number in order {
-        let count = pairs.get(number).copied().unwrap_or(0);
-        if count != 0 {
-            if json.len() > 1 {
-                json.push(',');
-            }
-            json.push_str(&keys[number]);
-            json.push(':');
-            json.push_str(&count.to_string());
+/// The stored keys of these form versions, by version; with `lock`, locked against other
+/// writers of them until the transaction ends (PostgreSQL; SQLite's write transactions
+/// already exclude each other). The lock leaves the version's key alone (`FOR NO KEY
+/// UPDATE`): transactions that only point at the version (a response, a tally row) never
+/// wait for it.
+fn stored_keys(
+    conn: &mut DbConnection,
+    versions: &[i64],
+    lock: bool,
+) -> QueryResult<FxHashMap<i64, Vec<String>>> {
+    let query = form_versions::table
+        .filter(form_versions::id.eq_any(versions))
+        .select((form_versions::id, form_versions::count_keys));
+    let found: Vec<(i64, String)> = match conn {
+        DbConnection::Postgres(c) if lock => query.for_no_key_update().load(c)?,
+        _ => query.load(conn)?,
+    };
+    found
+        .into_iter()
+        .map(|(version, keys)| {
+            let keys: Vec<String> = serde_json::from_str(&keys)
+                .map_err(|e| unreadable(format!("the count keys of form version {version}: {e}")))?;
+            Ok((version, keys))
+        })
+        .collect()
+}
+
+/// A row's counts as stored: by position, without the zeros at the end.
+fn encode(counted: &Counted, positions: &[Option<usize>]) -> QueryResult<String> {
+    let mut by_position: Vec<i64> = Vec::new();
+    for (pair, count) in counted.pairs.iter().enumerate().filter(|(_, count)| **count != 0) {
+        let position = positions
+            .get(pair)
+            .copied()
+            .flatten()
+            .ok_or_else(|| unreadable(format!("a count without a position (pair {pair})")))?;
+        if by_position.len() <= position {
+            by_position.resize(position + 1, 0);
         }
+        by_position[position] += count;
     }
-    json.push('}');
-    json
+    let mut json = String::with_capacity(2 + 3 * by_position.len());
+    json.push('[');
+    for (at, count) in by_position.iter().enumerate() {
+        if at > 0 {
+            json.push(',');
+        }
+        write!(json, "{count}").expect("writing to a String never fails");
+    }
+    json.push(']');
+    Ok(json)
 }
 
 /// Adds the totals to the stored tallies.
@@ -224,24 +328,25 @@ pub fn add(conn: &mut DbConnection, mut totals: CountTotals) -> QueryResult<()> 
         DbConnection::Sqlite(_) => SQLITE_MERGE,
     };
     let rows = totals.rows();
-    let (keys, order) = totals.pair_keys();
+    let positions = totals.positions(conn, &rows)?;
     let names = &totals.names;
     crate::with_backend!(&mut *conn, |c| {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let values: Vec<_> = chunk
+            let values = chunk
                 .iter()
                 .map(|((unit, version, period, start, field), counted)| {
-                    (
+                    let counts = encode(counted, positions.get(version).map_or(&[][..], Vec::as_slice))?;
+                    Ok((
                         tallies::unit_code.eq(names.text(*unit)),
                         tallies::form_version_id.eq(*version),
                         tallies::period.eq(period.as_str()),
                         tallies::start.eq(*start),
                         tallies::field.eq(names.text(*field)),
                         tallies::responses.eq(counted.responses),
-                        tallies::counts.eq(encode(&counted.pairs, &keys, &order)),
-                    )
+                        tallies::counts.eq(counts),
+                    ))
                 })
-                .collect();
+                .collect::<QueryResult<Vec<_>>>()?;
             diesel::insert_into(tallies::table)
                 .values(values)
                 .on_conflict((
@@ -262,146 +367,123 @@ pub fn add(conn: &mut DbConnection, mut totals: CountTotals) -> QueryResult<()> 
     })
 }
 
-/// Calls `each(question, value, count)` for every count of a stored row.
-pub fn for_each_count(counts: &str, mut each: impl FnMut(&str, &str, i64)) -> QueryResult<()> {
-    for_each_key(counts, |key, count| {
-        let (question, value) = split_key(&key)?;
-        each(question, value, count);
-        Ok(())
-    })
-}
-
-/// A count's key as `(question, value)`.
-pub fn split_key(key: &str) -> QueryResult<(&str, &str)> {
-    key.split_once('=')
-        .ok_or_else(|| unreadable(format!("a count key without '=': {key}")))
-}
-
 fn unreadable(why: String) -> diesel::result::Error {
     diesel::result::Error::DeserializationError(why.into())
 }
 
-/// Calls `each(key, count)` for every count of a stored row, the key borrowed from
-/// `counts` whenever it holds no escape (always, for the keys sipas writes): a report over
-/// a range of days reads half a million of them.
-pub fn for_each_key<'a>(
-    counts: &'a str,
-    mut each: impl FnMut(Cow<'a, str>, i64) -> QueryResult<()>,
-) -> QueryResult<()> {
-    // The plain objects sipas and PostgreSQL write are read by hand; anything else (an
-    // escaped quote in a value) by serde_json.
-    // About one entry per dozen characters.
-    let mut entries = Vec::with_capacity(counts.len() / 12 + 1);
-    if plain_entries(counts, &mut entries).is_some() {
-        for (key, count) in entries {
-            each(Cow::Borrowed(key), count)?;
-        }
-        return Ok(());
-    }
-    let mut reader = serde_json::Deserializer::from_str(counts);
-    let mut found = Vec::new();
-    reader
-        .deserialize_map(Counts(&mut found))
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-    for (key, count) in found {
-        each(key, count)?;
-    }
-    Ok(())
-}
-
-/// The entries of `{"key":123, "key": -4}` without escapes, or `None` for anything else.
-/// A plain byte loop: this is most of the work of a report over a range of days.
-fn plain_entries<'a>(text: &'a str, entries: &mut Vec<(&'a str, i64)>) -> Option<()> {
-    let bytes = text.as_bytes();
+/// Adds `sign` times each count of a stored row to `sums`, by position. A plain byte loop:
+/// this is most of the work of a report over a range of days.
+pub fn add_counts(counts: &str, sign: i64, sums: &mut Vec<i64>) -> QueryResult<()> {
+    let bytes = counts.as_bytes();
+    let not_counts = || {
+        unreadable(format!(
+            "counts that are not an array of whole numbers: {counts:.80}"
+        ))
+    };
     let mut at = 0;
     let skip_spaces = |at: &mut usize| {
-        while *at < bytes.len() && bytes[*at].is_ascii_whitespace() {
+        while bytes.get(*at).is_some_and(u8::is_ascii_whitespace) {
             *at += 1;
         }
     };
-    let at_end = |mut at: usize| {
-        skip_spaces(&mut at);
-        (at == bytes.len()).then_some(())
-    };
     skip_spaces(&mut at);
-    if bytes.get(at) != Some(&b'{') {
-        return None;
+    if bytes.get(at) != Some(&b'[') {
+        return Err(not_counts());
     }
     at += 1;
     skip_spaces(&mut at);
-    if bytes.get(at) == Some(&b'}') {
-        return at_end(at + 1);
-    }
-    loop {
-        skip_spaces(&mut at);
-        if bytes.get(at) != Some(&b'"') {
-            return None;
-        }
-        let start = at + 1;
-        let mut end = start;
+    if bytes.get(at) == Some(&b']') {
+        at += 1;
+    } else {
+        let mut position = 0;
         loop {
-            match *bytes.get(end)? {
-                b'"' => break,
-                b'\\' => return None,
-                b if b < 0x20 => return None,
-                _ => end += 1,
+            skip_spaces(&mut at);
+            let negative = bytes.get(at) == Some(&b'-');
+            if negative {
+                at += 1;
+            }
+            let digits = at;
+            let mut count: i64 = 0;
+            while let Some(digit) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
+                count = count
+                    .checked_mul(10)
+                    .and_then(|c| c.checked_add(i64::from(digit - b'0')))
+                    .ok_or_else(not_counts)?;
+                at += 1;
+            }
+            if at == digits {
+                return Err(not_counts());
+            }
+            if sums.len() <= position {
+                sums.resize(position + 1, 0);
+            }
+            sums[position] += sign * if negative { -count } else { count };
+            position += 1;
+            skip_spaces(&mut at);
+            match bytes.get(at) {
+                Some(b',') => at += 1,
+                Some(b']') => {
+                    at += 1;
+                    break;
+                }
+                _ => return Err(not_counts()),
             }
         }
-        at = end + 1;
-        skip_spaces(&mut at);
-        if bytes.get(at) != Some(&b':') {
-            return None;
-        }
-        at += 1;
-        skip_spaces(&mut at);
-        let negative = bytes.get(at) == Some(&b'-');
-        if negative {
-            at += 1;
-        }
-        let digits = at;
-        let mut count: i64 = 0;
-        while let Some(digit) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-            count = count.checked_mul(10)?.checked_add(i64::from(digit - b'0'))?;
-            at += 1;
-        }
-        if at == digits {
-            return None;
-        }
-        // The quotes are ASCII, so the key is a whole UTF-8 slice.
-        entries.push((&text[start..end], if negative { -count } else { count }));
-        skip_spaces(&mut at);
-        match bytes.get(at) {
-            Some(b',') => at += 1,
-            Some(b'}') => return at_end(at + 1),
-            _ => return None,
-        }
+    }
+    skip_spaces(&mut at);
+    if at == bytes.len() {
+        Ok(())
+    } else {
+        Err(not_counts())
     }
 }
 
-/// Reads a counts object entry by entry with serde_json, borrowing keys where it can.
-struct Counts<'v, 'a>(&'v mut Vec<(Cow<'a, str>, i64)>);
+/// The keys of form versions' counts by position, as `(question, value)`.
+#[derive(Debug, Default, Clone)]
+pub struct CountKeys(pub(crate) FxHashMap<i64, Vec<(String, String)>>);
 
-#[derive(serde::Deserialize)]
-struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
-
-impl<'de> Visitor<'de> for Counts<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object of counts")
+impl CountKeys {
+    /// The keys of these versions as they are now. Read after the rows they decode: keys
+    /// are only ever appended, so they then cover every position those rows use.
+    pub fn load(conn: &mut DbConnection, versions: &[i64]) -> QueryResult<CountKeys> {
+        let mut by_version = FxHashMap::default();
+        for (version, keys) in stored_keys(conn, versions, false)? {
+            let split = keys
+                .into_iter()
+                .map(|key| {
+                    key.split_once('=')
+                        .map(|(question, value)| (question.to_string(), value.to_string()))
+                        .ok_or_else(|| unreadable(format!("a count key without '=': {key}")))
+                })
+                .collect::<QueryResult<_>>()?;
+            by_version.insert(version, split);
+        }
+        Ok(CountKeys(by_version))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some((Key(key), count)) = map.next_entry::<Key<'de>, i64>()? {
-            self.0.push((key, count));
+    /// Calls `each(question, value, count)` for each count of `sums` (a version's counts
+    /// by position) that is not zero.
+    pub fn for_each(
+        &self,
+        version: i64,
+        sums: &[i64],
+        mut each: impl FnMut(&str, &str, i64),
+    ) -> QueryResult<()> {
+        let keys = self.0.get(&version).map_or(&[][..], Vec::as_slice);
+        for (position, count) in sums.iter().enumerate().filter(|(_, count)| **count != 0) {
+            let (question, value) = keys.get(position).ok_or_else(|| {
+                unreadable(format!(
+                    "form version {version} has no count key at position {position}"
+                ))
+            })?;
+            each(question, value, *count);
         }
         Ok(())
     }
 }
 
-/// One stored row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = tallies)]
+/// One stored row, its counts read back as `(question, value, count)` (zeros left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredTally {
     pub unit_code: String,
     pub form_version_id: i64,
@@ -409,39 +491,74 @@ pub struct StoredTally {
     pub start: NaiveDate,
     pub field: String,
     pub responses: i64,
-    pub counts: String,
+    pub counts: Vec<(String, String, i64)>,
 }
 
 /// Every stored row (for checks against a recount).
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<StoredTally>> {
-    tallies::table.select(StoredTally::as_select()).load(conn)
+    let rows: Vec<(String, i64, String, NaiveDate, String, i64, String)> = tallies::table
+        .select((
+            tallies::unit_code,
+            tallies::form_version_id,
+            tallies::period,
+            tallies::start,
+            tallies::field,
+            tallies::responses,
+            tallies::counts,
+        ))
+        .load(conn)?;
+    let mut versions: Vec<i64> = rows.iter().map(|row| row.1).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    let keys = CountKeys::load(conn, &versions)?;
+    rows.into_iter()
+        .map(
+            |(unit_code, form_version_id, period, start, field, responses, stored)| {
+                let mut sums = Vec::new();
+                add_counts(&stored, 1, &mut sums)?;
+                let mut counts = Vec::new();
+                keys.for_each(form_version_id, &sums, |q, v, c| {
+                    counts.push((q.to_string(), v.to_string(), c))
+                })?;
+                Ok(StoredTally {
+                    unit_code,
+                    form_version_id,
+                    period,
+                    start,
+                    field,
+                    responses,
+                    counts,
+                })
+            },
+        )
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn counts_of(stored: &str) -> Vec<(String, String, i64)> {
-        let mut found = Vec::new();
-        for_each_count(stored, |q, v, c| found.push((q.to_string(), v.to_string(), c))).unwrap();
-        found
+    fn key(unit_code: &'static str, field: Option<&'static str>) -> TallyKey<'static> {
+        TallyKey {
+            unit_code,
+            form_version_id: 1,
+            day: "2025-08-14".parse().unwrap(),
+            field,
+        }
     }
 
     #[test]
     fn a_day_is_written_for_its_five_periods_in_key_order() {
         let mut totals = CountTotals::default();
-        let day = "2025-08-14".parse().unwrap();
-        let key = |unit_code| TallyKey {
-            unit_code,
-            form_version_id: 1,
-            day,
-            field: None,
-        };
-        totals.add(key("B"), &[("q1", "2"), ("q1", ANSWERED)], "paper");
-        totals.add(key("A"), &[("q1", "1"), ("q1", ANSWERED)], "desk_qr");
-        totals.add(key("A"), &[("q1", "1"), ("q1", ANSWERED)], "paper");
+        totals.add(key("B", None), &[("q1", "2"), ("q1", ANSWERED)], "paper");
+        totals.add(key("A", None), &[("q1", "1"), ("q1", ANSWERED)], "desk_qr");
+        totals.add(key("A", None), &[("q1", "1"), ("q1", ANSWERED)], "paper");
         let rows = totals.rows();
-        let (keys, order) = totals.pair_keys();
+        let keys: Vec<String> = (0..totals.pairs.len()).map(|pair| totals.key(pair)).collect();
+        // Pairs numbered as first met: q1=2, q1=*, @=paper, q1=1, @=desk_qr.
+        assert_eq!(keys, ["q1=2", "q1=*", "@=paper", "q1=1", "@=desk_qr"]);
+        // Stored as @=desk_qr, @=paper, q1=*, q1=1, q1=2.
+        let positions = [Some(4), Some(2), Some(1), Some(3), Some(0)];
         let described: Vec<(&str, &str, i64, String)> = rows
             .iter()
             .map(|((unit, _, period, _, _), counted)| {
@@ -449,40 +566,38 @@ mod tests {
                     totals.names.text(*unit),
                     period.as_str(),
                     counted.responses,
-                    encode(&counted.pairs, &keys, &order),
+                    encode(counted, &positions).unwrap(),
                 )
             })
             .collect();
-        let a = r#"{"@=desk_qr":1,"@=paper":1,"q1=*":2,"q1=1":2}"#.to_string();
-        let b = r#"{"@=paper":1,"q1=*":1,"q1=2":1}"#.to_string();
+        let a = "[1,1,2,2]".to_string();
+        let b = "[0,1,1,0,1]".to_string();
         assert_eq!(
             described,
             [
                 ("A", "day", 2, a.clone()),
-                ("A", "week", 2, a.clone()),
                 ("A", "month", 2, a.clone()),
                 ("A", "quarter", 2, a.clone()),
+                ("A", "week", 2, a.clone()),
                 ("A", "year", 2, a),
                 ("B", "day", 1, b.clone()),
-                ("B", "week", 1, b.clone()),
                 ("B", "month", 1, b.clone()),
                 ("B", "quarter", 1, b.clone()),
+                ("B", "week", 1, b.clone()),
                 ("B", "year", 1, b),
             ]
+        );
+        assert!(
+            encode(&rows[0].1, &positions[..2]).is_err(),
+            "a count without a position"
         );
     }
 
     #[test]
     fn a_response_of_a_field_counts_among_all_and_among_its_fields() {
         let mut totals = CountTotals::default();
-        let key = |field| TallyKey {
-            unit_code: "A",
-            form_version_id: 1,
-            day: "2025-08-14".parse().unwrap(),
-            field,
-        };
-        totals.add(key(Some("Hộ tịch")), &[("q1", "1")], "ticket");
-        totals.add(key(None), &[("q1", "2")], "desk_qr");
+        totals.add(key("A", Some("Hộ tịch")), &[("q1", "1")], "ticket");
+        totals.add(key("A", None), &[("q1", "2")], "desk_qr");
         let rows = totals.rows();
         let days: Vec<(&str, i64)> = rows
             .iter()
@@ -494,55 +609,65 @@ mod tests {
     }
 
     #[test]
-    fn stored_counts_read_back_whatever_the_values_hold() {
-        let mut totals = CountTotals::default();
+    fn stored_counts_are_added_by_position_with_their_sign() {
+        let mut sums = Vec::new();
+        add_counts("[3,0,2]", 1, &mut sums).unwrap();
+        // As PostgreSQL's jsonb writes an array back: spaces after the commas.
+        add_counts(" [1, 4, 0, 7] ", 1, &mut sums).unwrap();
+        add_counts("[1,1]", -1, &mut sums).unwrap();
+        add_counts("[]", 1, &mut sums).unwrap();
+        add_counts("[-2]", 1, &mut sums).unwrap();
+        assert_eq!(sums, [1, 3, 2, 7]);
+        for bad in [
+            "",
+            "{}",
+            "[1,]",
+            "[1 2]",
+            "[1.5]",
+            "[1",
+            "[1] x",
+            "[\"1\"]",
+            "[99999999999999999999]",
+        ] {
+            assert!(add_counts(bad, 1, &mut sums).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn counts_are_read_back_by_their_keys_whatever_the_values_hold() {
         let odd = "nhanh \"gọn\" = đúng\\hẹn";
-        let key = TallyKey {
-            unit_code: "A",
-            form_version_id: 1,
-            day: "2025-01-01".parse().unwrap(),
-            field: None,
-        };
-        totals.add(key, &[("why", odd), ("why", "a=b")], "ticket");
-        let (keys, order) = totals.pair_keys();
-        let stored = encode(&totals.rows()[0].1.pairs, &keys, &order);
-        let mut read = counts_of(&stored);
-        read.sort();
+        let keys = CountKeys(FxHashMap::from_iter([(
+            7,
+            vec![
+                ("@".to_string(), "ticket".to_string()),
+                ("why".to_string(), odd.to_string()),
+                ("why".to_string(), "a=b".to_string()),
+            ],
+        )]));
+        let mut read = Vec::new();
+        keys.for_each(7, &[1, 3, 2], |q, v, c| {
+            read.push((q.to_string(), v.to_string(), c))
+        })
+        .unwrap();
         assert_eq!(
             read,
             [
                 ("@".to_string(), "ticket".to_string(), 1),
-                ("why".to_string(), "a=b".to_string(), 1),
-                ("why".to_string(), odd.to_string(), 1),
+                ("why".to_string(), odd.to_string(), 3),
+                ("why".to_string(), "a=b".to_string(), 2),
             ]
         );
-        // As PostgreSQL's jsonb writes it back: spaces after the colons.
-        assert_eq!(counts_of(r#"{"q=1": 5, "@=paper": 2}"#).len(), 2);
-        assert!(for_each_count(r#"{"nokey": 1}"#, |_, _, _| {}).is_err());
-        assert!(for_each_count("[1]", |_, _, _| {}).is_err());
-        assert!(for_each_count(r#"{"q=1": 1.5}"#, |_, _, _| {}).is_err());
-        assert!(for_each_count(r#"{"q=1": 1"#, |_, _, _| {}).is_err());
-        assert_eq!(counts_of("{}"), []);
-        assert_eq!(counts_of(" { } "), []);
-    }
-
-    #[test]
-    fn plain_objects_are_read_by_hand_and_others_by_serde() {
-        let mut entries = Vec::new();
-        assert!(plain_entries(r#"{"q=1":3,"@=paper":-2, "q=đúng hẹn" : 4}"#, &mut entries).is_some());
-        assert_eq!(entries, [("q=1", 3), ("@=paper", -2), ("q=đúng hẹn", 4)]);
-        // An escape, a fraction, trailing text: left to serde_json (which refuses the last two).
-        for other in [
-            r#"{"q=\"a\"":1}"#,
-            r#"{"q=1":1.5}"#,
-            r#"{"q=1":1} x"#,
-            r#"{"q=1":}"#,
-        ] {
-            assert!(plain_entries(other, &mut Vec::new()).is_none(), "{other}");
-        }
-        assert_eq!(
-            counts_of(r#"{"q=\"a\"":1}"#),
-            [("q".to_string(), "\"a\"".to_string(), 1)]
+        assert!(
+            keys.for_each(7, &[0, 0, 0, 1], |_, _, _| {}).is_err(),
+            "no key at 3"
+        );
+        assert!(
+            keys.for_each(8, &[1], |_, _, _| {}).is_err(),
+            "no keys for version 8"
+        );
+        assert!(
+            keys.for_each(8, &[0, 0], |_, _, _| {}).is_ok(),
+            "zeros need no key"
         );
     }
 }

@@ -21,11 +21,11 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 
 use super::stats::{Z95, wilson};
-use crate::db::tallies::{ANSWERED, CHANNEL};
+use crate::db::tallies::{ANSWERED, CHANNEL, CountKeys, add_counts};
 use crate::forms::{Accept, Form, IndexRule, Question, Text};
 
-/// A stored tally as read: its counts, its responses, and +1 or −1.
-pub type StoredRow<'a> = (&'a str, i64, i64);
+/// A stored tally as read: its form version, its counts, its responses, and +1 or −1.
+pub type StoredRow<'a> = (i64, &'a str, i64, i64);
 
 /// Rows beyond which stored tallies are added up on two threads.
 const ROWS_FOR_TWO_THREADS: usize = 2_000;
@@ -55,37 +55,45 @@ impl Tally {
         }
     }
 
-    /// The sum of stored tallies (see [`crate::db::tallies`]): `(counts, responses,
-    /// sign)` each. The counts are summed by their raw keys first, borrowed from the rows,
-    /// and split into question and value once at the end: a range of days reads hundreds
-    /// of thousands of them.
-    pub fn sum_stored<'a>(rows: impl IntoIterator<Item = (&'a str, i64, i64)>) -> diesel::QueryResult<Tally> {
-        let mut summed: FxHashMap<std::borrow::Cow<'a, str>, i64> = FxHashMap::default();
+    /// The sum of stored tallies (see [`crate::db::tallies`]), named by `keys`. The
+    /// counts are summed by position first, per form version (a range of days reads
+    /// thousands of rows), and named once at the end.
+    pub fn sum_stored<'a>(
+        rows: impl IntoIterator<Item = StoredRow<'a>>,
+        keys: &CountKeys,
+    ) -> diesel::QueryResult<Tally> {
+        let mut by_version: Vec<(i64, Vec<i64>)> = Vec::new();
         let mut tally = Tally::default();
-        for (counts, responses, sign) in rows {
+        for (version, counts, responses, sign) in rows {
             tally.responses += sign * responses;
-            crate::db::tallies::for_each_key(counts, |key, count| {
-                *summed.entry(key).or_default() += sign * count;
-                Ok(())
-            })?;
+            let at = match by_version.iter().position(|(v, _)| *v == version) {
+                Some(at) => at,
+                None => {
+                    by_version.push((version, Vec::new()));
+                    by_version.len() - 1
+                }
+            };
+            add_counts(counts, sign, &mut by_version[at].1)?;
         }
-        for (key, count) in &summed {
-            let (question, value) = crate::db::tallies::split_key(key)?;
-            tally.add(question, value, *count);
+        for (version, sums) in &by_version {
+            keys.for_each(*version, sums, |question, value, count| {
+                tally.add(question, value, count)
+            })?;
         }
         Ok(tally)
     }
 
-    /// Groups of stored tallies (`(counts, responses, sign)` each) added up, one tally a
-    /// group; on two threads when there are more than [`ROWS_FOR_TWO_THREADS`] rows in
-    /// all (a range of days reads thousands for a province, a trend twelve months').
+    /// Groups of stored tallies added up, one tally a group; on two threads when there
+    /// are more than [`ROWS_FOR_TWO_THREADS`] rows in all (a range of days reads thousands
+    /// for a province, a trend twelve months').
     pub fn sum_groups<'a, K: Send>(
         groups: Vec<(K, Vec<StoredRow<'a>>)>,
         rows: usize,
+        keys: &CountKeys,
     ) -> diesel::QueryResult<Vec<(K, Tally)>> {
         let sum = |part: Vec<(K, Vec<StoredRow<'a>>)>| -> diesel::QueryResult<Vec<(K, Tally)>> {
             part.into_iter()
-                .map(|(key, rows)| Ok((key, Tally::sum_stored(rows)?)))
+                .map(|(key, rows)| Ok((key, Tally::sum_stored(rows, keys)?)))
                 .collect()
         };
         if rows <= ROWS_FOR_TWO_THREADS {
@@ -356,30 +364,54 @@ mod tests {
 
     #[test]
     fn groups_add_up_alike_on_one_thread_and_on_two() {
+        // Two form versions that list the same keys in other orders.
+        let pair = |q: &str, v: &str| (q.to_string(), v.to_string());
+        let keys = CountKeys(rustc_hash::FxHashMap::from_iter([
+            (1, vec![pair("@", "paper"), pair("q1", "*"), pair("q1", "5")]),
+            (
+                2,
+                vec![
+                    pair("q1", "5"),
+                    pair("q1", "*"),
+                    pair("q2", "1"),
+                    pair("@", "paper"),
+                ],
+            ),
+        ]));
         // Fifty units of sixty rows each (3,000 rows: two threads), and the same read alone.
-        let row = r#"{"@=paper":1,"q1=*":1,"q1=5":1}"#;
         let groups: Vec<(usize, Vec<StoredRow<'_>>)> = (0..50)
             .map(|unit| {
-                (
-                    unit,
-                    (0..60)
-                        .map(|i| (row, 1, if i % 10 == 9 { -1 } else { 1 }))
-                        .collect(),
-                )
+                let rows = (0..60).map(|i| {
+                    let sign = if i % 10 == 9 { -1 } else { 1 };
+                    if i % 2 == 0 {
+                        (1, "[1,1,1]", 1, sign)
+                    } else {
+                        (2, "[1, 1, 0, 1]", 1, sign)
+                    }
+                });
+                (unit, rows.collect())
             })
             .collect();
-        let summed = Tally::sum_groups(groups.clone(), 3_000).unwrap();
+        let summed = Tally::sum_groups(groups.clone(), 3_000, &keys).unwrap();
         assert_eq!(summed.len(), 50);
         for (unit, tally) in &summed {
-            let alone = Tally::sum_groups(vec![(*unit, groups[*unit].1.clone())], 60).unwrap();
+            let alone = Tally::sum_groups(vec![(*unit, groups[*unit].1.clone())], 60, &keys).unwrap();
             assert_eq!(&alone[0].1, tally);
             // 54 rows added, 6 taken away.
             assert_eq!(
-                (tally.responses, tally.count("q1", "5"), tally.channels()["paper"]),
-                (48, 48, 48)
+                (
+                    tally.responses,
+                    tally.count("q1", "5"),
+                    tally.answered("q1"),
+                    tally.channels()["paper"]
+                ),
+                (48, 48, 48, 48)
             );
+            assert_eq!(tally.values("q2").count(), 0, "a zero is not a count");
         }
         let units: Vec<usize> = summed.iter().map(|(unit, _)| *unit).collect();
         assert_eq!(units, (0..50).collect::<Vec<_>>(), "in order, each once");
+        let unknown = Tally::sum_groups(vec![(0, vec![(3, "[1]", 1, 1)])], 1, &keys);
+        assert!(unknown.is_err(), "a version without keys cannot be read");
     }
 }

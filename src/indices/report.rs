@@ -216,16 +216,19 @@ impl Snapshot {
         let units = &tree.subtree;
         let reads = db::reports::tallies(conn, units, versions, field, period.from, period.to)?;
         let mut by_unit: HashMap<&str, Vec<StoredRow<'_>>> = HashMap::new();
-        for read in &reads {
-            by_unit
-                .entry(&read.unit_code)
-                .or_default()
-                .push((&read.counts, read.responses, read.sign));
+        for read in &reads.rows {
+            by_unit.entry(&read.unit_code).or_default().push((
+                read.form_version_id,
+                &read.counts,
+                read.responses,
+                read.sign,
+            ));
         }
-        let own: HashMap<String, Tally> = Tally::sum_groups(by_unit.into_iter().collect(), reads.len())?
-            .into_iter()
-            .map(|(unit, tally)| (unit.to_string(), tally))
-            .collect();
+        let own: HashMap<String, Tally> =
+            Tally::sum_groups(by_unit.into_iter().collect(), reads.rows.len(), &reads.keys)?
+                .into_iter()
+                .map(|(unit, tally)| (unit.to_string(), tally))
+                .collect();
         // Children before parents, each subtree counted once; a unit without children is
         // its own responses (not copied).
         let mut pooled: HashMap<String, Tally> = HashMap::new();

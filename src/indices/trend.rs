@@ -108,15 +108,18 @@ pub fn monthly(
         .copied()
         .collect();
     if !missing.is_empty() {
-        let rows = db::reports::monthly_tallies(conn, units, versions, field, &missing)?;
+        let reads = db::reports::monthly_tallies(conn, units, versions, field, &missing)?;
         let by_month: Vec<(NaiveDate, Vec<StoredRow<'_>>)> = missing
             .iter()
             .map(|month| {
-                let of_month = rows.iter().filter(|r| r.start == *month);
-                (*month, of_month.map(|r| (r.counts.as_str(), 0, 1)).collect())
+                let of_month = reads.rows.iter().filter(|r| r.start == *month);
+                let rows = of_month.map(|r| (r.form_version_id, r.counts.as_str(), 0, 1));
+                (*month, rows.collect())
             })
             .collect();
-        let read: BTreeMap<NaiveDate, Tally> = Tally::sum_groups(by_month, rows.len())?.into_iter().collect();
+        let read: BTreeMap<NaiveDate, Tally> = Tally::sum_groups(by_month, reads.rows.len(), &reads.keys)?
+            .into_iter()
+            .collect();
         let mut kept = cache.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if kept.len() + read.len() > KEPT_MONTHS {
             kept.clear();

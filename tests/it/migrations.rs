@@ -228,19 +228,14 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     assert_eq!(stored.len(), 3);
     let texts = sipas::db::responses::texts_of(&mut conn, response_id).unwrap();
     assert_eq!(texts, [("comment".to_string(), "tốt".to_string())]);
-    // Each row's counts as read, sorted (jsonb writes an object back in its own order).
+    // Each row's counts as read, sorted.
     let tallies = |conn: &mut sipas::db::DbConnection| {
         let mut rows: Vec<_> = sipas::db::tallies::all(conn)
             .unwrap()
             .into_iter()
-            .map(|t| {
-                let mut counts = Vec::new();
-                sipas::db::tallies::for_each_count(&t.counts, |q, v, c| {
-                    counts.push((q.to_string(), v.to_string(), c))
-                })
-                .unwrap();
-                counts.sort();
-                (t.unit_code, t.period, t.start, t.field, t.responses, counts)
+            .map(|mut t| {
+                t.counts.sort();
+                (t.unit_code, t.period, t.start, t.field, t.responses, t.counts)
             })
             .collect();
         rows.sort();

@@ -170,10 +170,9 @@ pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
         .into_iter()
         .map(|t| {
             let mut counts = BTreeMap::new();
-            db::tallies::for_each_count(&t.counts, |q, v, c| {
-                *counts.entry((q.to_string(), v.to_string())).or_default() += c;
-            })
-            .unwrap();
+            for (q, v, c) in t.counts {
+                *counts.entry((q, v)).or_default() += c;
+            }
             let key = (
                 t.unit_code,
                 t.form_version_id,
@@ -481,6 +480,63 @@ async fn many_answers_at_one_desk_at_once_are_all_counted(backend: Backend) {
     assert_counts_match_answers(&app);
 }
 
+/// Writers on their own connections that each count keys nobody counted before, at the
+/// same moment: each key gets one position in the form version's list (none lost to a race,
+/// none twice), and the tallies equal a recount.
+async fn new_keys_counted_at_once_each_get_one_position(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_desk(&app, "quick-2025");
+    let form = app.prepared.forms.current("quick-2025").unwrap();
+    let reasons = ["wait", "attitude", "guidance", "paperwork"];
+    let start = std::sync::Barrier::new(reasons.len());
+    std::thread::scope(|scope| {
+        for (writer, reason) in reasons.iter().enumerate() {
+            let (db, start) = (&app.prepared.db, &start);
+            let version_id = form.version_id;
+            scope.spawn(move || {
+                let mut conn = db.conn().unwrap();
+                let answers = sipas::responses::Answers {
+                    values: vec![
+                        ("rating".into(), (writer + 1).to_string()),
+                        ("reasons".into(), reason.to_string()),
+                    ],
+                    texts: vec![],
+                };
+                start.wait();
+                for _ in 0..10 {
+                    let submission = sipas::responses::Submission {
+                        form_version_id: version_id,
+                        unit_code: "C",
+                        desk_id: None,
+                        channel: sipas::responses::Channel::Paper,
+                        procedure_code: None,
+                        procedure_field: None,
+                        submitted_at: chrono::Utc::now(),
+                        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+                        token: None,
+                        ticket: None,
+                    };
+                    sipas::responses::store(&mut conn, &submission, &answers).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(app.stored_responses().len(), 40);
+    let mut conn = app.prepared.db.conn().unwrap();
+    for row in db::tallies::all(&mut conn).unwrap() {
+        let mut keys: Vec<(&str, &str)> = row
+            .counts
+            .iter()
+            .map(|(q, v, _)| (q.as_str(), v.as_str()))
+            .collect();
+        let counted = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), counted, "a key at two positions: {row:?}");
+    }
+    assert_counts_match_answers(&app);
+}
+
 /// Answers stored together: one the database refuses (its unit does not exist) is undone
 /// alone; the others are stored and counted.
 async fn an_answer_refused_in_a_group_leaves_the_others_stored(backend: Backend) {
@@ -521,6 +577,7 @@ async fn an_answer_refused_in_a_group_leaves_the_others_stored(backend: Backend)
 on_both_backends!(
     an_answer_refused_in_a_group_leaves_the_others_stored,
     many_answers_at_one_desk_at_once_are_all_counted,
+    new_keys_counted_at_once_each_get_one_position,
     each_shipped_form_can_be_answered_in_full,
     the_page_speaks_both_languages_and_fits_the_budget,
     mistakes_come_back_with_answers_kept_and_messages_in_place,
