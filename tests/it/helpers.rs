@@ -388,3 +388,20 @@ fn database_names_are_replaced_in_urls() {
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }
+
+/// A paper response to `form_version_id` at `unit_code`, sent now: no desk, procedure,
+/// page token or ticket (tests that need one set it with `..paper_submission(…)`).
+pub fn paper_submission(form_version_id: i64, unit_code: &str) -> sipas::responses::Submission<'_> {
+    sipas::responses::Submission {
+        form_version_id,
+        unit_code,
+        desk_id: None,
+        channel: sipas::responses::Channel::Paper,
+        procedure_code: None,
+        procedure_field: None,
+        submitted_at: chrono::Utc::now(),
+        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+        token: None,
+        ticket: None,
+    }
+}

@@ -574,16 +574,10 @@ async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend)
     let now = Utc::now();
     let respond = |conn: &mut DbConnection, minutes_ago: i64, comment: Option<&str>| {
         let submission = sipas::responses::Submission {
-            form_version_id: form.version_id,
-            unit_code: "C1",
             desk_id: Some(desk.id),
             channel: sipas::responses::Channel::DeskQr,
-            procedure_code: None,
-            procedure_field: None,
             submitted_at: now - chrono::Duration::minutes(minutes_ago),
-            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
-            token: None,
-            ticket: None,
+            ..crate::helpers::paper_submission(form.version_id, "C1")
         };
         let answers = sipas::responses::Answers {
             values: vec![("q1".into(), "5".into())],

@@ -159,16 +159,8 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
         texts: vec![("comment".into(), "tốt".into())],
     };
     let submission = sipas::responses::Submission {
-        form_version_id: quick.version_id,
-        unit_code: "C",
-        desk_id: None,
-        channel: sipas::responses::Channel::Paper,
         procedure_code: Some("1.005129"),
-        procedure_field: None,
-        submitted_at: chrono::Utc::now(),
-        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
-        token: None,
-        ticket: None,
+        ..crate::helpers::paper_submission(quick.version_id, "C")
     };
     assert_eq!(
         sipas::responses::store(&mut conn, &submission, &answers).unwrap(),

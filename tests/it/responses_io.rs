@@ -303,16 +303,10 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
             }
             let field = FIELDS[rng.random_range(0..FIELDS.len())];
             let submission = sipas::responses::Submission {
-                form_version_id: form.version_id,
-                unit_code: unit,
-                desk_id: None,
                 channel: Channel::DeskQr,
-                procedure_code: None,
                 procedure_field: field,
                 submitted_at: at,
-                time_zone: chrono_tz::Asia::Ho_Chi_Minh,
-                token: None,
-                ticket: None,
+                ..crate::helpers::paper_submission(form.version_id, unit)
             };
             let answers = sipas::responses::Answers {
                 values: answers,

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use sipas::db::{self, tallies::ANSWERED, tallies::CHANNEL};
 use sipas::forms::QuestionKind;
 
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, TestApp, paper_submission, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
 /// Adds units P > C and a desk of C answering `form`; returns the desk code.
@@ -504,18 +504,7 @@ async fn new_keys_counted_at_once_each_get_one_position(backend: Backend) {
                 };
                 start.wait();
                 for _ in 0..10 {
-                    let submission = sipas::responses::Submission {
-                        form_version_id: version_id,
-                        unit_code: "C",
-                        desk_id: None,
-                        channel: sipas::responses::Channel::Paper,
-                        procedure_code: None,
-                        procedure_field: None,
-                        submitted_at: chrono::Utc::now(),
-                        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
-                        token: None,
-                        ticket: None,
-                    };
+                    let submission = paper_submission(version_id, "C");
                     sipas::responses::store(&mut conn, &submission, &answers).unwrap();
                 }
             });
@@ -547,18 +536,7 @@ async fn an_answer_refused_in_a_group_leaves_the_others_stored(backend: Backend)
         values: vec![("rating".into(), "5".into())],
         texts: vec![("comment".into(), "tốt".into())],
     };
-    let submission = |unit_code| sipas::responses::Submission {
-        form_version_id: form.version_id,
-        unit_code,
-        desk_id: None,
-        channel: sipas::responses::Channel::Paper,
-        procedure_code: None,
-        procedure_field: None,
-        submitted_at: chrono::Utc::now(),
-        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
-        token: None,
-        ticket: None,
-    };
+    let submission = |unit_code| paper_submission(form.version_id, unit_code);
     let items = [
         (submission("C"), &answers),
         (submission("KHONG-CO"), &answers),
