@@ -3,8 +3,6 @@
 //! the questionnaire (as first shown, with its error summary, in English), the thank-you
 //! page, an unknown code, and the sign-in page.
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
 
 use crate::browser::give_answers;
@@ -16,8 +14,7 @@ use crate::webdriver::{Browser, Options, browser_available};
 /// axe-core's script, installed by `npm ci --prefix tests/browser` (`.ci/run` does);
 /// `None`, said, where it is not installed and CI did not require it.
 fn axe_script() -> Option<String> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/axe-core/axe.min.js");
+    let path = crate::helpers::checkout_path("tests/browser/node_modules/axe-core/axe.min.js");
     match std::fs::read_to_string(&path) {
         Ok(script) => Some(script),
         Err(error) => {

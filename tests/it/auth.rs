@@ -253,7 +253,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
 /// `.post(`, under the `web::scope` before it in its file), with `{code}` as `C1` and
 /// any other placeholder as `1`, as the access matrix names them.
 fn declared_post_routes() -> std::collections::BTreeSet<String> {
-    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let web = crate::helpers::checkout_path("src/web");
     let mut files = vec![web];
     let mut routes = std::collections::BTreeSet::new();
     while let Some(path) = files.pop() {

@@ -168,7 +168,7 @@ fn migrate_reports_what_it_applied(backend: Backend) {
     let db = TestDb::new(backend);
     let output = run(sipas(&db).arg("migrate"));
     assert!(output.status.success(), "{}", stderr(&output));
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+    let migrations = std::fs::read_dir(crate::helpers::checkout_path("migrations/sqlite"))
         .unwrap()
         .count();
     assert!(

@@ -1,8 +1,6 @@
 //! Questionnaires as files: `forms check` finds every kind of mistake with its file, line
 //! and key; a bad form stops the server; versions follow edits.
 
-use std::path::Path;
-
 use sipas::forms::QuestionKind;
 
 use crate::helpers::{Backend, TestDb, run, sipas, spawn_app_with, stderr, stdout, write_file};
@@ -218,11 +216,8 @@ fn forms_list_shows_the_versions_served() {
 /// readable. Comments and layout are not content: they make no new version.
 async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backend: Backend) {
     let forms_dir = tempfile::tempdir().unwrap();
-    let original = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/survey-forms/quick-2025.toml"
-    ))
-    .unwrap();
+    let original =
+        std::fs::read_to_string(crate::helpers::checkout_path("survey-forms/quick-2025.toml")).unwrap();
     std::fs::write(forms_dir.path().join("quick-2025.toml"), &original).unwrap();
     let dir = forms_dir.path().to_path_buf();
     let app = spawn_app_with(backend, |s| s.forms_dir = dir.clone()).await;
@@ -293,8 +288,8 @@ on_both_backends!(editing_a_form_makes_a_new_version_and_old_responses_keep_thei
 /// both languages, and every index they declare resolves.
 #[test]
 fn the_shipped_forms_are_complete() {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/survey-forms"));
-    let loaded = sipas::forms::load_dir(dir).expect("the shipped forms are valid");
+    let dir = crate::helpers::checkout_path("survey-forms");
+    let loaded = sipas::forms::load_dir(&dir).expect("the shipped forms are valid");
     let sipas2017 = &loaded.iter().find(|f| f.form.id == "sipas-2017").unwrap().form;
     let elements: Vec<_> = sipas2017
         .indices
@@ -392,8 +387,7 @@ fn the_binary_serves_its_built_in_forms_when_the_directory_is_missing() {
 /// The example in survey-forms/README.md is a complete, valid form.
 #[test]
 fn the_documented_example_is_valid() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/survey-forms/README.md")).unwrap();
+    let readme = std::fs::read_to_string(crate::helpers::checkout_path("survey-forms/README.md")).unwrap();
     let start = readme.find("```toml\n").expect("a TOML example") + "```toml\n".len();
     let example = &readme[start..start + readme[start..].find("```").unwrap()];
     let form = sipas::forms::parse_form("README.md", "vi-du", example).unwrap_or_else(|problems| {

@@ -143,11 +143,8 @@ fn random_import_files_are_refused_not_crashed_on() {
 /// problems that say where; never a panic.
 #[test]
 fn mangled_form_files_are_refused_with_reasons() {
-    let source = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/survey-forms/quick-2025.toml"
-    ))
-    .unwrap();
+    let source =
+        std::fs::read_to_string(crate::helpers::checkout_path("survey-forms/quick-2025.toml")).unwrap();
     let mut rng = StdRng::seed_from_u64(3);
     let mut refused = 0;
     for _ in 0..300 {

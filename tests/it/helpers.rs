@@ -3,7 +3,7 @@
 //! `sipas` binary for command-line tests.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
@@ -116,7 +116,7 @@ impl TestDb {
             bind: "127.0.0.1:0".into(),
             database_url: self.url.clone(),
             data_dir: self.dir.path().to_path_buf(),
-            forms_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("survey-forms"),
+            forms_dir: checkout_path("survey-forms"),
             database_pool_size: 4,
             ..Settings::default()
         }
@@ -369,11 +369,8 @@ pub fn blocking_get(url: &str) -> (u16, String) {
 }
 
 /// The shipped national list of units.
-pub fn national_units_csv() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src/units/vn-admin-units-2025.csv"
-    ))
+pub fn national_units_csv() -> PathBuf {
+    checkout_path("src/units/vn-admin-units-2025.csv")
 }
 
 #[test]
@@ -404,4 +401,12 @@ pub fn paper_submission(form_version_id: i64, unit_code: &str) -> sipas::respons
         token: None,
         ticket: None,
     }
+}
+
+/// A file or directory of this checkout. Read when the tests run, not when they are
+/// compiled: checkouts that share a target directory share the compiled tests too.
+pub fn checkout_path(relative: &str) -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+        .join(relative)
 }

@@ -106,9 +106,10 @@ impl SmtpSink {
     }
 
     fn start_with(&mut self, tls: &[&std::ffi::OsStr]) {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/smtp_sink.py");
+        let script = crate::helpers::checkout_path("tests/it/smtp_sink.py");
         let mut child = Command::new("python3")
-            .args([script, "127.0.0.1", &self.port.to_string()])
+            .arg(&script)
+            .args(["127.0.0.1", &self.port.to_string()])
             .arg(&self.out)
             .args(tls)
             .stdout(Stdio::piped())

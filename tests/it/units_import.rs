@@ -15,7 +15,7 @@ fn import(db: &TestDb, path: &std::path::Path) -> std::process::Output {
 
 fn the_national_list_imports_once_and_reimports_without_duplicates(backend: Backend) {
     let db = TestDb::new(backend);
-    let output = import(&db, national_units_csv());
+    let output = import(&db, &national_units_csv());
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stdout(&output).contains("Đã nhập 3355 đơn vị"),
@@ -35,7 +35,7 @@ fn the_national_list_imports_once_and_reimports_without_duplicates(backend: Back
     assert_eq!(ba_dinh.parent_code.as_deref(), Some("01"));
 
     // Again: nothing new, nothing doubled.
-    let output = import(&db, national_units_csv());
+    let output = import(&db, &national_units_csv());
     assert!(output.status.success());
     assert!(
         stdout(&output).contains("0 mới, 0 cập nhật, 3355 không đổi"),
