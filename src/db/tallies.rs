@@ -217,6 +217,8 @@ impl CountTotals {
             }
         }
         let versions: Vec<i64> = counted.keys().copied().collect();
+        // Each pair's key, written once: a group of answers checks every pair it counts.
+        let keys: Vec<String> = (0..self.pairs.len()).map(|pair| self.key(pair)).collect();
         let new_keys = |stored: &FxHashMap<i64, Vec<String>>| -> Vec<(i64, Vec<String>)> {
             counted
                 .iter()
@@ -228,9 +230,8 @@ impl CountTotals {
                         .map(String::as_str)
                         .collect();
                     let mut new: Vec<String> = (0..seen.len())
-                        .filter(|pair| seen[*pair])
-                        .map(|pair| self.key(pair))
-                        .filter(|key| !known.contains(key.as_str()))
+                        .filter(|pair| seen[*pair] && !known.contains(keys[*pair].as_str()))
+                        .map(|pair| keys[pair].clone())
                         .collect();
                     new.sort_unstable();
                     (!new.is_empty()).then_some((*version, new))
@@ -260,11 +261,7 @@ impl CountTotals {
                 .map(|(position, key)| (key.as_str(), position))
                 .collect();
             let placed = (0..seen.len())
-                .map(|pair| {
-                    seen[pair]
-                        .then(|| at.get(self.key(pair).as_str()).copied())
-                        .flatten()
-                })
+                .map(|pair| seen[pair].then(|| at.get(keys[pair].as_str()).copied()).flatten())
                 .collect();
             positions.insert(*version, placed);
         }
