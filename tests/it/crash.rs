@@ -21,8 +21,7 @@ const BEFORE_THE_KILL: usize = 1_500;
 fn a_killed_server_keeps_every_acknowledged_answer_once(backend: Backend) {
     let db = TestDb::new(backend);
     let mut settings = db.settings();
-    settings.submission_limit_per_ip = 0;
-    settings.submission_limit_per_desk = 0;
+    crate::helpers::without_rate_limits(&mut settings);
     let prepared = sipas::startup::prepare(&settings).unwrap();
     let code = {
         let mut conn = prepared.db.conn().unwrap();

@@ -67,11 +67,7 @@ fn body(rng: &mut StdRng, token: &str, version: &str, answers: &[(String, String
 }
 
 async fn random_and_malformed_answers_never_get_a_500(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
-        s.submission_limit_per_ip = 0;
-        s.submission_limit_per_desk = 0;
-    })
-    .await;
+    let app = spawn_app_with(backend, crate::helpers::without_rate_limits).await;
     let code = seed_desk(&app, "sipas-2017");
     let answers = full_answers(&app, "sipas-2017");
     let mut rng = StdRng::seed_from_u64(9);

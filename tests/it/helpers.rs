@@ -410,3 +410,9 @@ pub fn checkout_path(relative: &str) -> PathBuf {
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .join(relative)
 }
+
+/// Settings for tests that send many answers from one address to one desk.
+pub fn without_rate_limits(settings: &mut Settings) {
+    settings.submission_limit_per_ip = 0;
+    settings.submission_limit_per_desk = 0;
+}

@@ -98,11 +98,7 @@ async fn a_full_disk_refuses_answers_with_503_and_keeps_what_was_stored() {
     let Some(_mount) = Mount::tmpfs(db.dir.path(), 16) else {
         return;
     };
-    let app = spawn_app_on(db, |s| {
-        s.submission_limit_per_ip = 0;
-        s.submission_limit_per_desk = 0;
-    })
-    .await;
+    let app = spawn_app_on(db, crate::helpers::without_rate_limits).await;
     let code = seed_desk(&app, "sipas-2017");
     let answers = full_answers(&app, "sipas-2017");
     assert_eq!(app.answer(&code, &answers).await.status(), 303);

@@ -460,11 +460,7 @@ async fn submissions_beyond_the_address_limit_get_429(backend: Backend) {
 /// Many answers at one desk at the same moment all add to the same few tally rows: each
 /// is stored, and the tallies equal a recount (none lost to a race, no deadlock).
 async fn many_answers_at_one_desk_at_once_are_all_counted(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
-        s.submission_limit_per_ip = 0;
-        s.submission_limit_per_desk = 0;
-    })
-    .await;
+    let app = spawn_app_with(backend, crate::helpers::without_rate_limits).await;
     let code = seed_desk(&app, "quick-2025");
     let answers = full_answers(&app, "quick-2025");
     let mut pages = Vec::new();
