@@ -43,10 +43,23 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// Most questionnaires one network address may submit per window (0: no limit).
     pub submission_limit_per_ip: u32,
-    /// Most questionnaires one desk may receive per window (0: no limit).
+    /// Answers at one desk within a window above which the desk has a burst: each new
+    /// sender's answer then waits `submission_burst_delay_seconds` (nobody is turned away;
+    /// the burst alert tells officials). 0: no burst lane.
     pub submission_limit_per_desk: u32,
-    /// The window of both submission limits.
+    /// How long a new sender's answer waits during a desk's burst.
+    pub submission_burst_delay_seconds: u64,
+    /// Lookups of survey codes that do not exist one network address may make per window
+    /// before every lookup from it is refused for the rest of the window (0: no limit).
+    pub unknown_code_limit_per_ip: u32,
+    /// The window of the submission and code-lookup limits.
     pub submission_limit_window_seconds: u64,
+    /// How long the server waits for a request's body to arrive (then 408).
+    pub request_body_timeout_seconds: u64,
+    /// Downloads of responses one user may run at once (then 429).
+    pub downloads_per_user: u32,
+    /// How long a download waits for a client that stopped reading before it is broken off.
+    pub download_send_timeout_seconds: u64,
     /// Take the client's address from the last `X-Forwarded-For` entry (set it only
     /// behind a reverse proxy that writes that header).
     pub trust_proxy_headers: bool,
@@ -117,7 +130,12 @@ impl Default for Settings {
             shutdown_timeout_seconds: 30,
             submission_limit_per_ip: 30,
             submission_limit_per_desk: 120,
+            submission_burst_delay_seconds: 10,
+            unknown_code_limit_per_ip: 30,
             submission_limit_window_seconds: 600,
+            request_body_timeout_seconds: 30,
+            downloads_per_user: 2,
+            download_send_timeout_seconds: 60,
             trust_proxy_headers: false,
             ticket_valid_days: 30,
             min_sample: 30,
@@ -215,12 +233,27 @@ impl Settings {
                 "session_hours và login_limit_window_seconds phải lớn hơn 0 (must be at least 1)".into(),
             ));
         }
-        if self.submission_limit_window_seconds == 0 {
-            return Err(ConfigError::Invalid(
-                "submission_limit_window_seconds phải lớn hơn 0 (must be at least 1)".into(),
-            ));
+        for (key, value) in [
+            (
+                "submission_limit_window_seconds",
+                self.submission_limit_window_seconds,
+            ),
+            ("request_body_timeout_seconds", self.request_body_timeout_seconds),
+            (
+                "download_send_timeout_seconds",
+                self.download_send_timeout_seconds,
+            ),
+            ("downloads_per_user", u64::from(self.downloads_per_user)),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "{key} phải lớn hơn 0 (must be at least 1)"
+                )));
+            }
         }
         self.tz()?;
+        crate::telemetry::check_log_filter(&self.log_level)
+            .map_err(|e| ConfigError::Invalid(format!("log_level: {e}")))?;
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::Invalid(format!(
                 "mail_from không phải địa chỉ thư (is not an e-mail address): {}",
@@ -376,6 +409,9 @@ mod tests {
             ("database_pool_size", "0"),
             ("time_zone", "\"Mars/Olympus\""),
             ("submission_limit_window_seconds", "0"),
+            ("log_level", "\"verbose\""),
+            ("log_level", "\"sipas=loud,info\""),
+            ("request_body_timeout_seconds", "0"),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("sipas.toml");

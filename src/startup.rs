@@ -4,11 +4,9 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
-
-use std::time::Duration;
 
 use crate::auth::secrets::Secrets;
 use crate::config::Settings;
@@ -17,9 +15,11 @@ use crate::forms::registry::read_forms;
 use crate::forms::{FormProblem, FormRegistry};
 use crate::i18n::{Localized, Message};
 use crate::telemetry::RequestSpan;
+use crate::web::dashboard::export::DownloadSlots;
 use crate::web::error::{json_payload_error, query_error};
 use crate::web::error_pages::error_handlers;
-use crate::web::rate_limit::SubmissionLimiter;
+use crate::web::middleware::{body_deadline, private_responses};
+use crate::web::rate_limit::Limits;
 
 /// Why the application could not start.
 #[derive(Debug)]
@@ -78,8 +78,17 @@ impl From<DbError> for StartupError {
 /// Connects to the configured database and applies pending migrations; returns the
 /// database and the migrations applied.
 pub fn open_database(settings: &Settings) -> Result<(Database, Vec<String>), DbError> {
+    let location = settings.database();
+    // The data directory is sipas's own and made when missing; a database the settings
+    // place elsewhere must be somewhere that exists.
+    if let crate::db::DatabaseLocation::Sqlite(path) = &location
+        && path.parent() == Some(settings.data_dir.as_path())
+    {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|e| DbError::Connect(format!("{}: {e}", settings.data_dir.display())))?;
+    }
     let db = Database::connect(
-        &settings.database(),
+        &location,
         settings.database_pool_size,
         settings.database_timeout_seconds,
     )?;
@@ -142,11 +151,9 @@ impl Application {
             crate::mail::worker::spawn(prepared.db.clone(), prepared.forms.clone(), settings.clone())
                 .map_err(StartupError::Mail)?;
         let shutdown_timeout = settings.shutdown_timeout_seconds;
-        let limiter = web::Data::new(SubmissionLimiter::new(
-            settings.submission_limit_per_ip,
-            settings.submission_limit_per_desk,
-            Duration::from_secs(settings.submission_limit_window_seconds),
-        ));
+        let limits = web::Data::new(Limits::from_settings(&settings));
+        let downloads = web::Data::new(DownloadSlots::default());
+        let strict_transport = settings.secure_cookies();
         let settings = web::Data::new(settings);
         let committer = web::Data::new(crate::responses::committer::Committer::start(prepared.db.clone()));
         let db = web::Data::new(prepared.db);
@@ -161,7 +168,8 @@ impl Application {
                 .app_data(forms.clone())
                 .app_data(secrets.clone())
                 .app_data(settings.clone())
-                .app_data(limiter.clone())
+                .app_data(limits.clone())
+                .app_data(downloads.clone())
                 // Room for every answer and a 2,000-character comment, percent-encoded.
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(
@@ -171,8 +179,10 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(crate::web::routes)
+                .wrap(from_fn(body_deadline))
                 .wrap(error_handlers())
-                .wrap(security_headers())
+                .wrap(from_fn(private_responses))
+                .wrap(security_headers(strict_transport))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::<RequestSpan>::new())
         })
@@ -217,9 +227,18 @@ impl Application {
 }
 
 /// Headers on every response. No script may run (the pages need none), nothing may frame
-/// the site, and no address, which can hold a ticket code, leaks in a `Referer`.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// the site, and no address, which can hold a ticket code, leaks to another site in a
+/// `Referer` (`same-origin` rather than `no-referrer`: under `no-referrer` browsers send
+/// `Origin: null` even from this site's own forms, which the survey's cross-site check
+/// could not then tell apart from another site's). Behind an
+/// `https` public address, browsers are told to come back only over HTTPS.
+fn security_headers(strict_transport: bool) -> DefaultHeaders {
+    let headers = if strict_transport {
+        DefaultHeaders::new().add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add((
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
@@ -227,5 +246,5 @@ fn security_headers() -> DefaultHeaders {
         ))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Referrer-Policy", "same-origin"))
 }

@@ -91,11 +91,12 @@ impl From<diesel::result::Error> for AccountError {
 /// An e-mail address as stored: trimmed, lower case, of a plausible shape.
 pub fn normalize_email(email: &str) -> Result<String, AccountError> {
     let email = email.trim().to_lowercase();
+    // One mailbox, as the mail library will read it: `a@b.vn,evil@x.vn` is not one.
     let plausible = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        })
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        && email.parse::<lettre::Address>().is_ok()
+        && email.split_once('@').is_some_and(|(_, domain)| {
+            domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        });
     if plausible {
         Ok(email)
     } else {
@@ -150,7 +151,6 @@ pub fn add_user(conn: &mut DbConnection, account: &NewAccount<'_>) -> Result<i64
                 password_hash: &password_hash,
                 language: account.language.code(),
                 disabled: false,
-                session_epoch: 0,
                 created_at: now,
                 updated_at: now,
             },
@@ -216,19 +216,24 @@ fn grants(rows: Vec<GrantRow>) -> Vec<Grant> {
         .collect()
 }
 
-/// The identity of an enabled user whose sessions of `epoch` are still valid.
+/// The identity of the enabled user of a session that has not ended or expired.
 pub fn session_identity(
     conn: &mut DbConnection,
-    user_id: i64,
-    epoch: i64,
+    session_hash: &str,
+    now: chrono::NaiveDateTime,
 ) -> Result<Option<Identity>, DbError> {
-    let Some(user) = db::users::find(conn, user_id)? else {
+    let Some(user_id) = db::sessions::user_of(conn, session_hash, now)? else {
         return Ok(None);
     };
-    if user.disabled || user.session_epoch != epoch {
-        return Ok(None);
+    match db::users::find(conn, user_id)? {
+        Some(user) if !user.disabled => Ok(Some(identity_of(conn, user)?)),
+        _ => Ok(None),
     }
-    Ok(Some(Identity {
+}
+
+/// What a user may do, with their grants.
+pub fn identity_of(conn: &mut DbConnection, user: db::users::User) -> Result<Identity, DbError> {
+    Ok(Identity {
         grants: grants(db::users::grants_of(conn, user.id)?),
         who: Who::User {
             id: user.id,
@@ -236,7 +241,7 @@ pub fn session_identity(
             name: user.name,
             language: user.language,
         },
-    }))
+    })
 }
 
 /// A user as the listings show them.

@@ -12,7 +12,6 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use super::secrets::Secrets;
 use super::{Identity, Permission, Role, accounts, authorize, session, tokens};
-use crate::config::Settings;
 use crate::db::desks::Desk;
 use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
@@ -52,13 +51,11 @@ pub async fn identify(req: &HttpRequest) -> Result<Option<Identity>, AppError> {
         };
     }
     let secrets = app_data::<Secrets>(req)?;
-    let settings = app_data::<Settings>(req)?;
-    let now = chrono::Utc::now().timestamp();
-    let Some(session) = session::read(req, secrets, settings.session_seconds(), now) else {
+    let Some(session) = session::read(req, secrets) else {
         return Ok(None);
     };
     Ok(db
-        .run(move |conn| accounts::session_identity(conn, session.user_id, session.epoch))
+        .run(move |conn| accounts::session_identity(conn, &session, db::now()))
         .await?)
 }
 

@@ -61,6 +61,20 @@ impl Secrets {
             .collect()
     }
 
+    /// Whether `given` is the HMAC of `message` for `purpose` (or its first `given.len()`
+    /// characters, at least 32), compared in constant time.
+    pub fn mac_matches(&self, purpose: &str, message: &str, given: &str) -> bool {
+        let expected = self.mac(purpose, message);
+        let expected = expected.as_bytes();
+        given.len() >= 32
+            && given.len() <= expected.len()
+            && expected
+                .iter()
+                .zip(given.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
     fn mac_with(key: &[u8], message: &str) -> Vec<u8> {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(message.as_bytes());
@@ -86,5 +100,18 @@ mod tests {
         assert_ne!(a.mac("csrf", "x"), a.mac("address", "x"));
         assert_ne!(a.mac("csrf", "x"), a.mac("csrf", "y"));
         assert_eq!(a.mac("csrf", "x").len(), 64);
+    }
+
+    #[test]
+    fn a_mac_matches_only_itself_or_a_long_enough_start_of_itself() {
+        let a = Secrets::for_tests(1);
+        let mac = a.mac("page", "x");
+        assert!(a.mac_matches("page", "x", &mac));
+        assert!(a.mac_matches("page", "x", &mac[..32]));
+        assert!(!a.mac_matches("page", "x", &mac[..31]), "too short to trust");
+        assert!(!a.mac_matches("page", "y", &mac));
+        assert!(!a.mac_matches("other", "x", &mac));
+        assert!(!a.mac_matches("page", "x", &format!("{mac}0")));
+        assert!(!a.mac_matches("page", "x", ""));
     }
 }

@@ -1,43 +1,38 @@
-//! Sessions live entirely in a signed cookie (no server-side store), so any replica can
-//! check them. The cookie names the user, the user's session epoch and when it was
-//! issued; each request reloads the user, so a disabled user or a changed password ends
-//! every older session at once.
+//! Sessions: a random identifier in a signed, HttpOnly cookie, and a row in the database
+//! (under a hash of the identifier) that says whose it is until when. Any replica can
+//! check one; signing out deletes the row, so a cookie copied before stops working at
+//! once; a new password or a disabled account deletes every row of the user.
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, SameSite, time::Duration as CookieDuration};
+use chrono::NaiveDateTime;
 
 use super::secrets::Secrets;
+use super::tokens::hash;
+use crate::db::{self, DbConnection};
 
 pub const COOKIE: &str = "sipas_session";
+/// 32 characters of the codes' alphabet: 160 random bits.
+const ID_LEN: usize = 32;
 
-/// What a session cookie says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionData {
-    pub user_id: i64,
-    pub epoch: i64,
-    /// Seconds since the Unix epoch.
-    pub issued_at: i64,
+/// Starts a session of `user_id` for `lifetime_seconds`; returns the cookie that carries it.
+pub fn start(
+    conn: &mut DbConnection,
+    secrets: &Secrets,
+    user_id: i64,
+    now: NaiveDateTime,
+    lifetime_seconds: i64,
+    secure: bool,
+) -> diesel::QueryResult<Cookie<'static>> {
+    db::sessions::prune(conn, now)?;
+    let id = crate::codes::random_code(ID_LEN);
+    let expires_at = now + chrono::Duration::seconds(lifetime_seconds);
+    db::sessions::insert(conn, &hash(&id), user_id, now, expires_at)?;
+    Ok(cookie(secrets, id, secure, lifetime_seconds))
 }
 
-impl SessionData {
-    fn encode(&self) -> String {
-        format!("{}:{}:{}", self.user_id, self.epoch, self.issued_at)
-    }
-
-    fn decode(text: &str) -> Option<SessionData> {
-        let mut parts = text.split(':').map(|p| p.parse::<i64>().ok());
-        let data = SessionData {
-            user_id: parts.next()??,
-            epoch: parts.next()??,
-            issued_at: parts.next()??,
-        };
-        parts.next().is_none().then_some(data)
-    }
-}
-
-/// The signed cookie carrying `data`, for `lifetime_seconds`.
-pub fn cookie(secrets: &Secrets, data: SessionData, secure: bool, lifetime_seconds: i64) -> Cookie<'static> {
-    let plain = Cookie::build(COOKIE, data.encode())
+fn cookie(secrets: &Secrets, id: String, secure: bool, lifetime_seconds: i64) -> Cookie<'static> {
+    let plain = Cookie::build(COOKIE, id)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -56,16 +51,15 @@ pub fn removal() -> Cookie<'static> {
     cookie
 }
 
-/// The session a request carries, when its signature holds and it has not expired.
-pub fn read(req: &HttpRequest, secrets: &Secrets, lifetime_seconds: i64, now: i64) -> Option<SessionData> {
+/// The hash under which the session a request carries is stored, when its cookie's
+/// signature holds. Whether the session still exists is for the database to say.
+pub fn read(req: &HttpRequest, secrets: &Secrets) -> Option<String> {
     let raw = req.cookie(COOKIE)?;
     let mut jar = CookieJar::new();
     jar.add_original(raw);
     let verified = jar.signed(&secrets.cookies).get(COOKIE)?;
-    let data = SessionData::decode(verified.value())?;
-    let age = now - data.issued_at;
-    // A session from the future (clock skew beyond a minute) is as suspect as an old one.
-    (-60..lifetime_seconds).contains(&age).then_some(data)
+    let id = verified.value();
+    (id.len() == ID_LEN).then(|| hash(id))
 }
 
 #[cfg(test)]
@@ -80,42 +74,25 @@ mod tests {
     }
 
     #[test]
-    fn a_signed_session_reads_back_until_it_expires() {
+    fn a_signed_cookie_names_its_session_by_hash() {
         let secrets = Secrets::for_tests(7);
-        let data = SessionData {
-            user_id: 42,
-            epoch: 3,
-            issued_at: 1_000_000,
-        };
-        let cookie = cookie(&secrets, data, true, 3600);
+        let id = "A".repeat(ID_LEN);
+        let cookie = cookie(&secrets, id.clone(), true, 3600);
         assert!(cookie.http_only().unwrap() && cookie.secure().unwrap());
         assert_eq!(cookie.same_site(), Some(SameSite::Lax));
         let req = request_with(&cookie);
-        assert_eq!(read(&req, &secrets, 3600, 1_000_100), Some(data));
-        assert_eq!(read(&req, &secrets, 3600, 1_003_600), None, "expired");
-        assert_eq!(
-            read(&req, &Secrets::for_tests(8), 3600, 1_000_100),
-            None,
-            "another key"
-        );
+        assert_eq!(read(&req, &secrets), Some(hash(&id)));
+        assert_ne!(hash(&id), id, "the identifier itself is never the stored key");
+        assert_eq!(read(&req, &Secrets::for_tests(8)), None, "another key");
     }
 
     #[test]
-    fn a_tampered_cookie_is_refused() {
+    fn a_tampered_or_unsigned_cookie_is_refused() {
         let secrets = Secrets::for_tests(7);
-        let cookie = cookie(
-            &secrets,
-            SessionData {
-                user_id: 42,
-                epoch: 3,
-                issued_at: 1_000_000,
-            },
-            false,
-            3600,
-        );
-        let forged = Cookie::new(COOKIE, cookie.value().replacen("42:", "1:", 1));
-        assert_eq!(read(&request_with(&forged), &secrets, 3600, 1_000_100), None);
-        let unsigned = Cookie::new(COOKIE, "1:0:1000000");
-        assert_eq!(read(&request_with(&unsigned), &secrets, 3600, 1_000_100), None);
+        let cookie = cookie(&secrets, "A".repeat(ID_LEN), false, 3600);
+        let forged = Cookie::new(COOKIE, cookie.value().replacen('A', "B", 1));
+        assert_eq!(read(&request_with(&forged), &secrets), None);
+        let unsigned = Cookie::new(COOKIE, "B".repeat(ID_LEN));
+        assert_eq!(read(&request_with(&unsigned), &secrets), None);
     }
 }

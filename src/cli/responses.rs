@@ -113,7 +113,6 @@ fn export_file(
 ) -> anyhow::Result<()> {
     let prepared = prepare(ctx, &ctx.settings)?;
     let form = find_form(ctx, &prepared, form_id)?;
-    let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
     let file = std::fs::File::create(output).map_err(|e| anyhow::anyhow!("{}: {e}", output.display()))?;
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new_spinner()
@@ -126,10 +125,9 @@ fn export_file(
         unit,
         period,
         field: None,
-        time_zone: ctx.settings.tz()?,
         format,
     };
-    let result = export(&mut conn, &request, std::io::BufWriter::new(file), &progress);
+    let result = export(&prepared.db, &request, std::io::BufWriter::new(file), &progress);
     bar.finish_and_clear();
     match result {
         Ok(count) => {

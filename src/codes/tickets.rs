@@ -26,7 +26,7 @@ pub enum TicketState {
 }
 
 pub fn state(ticket: &Ticket, now: NaiveDateTime) -> TicketState {
-    if ticket.response_id.is_some() {
+    if ticket.answered {
         TicketState::Answered
     } else if ticket.revoked_at.is_some() {
         TicketState::Revoked
@@ -186,17 +186,15 @@ impl Revoked {
                 format!("Đã thu hồi phiếu {code}."),
                 format!("Ticket {code} was revoked."),
             ),
-            Revoked::AlreadyClosed(TicketState::Answered) => Message::new(
-                format!("Phiếu {code} đã được trả lời, không thu hồi được."),
-                format!("Ticket {code} has been answered and cannot be revoked."),
-            ),
             Revoked::AlreadyClosed(TicketState::Revoked) => Message::new(
                 format!("Phiếu {code} đã bị thu hồi trước đó."),
                 format!("Ticket {code} was already revoked."),
             ),
+            // Answered or expired alike: whether a citizen answered is not for staff to
+            // learn ticket by ticket.
             Revoked::AlreadyClosed(_) => Message::new(
-                format!("Phiếu {code} đã hết hạn."),
-                format!("Ticket {code} has expired."),
+                format!("Phiếu {code} không thu hồi được."),
+                format!("Ticket {code} cannot be revoked."),
             ),
             Revoked::Unknown => Message::new(
                 format!("Không có phiếu mã «{code}»."),
@@ -288,7 +286,7 @@ fn insert_tickets(
             issued_day,
             expires_at,
             revoked_at: None,
-            response_id: None,
+            answered: false,
         })
         .collect();
     let mut inserted = 0;

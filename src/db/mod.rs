@@ -13,6 +13,7 @@ pub mod reports;
 pub mod responses;
 pub mod schema;
 pub mod security;
+pub mod sessions;
 pub mod tallies;
 pub mod tickets;
 pub mod tokens;

@@ -94,6 +94,10 @@ fn check_writable(path: &Path) -> Result<(), DbError> {
         ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
             DbError::ReadOnly(format!("{}: {e}", place.display()))
         }
+        ErrorKind::NotFound => DbError::Connect(format!(
+            "thư mục {} không tồn tại (the directory does not exist)",
+            place.display()
+        )),
         _ => DbError::Connect(format!("{}: {e}", place.display())),
     })
 }
@@ -106,18 +110,13 @@ pub struct Database {
 }
 
 impl Database {
-    /// Opens a pool and checks that the database answers. A SQLite file and its directory
-    /// are created when missing.
+    /// Opens a pool and checks that the database answers. A SQLite file is created when
+    /// missing, but not its directory: a mistyped path is an error, not a new empty site.
     pub fn connect(
         location: &DatabaseLocation,
         max_connections: u32,
         timeout_seconds: u64,
     ) -> Result<Database, DbError> {
-        if let DatabaseLocation::Sqlite(path) = location
-            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|e| DbError::Connect(format!("{}: {e}", dir.display())))?;
-        }
         if let DatabaseLocation::Sqlite(path) = location {
             check_writable(path)?;
         }

@@ -257,7 +257,7 @@ pub fn ticket_counts(
                 .select((
                     desks::unit_code,
                     sql::<BigInt>("COUNT(*)"),
-                    sql::<BigInt>("COUNT(tickets.response_id)"),
+                    sql::<BigInt>("COUNT(*) FILTER (WHERE tickets.answered)"),
                 ))
                 .load::<(String, i64, i64)>(conn)?,
             None => ticket_counts::table

@@ -91,7 +91,6 @@ diesel::table! {
         password_hash -> Text,
         language -> Text,
         disabled -> Bool,
-        session_epoch -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         digest -> Text,
@@ -127,14 +126,31 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (id) {
-        id -> BigInt,
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (subject) {
         subject -> Text,
-        failed_at -> Timestamp,
+        failures -> BigInt,
+        last_attempt -> Timestamp,
+    }
+}
+
+diesel::table! {
+    known_sign_ins (subject) {
+        subject -> Text,
+        last_seen -> Timestamp,
     }
 }
 
 diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::table! {
     alert_rules (id) {
@@ -179,8 +195,8 @@ diesel::table! {
         issued_day -> Date,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
-        response_id -> Nullable<BigInt>,
         procedure_field -> Nullable<Text>,
+        answered -> Bool,
     }
 }
 
@@ -209,7 +225,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     api_tokens,
     app_secrets,
-    login_failures,
+    sessions,
+    login_throttle,
+    known_sign_ins,
     tickets,
     ticket_counts,
 );

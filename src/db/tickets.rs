@@ -18,8 +18,9 @@ pub struct Ticket {
     pub issued_day: NaiveDate,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
-    pub response_id: Option<i64>,
     pub procedure_field: Option<String>,
+    /// Whether it was answered (never by which response).
+    pub answered: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -33,8 +34,8 @@ pub struct NewTicket<'a> {
     pub issued_day: NaiveDate,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
-    pub response_id: Option<i64>,
     pub procedure_field: Option<&'a str>,
+    pub answered: bool,
 }
 
 /// Inserts tickets; those whose desk already has a ticket for the same dossier are
@@ -75,23 +76,19 @@ pub fn taken(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<Strin
         .load(conn)
 }
 
-/// Records the answer of a ticket, if it still takes one (not answered, revoked or
-/// expired). The condition and the write are one statement, so of two answers arriving
-/// together exactly one finds the ticket open. Returns whether it did.
-pub fn mark_answered(
-    conn: &mut DbConnection,
-    ticket_id: i64,
-    response_id: i64,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
+/// Records that a ticket was answered, if it still takes an answer (not answered,
+/// revoked or expired) — without saying by which response. The condition and the write
+/// are one statement, so of two answers arriving together exactly one finds the ticket
+/// open. Returns whether it did.
+pub fn mark_answered(conn: &mut DbConnection, ticket_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(
         tickets::table
             .find(ticket_id)
-            .filter(tickets::response_id.is_null())
+            .filter(tickets::answered.eq(false))
             .filter(tickets::revoked_at.is_null())
             .filter(tickets::expires_at.gt(now)),
     )
-    .set(tickets::response_id.eq(response_id))
+    .set(tickets::answered.eq(true))
     .execute(conn)?;
     Ok(updated == 1)
 }
@@ -102,7 +99,7 @@ pub fn revoke(conn: &mut DbConnection, ticket_id: i64, now: NaiveDateTime) -> Qu
         tickets::table
             .find(ticket_id)
             .filter(tickets::revoked_at.is_null())
-            .filter(tickets::response_id.is_null()),
+            .filter(tickets::answered.eq(false)),
     )
     .set(tickets::revoked_at.eq(now))
     .execute(conn)?;

@@ -15,7 +15,6 @@ pub struct User {
     pub password_hash: String,
     pub language: String,
     pub disabled: bool,
-    pub session_epoch: i64,
     /// `none`, `weekly` or `monthly`.
     pub digest: String,
 }
@@ -28,7 +27,6 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub language: &'a str,
     pub disabled: bool,
-    pub session_epoch: i64,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
 }
@@ -78,23 +76,20 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
 
 /// Sets a new password hash and ends every session of the user.
 pub fn set_password(conn: &mut DbConnection, id: i64, password_hash: &str) -> QueryResult<usize> {
+    super::sessions::end_all_of(conn, id)?;
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(password_hash),
-            users::session_epoch.eq(users::session_epoch + 1),
             users::updated_at.eq(super::now()),
         ))
         .execute(conn)
 }
 
-/// Disables or enables a user; disabling ends every session.
+/// Disables or enables a user; either ends every session.
 pub fn set_disabled(conn: &mut DbConnection, id: i64, disabled: bool) -> QueryResult<usize> {
+    super::sessions::end_all_of(conn, id)?;
     diesel::update(users::table.find(id))
-        .set((
-            users::disabled.eq(disabled),
-            users::session_epoch.eq(users::session_epoch + 1),
-            users::updated_at.eq(super::now()),
-        ))
+        .set((users::disabled.eq(disabled), users::updated_at.eq(super::now())))
         .execute(conn)
 }
 

@@ -5,6 +5,8 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDateTime};
+use email_encoding::headers::writer::EmailWriter;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -57,20 +59,36 @@ impl Mailer {
     /// Sends one mail: HTML with a plain-text alternative.
     pub fn send(&self, mail: &Mail) -> Result<(), String> {
         let to = mail.recipient.parse::<Mailbox>().map_err(|e| e.to_string())?;
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject.clone())
             .multipart(MultiPart::alternative_plain_html(
                 mail.text_body.clone(),
                 mail.html_body.clone(),
             ))
             .map_err(|e| e.to_string())?;
+        message.headers_mut().insert_raw(encoded_subject(&mail.subject)?);
         self.transport
             .send(&message)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+}
+
+/// The subject as RFC 2047 encoded words, all of it: a unit named `=?utf-8?q?x?=` then
+/// shows as typed instead of being decoded by the mail client, and no line break in a name
+/// can start a header of its own.
+fn encoded_subject(subject: &str) -> Result<HeaderValue, String> {
+    let mut encoded = String::new();
+    {
+        let mut writer = EmailWriter::new(&mut encoded, "Subject: ".len(), 0, false);
+        email_encoding::headers::rfc2047::encode(subject, &mut writer).map_err(|e| e.to_string())?;
+    }
+    Ok(HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str("Subject"),
+        subject.to_string(),
+        encoded,
+    ))
 }
 
 /// When a mail that failed `attempts` times is tried again: `base`, doubled for each

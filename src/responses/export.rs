@@ -8,7 +8,7 @@ use std::io::Write;
 use polars::prelude::*;
 use rust_xlsxwriter::{Workbook, XlsxError};
 
-use crate::db::{self, DbConnection, DbError};
+use crate::db::{self, Database, DbError};
 use crate::forms::{Form, QuestionKind, RegisteredForm};
 use crate::i18n::{Localized, Message};
 use crate::indices::Period;
@@ -106,7 +106,7 @@ const FIXED: [&str; 9] = [
     "channel",
     "procedure_code",
     "procedure_field",
-    "submitted_at",
+    "day",
     "form_version",
 ];
 
@@ -118,21 +118,22 @@ struct Page {
 }
 
 /// What to export: the responses to `form` of the subtree of `unit` (all units when
-/// `None`) over `period`, with times in `time_zone`.
+/// `None`) over `period`.
 pub struct ExportRequest<'a> {
     pub form: &'a RegisteredForm,
     pub unit: Option<&'a str>,
     pub period: Period,
     /// Only responses to procedures of this field; all when `None`.
     pub field: Option<&'a str>,
-    pub time_zone: chrono_tz::Tz,
     pub format: ExportFormat,
 }
 
 /// Writes the requested responses to `out`; returns how many. `progress` hears the count
-/// after each page.
+/// after each page. A connection is taken from the pool for each page read and given
+/// back before the page is written, so a slow reader of `out` (a download whose client
+/// stalls) never holds one.
 pub fn export<W: Write + Send + 'static>(
-    conn: &mut DbConnection,
+    db: &Database,
     request: &ExportRequest<'_>,
     out: W,
     progress: &dyn Fn(usize),
@@ -142,9 +143,10 @@ pub fn export<W: Write + Send + 'static>(
         unit,
         period,
         field,
-        time_zone,
         format,
     } = *request;
+    let mut setup = db.conn()?;
+    let conn = &mut setup;
     let units = db::units::all(conn)?;
     let names: HashMap<String, String> = units.iter().map(|u| (u.code.clone(), u.name.clone())).collect();
     let within: Option<std::collections::HashSet<String>> = match unit {
@@ -159,25 +161,33 @@ pub fn export<W: Write + Send + 'static>(
         .into_iter()
         .map(|d| (d.id, d.code))
         .collect();
+    drop(setup);
     let questions: Vec<&crate::forms::Question> = form.form.questions().collect();
     let mut sink = Sink::new(format, out, &form.form)?;
     let (mut after, mut written) = (0, 0);
     loop {
-        let responses = db::responses::page(conn, after, PAGE)?;
-        let Some(last) = responses.last() else { break };
-        after = last.id;
-        let responses: Vec<_> = responses
-            .into_iter()
-            .filter(|r| {
-                version_ids.contains(&r.form_version_id)
-                    && (period.from..=period.to).contains(&r.day)
-                    && within.as_ref().is_none_or(|units| units.contains(&r.unit_code))
-                    && field.is_none_or(|f| r.procedure_field.as_deref() == Some(f))
-            })
-            .collect();
-        if responses.is_empty() {
-            continue;
-        }
+        // A connection for the page's reads only: it goes back to the pool before the
+        // page is written, since the writer may wait on a slow client.
+        let (responses, texts) = {
+            let conn = &mut db.conn()?;
+            let responses = db::responses::page(conn, after, PAGE)?;
+            let Some(last) = responses.last() else { break };
+            after = last.id;
+            let responses: Vec<_> = responses
+                .into_iter()
+                .filter(|r| {
+                    version_ids.contains(&r.form_version_id)
+                        && (period.from..=period.to).contains(&r.day)
+                        && within.as_ref().is_none_or(|units| units.contains(&r.unit_code))
+                        && field.is_none_or(|f| r.procedure_field.as_deref() == Some(f))
+                })
+                .collect();
+            if responses.is_empty() {
+                continue;
+            }
+            let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
+            (responses, db::responses::texts_of_many(conn, &ids)?)
+        };
         let ids: Vec<i64> = responses.iter().map(|r| r.id).collect();
         // Response → question → the values given (several options of a multi question).
         let mut given: HashMap<i64, HashMap<String, Vec<String>>> = HashMap::new();
@@ -187,7 +197,7 @@ pub fn export<W: Write + Send + 'static>(
                 answers.entry(question).or_default().push(value);
             }
         }
-        for (id, question, text) in db::responses::texts_of_many(conn, &ids)? {
+        for (id, question, text) in texts {
             given
                 .entry(id)
                 .or_default()
@@ -210,13 +220,8 @@ pub fn export<W: Write + Send + 'static>(
                 responses.iter().map(|r| Some(r.channel.clone())).collect(),
                 responses.iter().map(|r| r.procedure_code.clone()).collect(),
                 responses.iter().map(|r| r.procedure_field.clone()).collect(),
-                responses
-                    .iter()
-                    .map(|r| {
-                        let local = chrono::TimeZone::from_utc_datetime(&time_zone, &r.submitted_at);
-                        Some(local.format("%Y-%m-%d %H:%M:%S").to_string())
-                    })
-                    .collect(),
+                // The local day only: a time of day could match an answer with logs.
+                responses.iter().map(|r| Some(r.day.to_string())).collect(),
                 responses
                     .iter()
                     .map(|r| labels.get(&r.form_version_id).cloned())

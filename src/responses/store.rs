@@ -159,6 +159,13 @@ pub struct Batch {
     counts: CountTotals,
 }
 
+/// The time a response is stored with: reports need the day, alerts the hour; seconds
+/// would only help match an answer with a proxy's or the one-stop software's logs.
+fn to_the_minute(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    at.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(at)
+}
+
 impl Batch {
     pub fn add(
         &mut self,
@@ -177,7 +184,7 @@ impl Batch {
             desk_id: submission.desk_id,
             channel: submission.channel.as_str(),
             procedure_code: submission.procedure_code,
-            submitted_at: submission.submitted_at.naive_utc(),
+            submitted_at: to_the_minute(submission.submitted_at.naive_utc()),
             day,
             submission_token: submission.token,
             answers: &encoded,
@@ -187,8 +194,7 @@ impl Batch {
             return Ok(Stored::SamePage);
         };
         if let Some(ticket) = submission.ticket {
-            if !db::tickets::mark_answered(conn, ticket.id, response_id, submission.submitted_at.naive_utc())?
-            {
+            if !db::tickets::mark_answered(conn, ticket.id, submission.submitted_at.naive_utc())? {
                 return Err(StoreError::TicketClosed);
             }
             db::tickets::add_counts(conn, ticket.desk_id, ticket.issued_day, 0, 1)?;

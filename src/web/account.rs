@@ -14,7 +14,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::extract::{Guarded, SignedIn, identify};
 use crate::auth::login_limit::{self, LoginLimits, Subjects};
 use crate::auth::secrets::Secrets;
-use crate::auth::session::{self, SessionData};
+use crate::auth::session;
 use crate::auth::{Identity, Role, password};
 use crate::config::Settings;
 use crate::db::{self, Database, DbError};
@@ -86,12 +86,17 @@ fn home_of(identity: &Identity) -> String {
     "/account".into()
 }
 
-/// Only addresses on this site: `next` comes from the query string and must not send a
-/// user elsewhere after signing in.
+/// Only paths on this site: `next` comes from the query string and must not send a user
+/// elsewhere after signing in. A path starts with one `/` not followed by another `/` or
+/// `\` (which browsers read as the start of another host), and holds only visible ASCII
+/// other than `\`: browsers drop control characters and white space (`/\t/evil.example`
+/// becomes `//evil.example`), and a `Location` header cannot carry them (a browser sends
+/// anything else percent-encoded).
 fn local_path(next: &str) -> Option<&str> {
-    let local =
-        next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
-    local.then_some(next)
+    let mut chars = next.chars();
+    let starts_as_path = chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'));
+    let plain = next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    (starts_as_path && plain && !next.contains("://")).then_some(next)
 }
 
 #[derive(Deserialize)]
@@ -157,111 +162,122 @@ pub async fn login(
         &email,
         client_address(&req, settings.trust_proxy_headers),
     );
+    let now = db::now();
     let attempt_email = email.clone();
-    let password = form.password.clone();
-    let outcome = db
-        .run(
-            move |conn| -> Result<Result<db::users::User, Option<chrono::Duration>>, DbError> {
-                let now = db::now();
-                if let Some(wait) = login_limit::wait(conn, limits, &subjects, now)? {
-                    return Ok(Err(Some(wait)));
-                }
-                let user = db::users::find_by_email(conn, &attempt_email)?;
-                let valid = match &user {
-                    Some(user) => password::verify(&password, &user.password_hash) && !user.disabled,
-                    None => {
-                        password::verify_against_nothing(&password);
-                        false
-                    }
-                };
-                match user {
-                    Some(user) if valid => {
-                        login_limit::succeeded(conn, &subjects)?;
-                        Ok(Ok(user))
-                    }
-                    _ => {
-                        login_limit::failed(conn, limits, &subjects, now)?;
-                        Ok(Err(None))
-                    }
-                }
-            },
-        )
+    let (claimed, user) = db
+        .run(move |conn| -> Result<_, DbError> {
+            let wait = login_limit::claim_attempt(conn, limits, &subjects, now)?;
+            let user = match wait {
+                Some(_) => None,
+                None => db::users::find_by_email(conn, &attempt_email)?,
+            };
+            Ok(((wait, subjects), user))
+        })
         .await?;
+    let (wait, subjects) = claimed;
     let next = local_path(&form.next).unwrap_or("");
-    match outcome {
-        Ok(user) => {
-            let data = SessionData {
-                user_id: user.id,
-                epoch: user.session_epoch,
-                issued_at: chrono::Utc::now().timestamp(),
-            };
-            let cookie = session::cookie(
-                &secrets,
-                data,
-                settings.secure_cookies(),
-                settings.session_seconds(),
-            );
-            let user_id = user.id;
-            let identity = db
-                .run(move |conn| accounts::session_identity(conn, user_id, data.epoch))
-                .await?
-                .ok_or_else(|| AppError::internal("a user who just signed in has no identity"))?;
-            let to = if next.is_empty() {
-                home_of(&identity)
-            } else {
-                next.to_string()
-            };
-            Ok(HttpResponse::SeeOther()
-                .cookie(cookie)
-                .insert_header((LOCATION, to))
-                .finish())
-        }
-        Err(Some(wait)) => {
-            let minutes = wait.num_seconds().div_euclid(60) + 1;
-            let message = Message::new(
-                format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút."),
-                format!("Too many failed sign-ins. Please try again in {minutes} minutes."),
-            );
-            let mut response = pages::render(
-                &page,
-                StatusCode::TOO_MANY_REQUESTS,
-                &LoginPage {
-                    page: page.clone(),
-                    email: &email,
-                    next,
-                    error: message.get(page.lang),
-                },
-            )?;
-            if let Ok(value) = wait.num_seconds().max(1).to_string().parse() {
-                response.headers_mut().insert(RETRY_AFTER, value);
-            }
-            Ok(response)
-        }
-        Err(None) => {
-            let error = page.t("E-mail hoặc mật khẩu không đúng.", "Wrong e-mail or password.");
-            pages::render(
-                &page,
-                StatusCode::UNAUTHORIZED,
-                &LoginPage {
-                    page: page.clone(),
-                    email: &email,
-                    next,
-                    error,
-                },
-            )
-        }
+    if let Some(wait) = wait {
+        return too_many_attempts(&page, &email, next, wait);
     }
+    // Checked without holding a database connection: the hash is slow on purpose.
+    let password = form.password.clone();
+    let user = web::block(move || match user {
+        Some(user) => (password::verify(&password, &user.password_hash) && !user.disabled).then_some(user),
+        None => {
+            password::verify_against_nothing(&password);
+            None
+        }
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let Some(user) = user else {
+        let error = page.t("E-mail hoặc mật khẩu không đúng.", "Wrong e-mail or password.");
+        return pages::render(
+            &page,
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                page: page.clone(),
+                email: &email,
+                next,
+                error,
+            },
+        );
+    };
+    let started_secrets = secrets.clone();
+    let (lifetime, secure) = (settings.session_seconds(), settings.secure_cookies());
+    let (cookie, identity) = db
+        .run(move |conn| -> Result<_, DbError> {
+            login_limit::succeeded(conn, &subjects, now)?;
+            let cookie = session::start(conn, &started_secrets, user.id, now, lifetime, secure)?;
+            Ok((cookie, accounts::identity_of(conn, user)?))
+        })
+        .await?;
+    let to = if next.is_empty() {
+        home_of(&identity)
+    } else {
+        next.to_string()
+    };
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie)
+        .insert_header((LOCATION, to))
+        .finish())
+}
+
+/// The sign-in page again with 429: how long to wait before the next attempt.
+fn too_many_attempts(
+    page: &Page,
+    email: &str,
+    next: &str,
+    wait: chrono::Duration,
+) -> Result<HttpResponse, AppError> {
+    let seconds = ((wait.num_milliseconds() + 999) / 1000).max(1);
+    let message = if seconds < 60 {
+        Message::new(
+            format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây."),
+            format!("Too many failed sign-ins. Please try again in {seconds} seconds."),
+        )
+    } else {
+        let minutes = (seconds + 59) / 60;
+        Message::new(
+            format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút."),
+            format!("Too many failed sign-ins. Please try again in {minutes} minutes."),
+        )
+    };
+    let mut response = pages::render(
+        page,
+        StatusCode::TOO_MANY_REQUESTS,
+        &LoginPage {
+            page: page.clone(),
+            email,
+            next,
+            error: message.get(page.lang),
+        },
+    )?;
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, actix_web::http::header::HeaderValue::from(seconds));
+    Ok(response)
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
-/// `POST /logout`
-pub async fn logout(_form: CsrfForm<Empty>) -> HttpResponse {
-    HttpResponse::SeeOther()
+/// `POST /logout`: ends the session on the server (a copy of the cookie no longer signs
+/// anyone in, on any replica) and clears the browser's cookie.
+pub async fn logout(
+    req: HttpRequest,
+    _form: CsrfForm<Empty>,
+    db: web::Data<Database>,
+    secrets: web::Data<Secrets>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(session) = session::read(&req, &secrets) {
+        db.run(move |conn| db::sessions::end(conn, &session).map_err(DbError::from))
+            .await?;
+    }
+    Ok(HttpResponse::SeeOther()
         .cookie(session::removal())
         .insert_header((LOCATION, "/login"))
-        .finish()
+        .finish())
 }
 
 /// `GET /account`
@@ -376,28 +392,27 @@ pub async fn change_password(
             "The two new passwords differ.",
         ));
     }
+    let started_secrets = secrets.clone();
+    let (lifetime, secure) = (settings.session_seconds(), settings.secure_cookies());
     let result = db
-        .run(move |conn| -> Result<Result<i64, AccountError>, DbError> {
+        .run(move |conn| -> Result<Result<_, AccountError>, DbError> {
             match accounts::change_own_password(conn, user_id, &form.current, &form.new) {
-                Ok(()) => Ok(Ok(db::users::find(conn, user_id)?.map_or(0, |u| u.session_epoch))),
+                // Every session ended with the old password; this browser gets a new one.
+                Ok(()) => Ok(Ok(session::start(
+                    conn,
+                    &started_secrets,
+                    user_id,
+                    db::now(),
+                    lifetime,
+                    secure,
+                )?)),
                 Err(AccountError::Db(e)) => Err(e),
                 Err(refused) => Ok(Err(refused)),
             }
         })
         .await?;
     match result {
-        Ok(epoch) => {
-            let data = SessionData {
-                user_id,
-                epoch,
-                issued_at: chrono::Utc::now().timestamp(),
-            };
-            let cookie = session::cookie(
-                &secrets,
-                data,
-                settings.secure_cookies(),
-                settings.session_seconds(),
-            );
+        Ok(cookie) => {
             let notice = page.t("Đã đổi mật khẩu.", "Your password was changed.");
             let mut response = render_account(&page, StatusCode::OK, &identity, (notice, ""), digest)?;
             response.add_cookie(&cookie).map_err(AppError::internal)?;
@@ -420,6 +435,13 @@ mod tests {
             "/\\evil.example",
             "units/46",
             "",
+            "/\t/evil.example",
+            "/\n/x",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{2028}x",
+            "/\u{7f}/evil.example",
+            "/a\\b",
         ] {
             assert_eq!(local_path(outside), None, "{outside}");
         }

@@ -8,11 +8,13 @@ pub mod error;
 pub mod error_pages;
 mod health;
 mod home;
+pub mod middleware;
 pub mod pages;
 pub mod rate_limit;
 mod staff;
 mod survey;
 mod survey_place;
+mod survey_token;
 mod survey_view;
 
 use actix_web::web;

@@ -1,8 +1,11 @@
-//! Per-address and per-desk limits on submissions, to blunt ballot-stuffing without a
-//! CAPTCHA. Counters live in memory only (each replica limits on its own) and hold no
-//! address longer than a window; nothing is written anywhere.
+//! Limits that blunt ballot-stuffing and code guessing without a CAPTCHA: answers per
+//! network address, a slower lane for new senders when a desk has a burst, and lookups
+//! of unknown survey codes per address. Counters live in memory only (each replica limits
+//! on its own) and hold no address longer than a window; nothing is written anywhere.
+//! An IPv6 client is counted by its /64, the block one subscriber gets.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -12,25 +15,88 @@ use actix_web::HttpRequest;
 /// Above this many counters, expired ones are dropped.
 const PRUNE_ABOVE: usize = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Key {
-    Address(IpAddr),
-    Desk(i64),
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Window {
     started: Instant,
     count: u32,
 }
 
-/// Fixed-window counters of accepted submissions.
+/// Fixed-window counters, one per key.
 #[derive(Debug)]
-pub struct SubmissionLimiter {
-    per_address: u32,
-    per_desk: u32,
+struct Counters<K> {
     window: Duration,
-    windows: Mutex<HashMap<Key, Window>>,
+    counts: HashMap<K, Window>,
+}
+
+impl<K: Hash + Eq + Copy> Counters<K> {
+    fn new(window: Duration) -> Counters<K> {
+        Counters {
+            window,
+            counts: HashMap::new(),
+        }
+    }
+
+    /// The count of `key` in its current window, and how long that window still runs.
+    fn current(&self, key: K, now: Instant) -> (u32, Duration) {
+        match self.counts.get(&key) {
+            Some(w) if now.duration_since(w.started) < self.window => {
+                (w.count, self.window - now.duration_since(w.started))
+            }
+            _ => (0, self.window),
+        }
+    }
+
+    /// How long to wait when `key` has reached `limit` (0: no limit).
+    fn over(&self, key: K, limit: u32, now: Instant) -> Option<Duration> {
+        let (count, left) = self.current(key, now);
+        (limit > 0 && count >= limit).then_some(left)
+    }
+
+    fn add(&mut self, key: K, now: Instant) {
+        if self.counts.len() > PRUNE_ABOVE {
+            let window = self.window;
+            self.counts.retain(|_, w| now.duration_since(w.started) < window);
+        }
+        let window = self.window;
+        let entry = self.counts.entry(key).or_insert(Window {
+            started: now,
+            count: 0,
+        });
+        if now.duration_since(entry.started) >= window {
+            *entry = Window {
+                started: now,
+                count: 0,
+            };
+        }
+        entry.count += 1;
+    }
+}
+
+/// Who is counted: an IPv4 address, or the /64 of an IPv6 address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sender(IpAddr);
+
+impl Sender {
+    pub fn of(address: IpAddr) -> Sender {
+        match address {
+            IpAddr::V4(_) => Sender(address),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Sender(IpAddr::V4(v4)),
+                None => {
+                    let prefix = u128::from(v6) & (u128::MAX << 64);
+                    Sender(IpAddr::V6(prefix.into()))
+                }
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Address(Sender),
+    Desk(i64),
+    /// A sender's answers at one desk: who is new there during a burst.
+    AtDesk(i64, Sender),
 }
 
 /// A limit was reached; the client may try again after this long.
@@ -39,59 +105,130 @@ pub struct Limited {
     pub retry_after: Duration,
 }
 
+/// How an answer that is within the limits goes ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Now,
+    /// The desk has a burst and this sender is new there: the answer is taken after this
+    /// wait, which costs a genuine citizen a few seconds and a ballot-stuffer a lot.
+    After(Duration),
+}
+
+/// Answers per address; more than `burst_at` answers at one desk within a window is a
+/// burst, during which each new sender waits `burst_delay`. Nobody is turned away for a
+/// desk's count: that would let anyone close a desk to genuine citizens. (The burst alert
+/// tells the officials.)
+#[derive(Debug)]
+pub struct SubmissionLimiter {
+    per_address: u32,
+    burst_at: u32,
+    burst_delay: Duration,
+    counters: Mutex<Counters<Key>>,
+}
+
 impl SubmissionLimiter {
-    /// A limit of 0 is no limit.
-    pub fn new(per_address: u32, per_desk: u32, window: Duration) -> SubmissionLimiter {
+    /// A limit of 0 is no limit (no burst lane for `burst_at` 0).
+    pub fn new(
+        per_address: u32,
+        burst_at: u32,
+        burst_delay: Duration,
+        window: Duration,
+    ) -> SubmissionLimiter {
         SubmissionLimiter {
             per_address,
-            per_desk,
-            window,
-            windows: Mutex::new(HashMap::new()),
+            burst_at,
+            burst_delay,
+            counters: Mutex::new(Counters::new(window)),
         }
     }
 
-    /// Counts one submission from `address` to `desk` if both are under their limits;
+    /// Counts one answer from `address` to `desk` if the address is under its limit;
     /// otherwise counts nothing and says how long to wait.
-    pub fn try_acquire(&self, address: Option<IpAddr>, desk: i64) -> Result<(), Limited> {
-        self.try_acquire_at(address, desk, Instant::now())
+    pub fn try_acquire(&self, address: Option<IpAddr>, desk: i64) -> Result<Admission, Limited> {
+        self.try_acquire_at(address.map(Sender::of), desk, Instant::now())
     }
 
-    fn try_acquire_at(&self, address: Option<IpAddr>, desk: i64, now: Instant) -> Result<(), Limited> {
-        let Ok(mut windows) = self.windows.lock() else {
-            return Ok(()); // A poisoned lock must not stop citizens from answering.
+    fn try_acquire_at(&self, sender: Option<Sender>, desk: i64, now: Instant) -> Result<Admission, Limited> {
+        let Ok(mut counters) = self.counters.lock() else {
+            return Ok(Admission::Now); // A poisoned lock must not stop citizens from answering.
         };
-        if windows.len() > PRUNE_ABOVE {
-            windows.retain(|_, w| now.duration_since(w.started) < self.window);
+        if let Some(sender) = sender
+            && let Some(retry_after) = counters.over(Key::Address(sender), self.per_address, now)
+        {
+            return Err(Limited { retry_after });
         }
-        let mut keys = vec![(Key::Desk(desk), self.per_desk)];
-        if let Some(address) = address {
-            keys.push((Key::Address(address), self.per_address));
+        let burst = counters.over(Key::Desk(desk), self.burst_at, now).is_some();
+        let new_here = sender.is_none_or(|s| counters.current(Key::AtDesk(desk, s), now).0 == 0);
+        counters.add(Key::Desk(desk), now);
+        if let Some(sender) = sender {
+            counters.add(Key::Address(sender), now);
+            counters.add(Key::AtDesk(desk, sender), now);
         }
-        keys.retain(|(_, limit)| *limit > 0);
-        for (key, limit) in &keys {
-            if let Some(window) = windows.get(key) {
-                let age = now.duration_since(window.started);
-                if age < self.window && window.count >= *limit {
-                    return Err(Limited {
-                        retry_after: self.window - age,
-                    });
-                }
-            }
+        Ok(if burst && new_here {
+            Admission::After(self.burst_delay)
+        } else {
+            Admission::Now
+        })
+    }
+}
+
+/// Lookups of survey codes that do not exist, per address: past the limit every lookup
+/// from that address is refused for the rest of the window (a valid code too, or the
+/// refusal itself would tell which codes exist). Citizens who open a valid code are
+/// never counted.
+#[derive(Debug)]
+pub struct LookupLimiter {
+    per_address: u32,
+    counters: Mutex<Counters<Sender>>,
+}
+
+impl LookupLimiter {
+    /// A limit of 0 is no limit.
+    pub fn new(per_address: u32, window: Duration) -> LookupLimiter {
+        LookupLimiter {
+            per_address,
+            counters: Mutex::new(Counters::new(window)),
         }
-        for (key, _) in keys {
-            let window = windows.entry(key).or_insert(Window {
-                started: now,
-                count: 0,
-            });
-            if now.duration_since(window.started) >= self.window {
-                *window = Window {
-                    started: now,
-                    count: 0,
-                };
-            }
-            window.count += 1;
+    }
+
+    /// How long `address` must wait before looking up another code, if it must.
+    pub fn check(&self, address: Option<IpAddr>) -> Result<(), Limited> {
+        let (Some(address), Ok(counters)) = (address, self.counters.lock()) else {
+            return Ok(());
+        };
+        match counters.over(Sender::of(address), self.per_address, Instant::now()) {
+            Some(retry_after) => Err(Limited { retry_after }),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Counts a lookup of a code that does not exist.
+    pub fn unknown(&self, address: Option<IpAddr>) {
+        if let (Some(address), Ok(mut counters)) = (address, self.counters.lock()) {
+            counters.add(Sender::of(address), Instant::now());
+        }
+    }
+}
+
+/// The limits the citizen's pages apply, shared by the server's workers.
+#[derive(Debug)]
+pub struct Limits {
+    pub submissions: SubmissionLimiter,
+    pub lookups: LookupLimiter,
+}
+
+impl Limits {
+    pub fn from_settings(settings: &crate::config::Settings) -> Limits {
+        let window = Duration::from_secs(settings.submission_limit_window_seconds);
+        Limits {
+            submissions: SubmissionLimiter::new(
+                settings.submission_limit_per_ip,
+                settings.submission_limit_per_desk,
+                Duration::from_secs(settings.submission_burst_delay_seconds),
+                window,
+            ),
+            lookups: LookupLimiter::new(settings.unknown_code_limit_per_ip, window),
+        }
     }
 }
 
@@ -117,42 +254,99 @@ pub fn client_address(req: &HttpRequest, trust_proxy_headers: bool) -> Option<Ip
 mod tests {
     use super::*;
 
-    const A: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)));
-    const B: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2)));
-
-    #[test]
-    fn each_address_and_desk_gets_its_quota_per_window() {
-        let limiter = SubmissionLimiter::new(2, 3, Duration::from_secs(600));
-        let t0 = Instant::now();
-        assert!(limiter.try_acquire_at(A, 1, t0).is_ok());
-        assert!(limiter.try_acquire_at(A, 1, t0).is_ok());
-        let limited = limiter
-            .try_acquire_at(A, 1, t0 + Duration::from_secs(100))
-            .unwrap_err();
-        assert_eq!(limited.retry_after, Duration::from_secs(500));
-        // Another address may still use the desk, until the desk's quota is used up.
-        assert!(limiter.try_acquire_at(B, 1, t0).is_ok());
-        assert!(limiter.try_acquire_at(B, 1, t0).is_err());
-        assert!(limiter.try_acquire_at(B, 2, t0).is_ok());
-        // A new window starts afresh.
-        assert!(
-            limiter
-                .try_acquire_at(A, 1, t0 + Duration::from_secs(600))
-                .is_ok()
-        );
+    fn sender(text: &str) -> Option<Sender> {
+        Some(Sender::of(text.parse().unwrap()))
     }
 
     #[test]
-    fn a_refused_submission_is_not_counted_and_zero_means_no_limit() {
-        let limiter = SubmissionLimiter::new(1, 0, Duration::from_secs(60));
+    fn each_address_gets_its_quota_per_window() {
+        let limiter = SubmissionLimiter::new(2, 0, Duration::ZERO, Duration::from_secs(600));
         let t0 = Instant::now();
-        assert!(limiter.try_acquire_at(A, 1, t0).is_ok());
+        assert_eq!(
+            limiter.try_acquire_at(sender("10.0.0.1"), 1, t0),
+            Ok(Admission::Now)
+        );
+        assert_eq!(
+            limiter.try_acquire_at(sender("10.0.0.1"), 2, t0),
+            Ok(Admission::Now)
+        );
+        let limited = limiter
+            .try_acquire_at(sender("10.0.0.1"), 1, t0 + Duration::from_secs(100))
+            .unwrap_err();
+        assert_eq!(limited.retry_after, Duration::from_secs(500));
+        assert!(limiter.try_acquire_at(sender("10.0.0.2"), 1, t0).is_ok());
+        // A new window starts afresh.
+        let later = t0 + Duration::from_secs(600);
+        assert!(limiter.try_acquire_at(sender("10.0.0.1"), 1, later).is_ok());
+    }
+
+    #[test]
+    fn a_desk_burst_slows_new_senders_and_turns_nobody_away() {
+        let delay = Duration::from_secs(5);
+        let limiter = SubmissionLimiter::new(30, 3, delay, Duration::from_secs(600));
+        let t0 = Instant::now();
+        for i in 1..=3 {
+            let address = format!("10.0.0.{i}");
+            assert_eq!(
+                limiter.try_acquire_at(sender(&address), 1, t0),
+                Ok(Admission::Now)
+            );
+        }
+        // The desk has had its three: a fourth sender is new there and waits…
+        assert_eq!(
+            limiter.try_acquire_at(sender("10.0.0.4"), 1, t0),
+            Ok(Admission::After(delay))
+        );
+        // …one who answered there before does not, nor does anyone at another desk.
+        assert_eq!(
+            limiter.try_acquire_at(sender("10.0.0.1"), 1, t0),
+            Ok(Admission::Now)
+        );
+        assert_eq!(
+            limiter.try_acquire_at(sender("10.0.0.9"), 2, t0),
+            Ok(Admission::Now)
+        );
+        // Without an address to tell senders apart, everyone is new.
+        assert_eq!(limiter.try_acquire_at(None, 1, t0), Ok(Admission::After(delay)));
+    }
+
+    #[test]
+    fn a_refused_answer_is_not_counted_and_zero_means_no_limit() {
+        let limiter = SubmissionLimiter::new(1, 0, Duration::ZERO, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert!(limiter.try_acquire_at(sender("10.0.0.1"), 1, t0).is_ok());
         for _ in 0..5 {
-            assert!(limiter.try_acquire_at(A, 1, t0).is_err());
+            assert!(limiter.try_acquire_at(sender("10.0.0.1"), 1, t0).is_err());
         }
         for _ in 0..50 {
-            assert!(limiter.try_acquire_at(None, 1, t0).is_ok());
+            assert_eq!(limiter.try_acquire_at(None, 1, t0), Ok(Admission::Now));
         }
+    }
+
+    #[test]
+    fn ipv6_senders_are_counted_by_their_64() {
+        assert_eq!(
+            sender("2001:db8:1:2::1"),
+            sender("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_ne!(sender("2001:db8:1:2::1"), sender("2001:db8:1:3::1"));
+        assert_eq!(sender("::ffff:10.0.0.1"), sender("10.0.0.1"));
+        let limiter = SubmissionLimiter::new(1, 0, Duration::ZERO, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert!(limiter.try_acquire_at(sender("2001:db8:1:2::1"), 1, t0).is_ok());
+        assert!(limiter.try_acquire_at(sender("2001:db8:1:2::99"), 1, t0).is_err());
+    }
+
+    #[test]
+    fn unknown_code_lookups_are_limited_per_address() {
+        let limiter = LookupLimiter::new(2, Duration::from_secs(60));
+        let a: Option<IpAddr> = Some("10.0.0.1".parse().unwrap());
+        let b: Option<IpAddr> = Some("10.0.0.2".parse().unwrap());
+        assert!(limiter.check(a).is_ok());
+        limiter.unknown(a);
+        limiter.unknown(a);
+        assert!(limiter.check(a).is_err());
+        assert!(limiter.check(b).is_ok());
     }
 
     #[test]

@@ -10,9 +10,9 @@ use askama::Template;
 
 use super::AppError;
 use super::pages::{self, Page};
-use super::rate_limit::{SubmissionLimiter, client_address};
+use super::rate_limit::{Admission, Limits, client_address};
 use super::survey_view::{SurveyPage, sections};
-use crate::codes;
+use crate::auth::secrets::Secrets;
 use crate::codes::tickets::TicketState;
 use crate::config::Settings;
 use crate::db::Database;
@@ -23,10 +23,8 @@ use crate::responses::committer::{Committer, OwnedSubmission};
 use crate::responses::validate::answer_fields;
 use crate::responses::{Given, Problems, StoreError, validate};
 
-use super::survey_place::{Place, find_place, ticket_closed};
-
-/// Length of the random token that makes each rendered page's submission unique.
-const TOKEN_LEN: usize = 26;
+use super::survey_place::{Place, Seeker, find_place, ticket_closed};
+use super::survey_token;
 
 #[derive(Template)]
 #[template(path = "thanks.html")]
@@ -94,11 +92,18 @@ pub async fn show(
     code: web::Path<String>,
     db: web::Data<Database>,
     forms: web::Data<FormRegistry>,
+    secrets: web::Data<Secrets>,
+    limits: web::Data<Limits>,
+    settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
     let page = Page::new(&req);
-    let (code, place) = find_place(&db, &code).await?;
+    let seeker = Seeker {
+        limiter: &limits.lookups,
+        address: client_address(&req, settings.trust_proxy_headers),
+    };
+    let (code, place) = find_place(&db, &code, &seeker).await?;
     let registered = form_of(&forms, &place.desk)?;
-    let token = codes::random_code(TOKEN_LEN);
+    let token = survey_token::issue(&secrets, &code, chrono::Utc::now().timestamp());
     let shown = Shown {
         page: &page,
         place: &place,
@@ -111,6 +116,40 @@ pub async fn show(
         &Given::default(),
         &Problems::default(),
         &token,
+    )
+}
+
+/// Whether the browser says the post comes from a page of another site: `Sec-Fetch-Site`
+/// (sent by browsers since 2020) other than same-origin or a person's own action, or an
+/// `Origin` that is not this site's. Older browsers send neither and are let through; the
+/// page token is still checked.
+fn from_another_site(req: &HttpRequest, settings: &Settings) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    let host = req.connection_info().host().to_string();
+    let own = [
+        settings.public_base_url(),
+        format!("http://{host}"),
+        format!("https://{host}"),
+    ];
+    !own.iter()
+        .any(|o| o.eq_ignore_ascii_case(origin.trim_end_matches('/')))
+}
+
+fn cross_site_refused() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        Message::new(
+            "Câu trả lời này không được gửi từ trang khảo sát của hệ thống nên không được ghi nhận. Vui lòng quét mã QR tại quầy hoặc nhập mã khảo sát trên trang chủ.",
+            "These answers were not sent from this site's survey page and were not recorded. Please scan the QR code at the desk or type the survey code on the home page.",
+        ),
     )
 }
 
@@ -130,15 +169,25 @@ pub async fn submit(
     db: web::Data<Database>,
     forms: web::Data<FormRegistry>,
     settings: web::Data<Settings>,
-    limiter: web::Data<SubmissionLimiter>,
+    limits: web::Data<Limits>,
+    secrets: web::Data<Secrets>,
     committer: web::Data<Committer>,
 ) -> Result<HttpResponse, AppError> {
+    if from_another_site(&req, &settings) {
+        return Err(cross_site_refused());
+    }
     let page = Page::new(&req);
-    let (code, place) = find_place(&db, &code).await?;
+    let address = client_address(&req, settings.trust_proxy_headers);
+    let seeker = Seeker {
+        limiter: &limits.lookups,
+        address,
+    };
+    let (code, place) = find_place(&db, &code, &seeker).await?;
     let fields = body.into_inner();
     let registered = answered_version(&db, &forms, &place.desk, field(&fields, "_version")).await?;
+    let now = chrono::Utc::now();
     let token = field(&fields, "_token")
-        .filter(|t| t.len() == TOKEN_LEN && t.bytes().all(|b| codes::ALPHABET.contains(&b)))
+        .filter(|t| survey_token::is_genuine(&secrets, &code, t, now.timestamp()))
         .map(str::to_string);
 
     let (given, checked) = validate(&registered.form, &answer_fields(&fields));
@@ -153,7 +202,7 @@ pub async fn submit(
         ));
     }
     let (Some(answers), Some(token)) = (answers, token) else {
-        let fresh = codes::random_code(TOKEN_LEN);
+        let fresh = survey_token::issue(&secrets, &code, now.timestamp());
         let shown = Shown {
             page: &page,
             place: &place,
@@ -169,18 +218,21 @@ pub async fn submit(
         );
     };
 
-    if let Err(limited) =
-        limiter.try_acquire(client_address(&req, settings.trust_proxy_headers), place.desk.id)
-    {
-        let minutes = limited.retry_after.as_secs().div_ceil(60).max(1);
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            Message::new(
-                format!("Đã có quá nhiều phiếu gửi từ đây trong thời gian ngắn. Vui lòng thử lại sau {minutes} phút."),
-                format!("Too many answers were sent from here in a short time. Please try again in {minutes} minutes."),
-            ),
-        )
-        .with_header(RETRY_AFTER, limited.retry_after.as_secs().max(1).to_string()));
+    match limits.submissions.try_acquire(address, place.desk.id) {
+        Ok(Admission::Now) => {}
+        // A burst at this desk: a new sender's answer is taken after a short wait.
+        Ok(Admission::After(wait)) => actix_web::rt::time::sleep(wait).await,
+        Err(limited) => {
+            let minutes = limited.retry_after.as_secs().div_ceil(60).max(1);
+            return Err(AppError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                Message::new(
+                    format!("Đã có quá nhiều phiếu gửi từ đây trong thời gian ngắn. Vui lòng thử lại sau {minutes} phút."),
+                    format!("Too many answers were sent from here in a short time. Please try again in {minutes} minutes."),
+                ),
+            )
+            .with_header(RETRY_AFTER, limited.retry_after.as_secs().max(1).to_string()));
+        }
     }
 
     let time_zone = settings.tz().map_err(AppError::internal)?;
@@ -195,7 +247,7 @@ pub async fn submit(
         channel,
         procedure_code: procedure,
         procedure_field: field,
-        submitted_at: chrono::Utc::now(),
+        submitted_at: now,
         time_zone,
         token: Some(token),
         ticket,
@@ -209,7 +261,7 @@ pub async fn submit(
     };
     if let Err(StoreError::TicketClosed) = stored {
         // Someone answered with this ticket a moment earlier (or it just expired).
-        let (_, again) = find_place(&db, &code).await?;
+        let (_, again) = find_place(&db, &code, &seeker).await?;
         let state = again.ticket.as_ref().map_or(TicketState::Answered, |t| {
             crate::codes::tickets::state(t, chrono::Utc::now().naive_utc())
         });

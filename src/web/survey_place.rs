@@ -1,9 +1,13 @@
 //! What a survey code leads to: a desk (its reusable code) or a single-use ticket of a
 //! desk, and whether it takes an answer now.
 
+use std::net::IpAddr;
+
 use actix_web::http::StatusCode;
+use actix_web::http::header::RETRY_AFTER;
 
 use super::AppError;
+use super::rate_limit::LookupLimiter;
 use crate::codes::tickets::{TicketState, is_ticket_code, state};
 use crate::codes::{self};
 use crate::db::desks::Desk;
@@ -82,10 +86,46 @@ pub fn ticket_closed(state: TicketState) -> AppError {
     AppError::new(status, Message::new(vi, en))
 }
 
+/// Who is looking a code up, for the limit on unknown codes.
+pub struct Seeker<'a> {
+    pub limiter: &'a LookupLimiter,
+    pub address: Option<IpAddr>,
+}
+
+impl Seeker<'_> {
+    /// 429 once this address has looked up too many codes that do not exist.
+    fn check(&self) -> Result<(), AppError> {
+        let Err(limited) = self.limiter.check(self.address) else {
+            return Ok(());
+        };
+        let seconds = limited.retry_after.as_secs().max(1);
+        let minutes = seconds.div_ceil(60);
+        Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Message::new(
+                format!("Đã có quá nhiều lần nhập mã khảo sát không đúng từ mạng này. Vui lòng kiểm tra mã in trên phiếu và thử lại sau {minutes} phút."),
+                format!("Too many survey codes that do not exist were tried from this network. Please check the code printed on the ticket and try again in {minutes} minutes."),
+            ),
+        )
+        .with_header(RETRY_AFTER, seconds.to_string()))
+    }
+
+    fn unknown(&self, typed: &str) -> AppError {
+        self.limiter.unknown(self.address);
+        unknown(typed)
+    }
+}
+
 /// The desk behind a code as typed or scanned, and the canonical code: 404 when there is
-/// none, 409 or 410 when it takes no answer.
-pub async fn find_place(db: &Database, typed: &str) -> Result<(String, Place), AppError> {
-    let code = codes::normalize(typed).ok_or_else(|| unknown(typed))?;
+/// none (counted against the seeker's address), 409 or 410 when it takes no answer, 429
+/// when the address has tried too many codes that do not exist.
+pub async fn find_place(
+    db: &Database,
+    typed: &str,
+    seeker: &Seeker<'_>,
+) -> Result<(String, Place), AppError> {
+    seeker.check()?;
+    let code = codes::normalize(typed).ok_or_else(|| seeker.unknown(typed))?;
     let lookup = code.clone();
     let found = db
         .run(move |conn| -> Result<Option<Place>, DbError> {
@@ -105,7 +145,7 @@ pub async fn find_place(db: &Database, typed: &str) -> Result<(String, Place), A
             Ok(Some(Place { desk, unit, ticket }))
         })
         .await?;
-    let place = found.ok_or_else(|| unknown(typed))?;
+    let place = found.ok_or_else(|| seeker.unknown(typed))?;
     if let Some(ticket) = &place.ticket {
         let now = chrono::Utc::now().naive_utc();
         match state(ticket, now) {

@@ -167,7 +167,10 @@ fn with_database(url: &str, name: &str) -> String {
 
 /// The real application, serving on a free port for one test.
 pub struct TestApp {
+    /// The public address (the base URL), where tests send their requests.
     pub address: String,
+    /// Where the server listens, when the base URL is set to another address.
+    pub listening: String,
     pub db: TestDb,
     /// The database and questionnaires the app serves, for checking what it stored.
     pub prepared: Prepared,
@@ -192,9 +195,11 @@ pub async fn spawn_app_on(db: TestDb, configure: impl FnOnce(&mut Settings)) -> 
     let prepared = prepare(&settings).expect("prepare the app");
     let app = Application::build(&settings, prepared.clone()).expect("build the app");
     let address = app.base_url().to_string();
+    let listening = format!("http://{}", app.address());
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
+        listening,
         db,
         prepared,
         client: client(),
@@ -254,8 +259,14 @@ pub fn sipas(db: &TestDb) -> Command {
 
 /// The `sipas` binary with the test's data directory but no database given.
 pub fn sipas_without_database(db: &TestDb) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sipas"));
+    let mut command = bare_sipas();
     command.arg("--data-dir").arg(db.dir.path());
+    command
+}
+
+/// The `sipas` binary with none of the test's settings: no data directory, no database.
+pub fn bare_sipas() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sipas"));
     // Only what the test sets reaches the program.
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("SIPAS_") || key == "RUST_LOG" {

@@ -414,6 +414,39 @@ fn each_once(sink: &SmtpSink, count: usize) {
     assert_eq!(subjects, expected);
 }
 
+/// Subjects arrive as typed, whatever a unit's name holds: text shaped like an encoded
+/// word is not decoded by the reader's mail program.
+async fn subjects_arrive_as_typed(backend: Backend) {
+    let Some((app, sink, settings)) = app_and_sink(backend).await else {
+        return;
+    };
+    let mut conn = app.prepared.db.conn().unwrap();
+    let typed = [
+        "Cảnh báo — Xã =?utf-8?q?Trúng_thưởng?=",
+        "Alert: =?utf-8?b?eA==?= and =?iso-8859-1?q?x?=",
+    ];
+    for (i, subject) in typed.iter().enumerate() {
+        let mail = Composed {
+            dedup_key: format!("subject:{i}"),
+            recipient: "lanhdao@p1.vn".into(),
+            subject: subject.to_string(),
+            text: "Nội dung".into(),
+            html: "<p>Nội dung</p>".into(),
+        };
+        assert!(mail.queue(&mut conn, "alert").unwrap());
+    }
+    deliver(&mut conn, &settings, chrono::Duration::zero());
+    let mut subjects: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap().to_string())
+        .collect();
+    subjects.sort();
+    let mut expected = typed.map(String::from).to_vec();
+    expected.sort();
+    assert_eq!(subjects, expected);
+}
+
 async fn mail_waits_for_a_server_that_is_down_and_arrives_once(backend: Backend) {
     if !smtp_server_available() {
         return;
@@ -739,5 +772,6 @@ on_both_backends!(
     a_digest_arrives_with_the_figures_once,
     an_alert_fires_once_per_rule_and_period,
     mail_waits_for_a_server_that_is_down_and_arrives_once,
+    subjects_arrive_as_typed,
     two_workers_never_send_a_mail_twice,
 );

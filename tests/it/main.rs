@@ -11,6 +11,7 @@ mod crash;
 mod dashboard;
 mod forms;
 mod fuzz;
+mod hardening;
 mod health;
 mod indices;
 mod mail;

@@ -9,16 +9,18 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 15] = [
+const ALL_TABLES: [&str; 17] = [
     "alert_rules",
     "api_tokens",
     "app_secrets",
     "desks",
     "form_versions",
     "grants",
-    "login_failures",
+    "known_sign_ins",
+    "login_throttle",
     "outbox",
     "responses",
+    "sessions",
     "tallies",
     "text_answers",
     "ticket_counts",
@@ -124,7 +126,9 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         grants,
         api_tokens,
         app_secrets,
-        login_failures,
+        sessions,
+        login_throttle,
+        known_sign_ins,
         tickets,
         ticket_counts
     );
@@ -176,7 +180,9 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
         now: chrono::Utc::now(),
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
     };
-    assert_eq!(sipas::codes::tickets::issue(&mut conn, &issue).unwrap().len(), 2);
+    let tickets = sipas::codes::tickets::issue(&mut conn, &issue).unwrap();
+    assert_eq!(tickets.len(), 2);
+    assert!(sipas::db::tickets::mark_answered(&mut conn, tickets[0].id, sipas::db::now()).unwrap());
     let account = sipas::auth::accounts::NewAccount {
         email: "a@b.vn",
         name: "A",
@@ -187,11 +193,14 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     };
     sipas::auth::accounts::add_user(&mut conn, &account).unwrap();
     sipas::auth::tokens::create(&mut conn, "t", sipas::auth::Role::Staff, Some("C")).unwrap();
-    sipas::auth::secrets::Secrets::load(&mut conn).unwrap();
-    sipas::db::security::record_failure(&mut conn, "account:a@b.vn", sipas::db::now()).unwrap();
+    let secrets = sipas::auth::secrets::Secrets::load(&mut conn).unwrap();
+    let now = sipas::db::now();
+    assert!(sipas::db::security::first_attempt(&mut conn, "account:a", now).unwrap());
+    sipas::db::security::remember_known(&mut conn, "known:a", now, now).unwrap();
     let user = sipas::db::users::find_by_email(&mut conn, "a@b.vn")
         .unwrap()
         .unwrap();
+    sipas::auth::session::start(&mut conn, &secrets, user.id, now, 3600, false).unwrap();
     sipas::db::users::set_digest(&mut conn, user.id, "weekly").unwrap();
     let rule = sipas::db::alerts::NewAlertRule {
         unit_code: "C",
@@ -300,8 +309,63 @@ fn sqlite_runs_in_wal_mode_with_foreign_keys(backend: Backend) {
     assert!(sipas::db::desks::insert(&mut conn, &orphan).is_err());
 }
 
+/// Tickets answered before the privacy migrations lose their link to the response (they
+/// stay answered), and responses stored to the nanosecond keep only the minute.
+fn the_privacy_migrations_unlink_and_round_existing_rows(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut conn = db.open().conn().unwrap();
+    // Back to before them: tickets still name their response.
+    for expected in ["000016", "000015"] {
+        let reverted = migrations::revert_last(&mut conn).unwrap();
+        assert!(reverted.ends_with(expected), "{reverted}");
+    }
+    let csv = "code,name,kind,parent_code\nP,Tỉnh,tỉnh,\nC,Xã,xã,P\n";
+    sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
+    let desk = sipas::desks::add(&mut conn, "C", "Quầy", "quick-2025", &["quick-2025".to_string()]).unwrap();
+    let registry =
+        sipas::forms::FormRegistry::register(&mut conn, sipas::forms::registry::built_in().unwrap()).unwrap();
+    let quick = registry.current("quick-2025").unwrap();
+    let answers = sipas::responses::Answers {
+        values: vec![("rating".into(), "4".into())],
+        texts: vec![("comment".into(), "Chờ lâu".into())],
+    };
+    let submission = crate::helpers::paper_submission(quick.version_id, "C");
+    sipas::responses::store(&mut conn, &submission, &answers).unwrap();
+    let response_id = sipas::db::responses::all(&mut conn).unwrap()[0].id;
+    sipas::with_backend!(&mut *conn, |c| {
+        diesel::sql_query("UPDATE responses SET submitted_at = '2025-07-02 09:15:42.123456'")
+            .execute(c)
+            .unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO tickets (code, desk_id, dossier_code, issued_at, issued_day, expires_at, response_id) \
+             VALUES ('K7M2QX9P', {}, 'H46.19753-251122-0001', '2025-07-01 08:00:00', '2025-07-01', \
+             '2025-07-31 08:00:00', {response_id})",
+            desk.id
+        ))
+        .execute(c)
+        .unwrap();
+    });
+    migrations::run_pending(&mut conn).unwrap();
+    let ticket = sipas::db::tickets::find_by_code(&mut conn, "K7M2QX9P")
+        .unwrap()
+        .unwrap();
+    assert!(ticket.answered, "it stays answered");
+    assert!(ticket.revoked_at.is_none());
+    assert!(
+        !columns(&mut conn, "tickets")
+            .iter()
+            .any(|c| c.contains("response"))
+    );
+    let response = &sipas::db::responses::all(&mut conn).unwrap()[0];
+    assert_eq!(
+        response.submitted_at,
+        "2025-07-02T09:15:00".parse::<chrono::NaiveDateTime>().unwrap()
+    );
+}
+
 on_both_backends_sync!(
     schema_rs_matches_the_migrations,
     every_down_migration_reverts_its_up,
     sqlite_runs_in_wal_mode_with_foreign_keys,
+    the_privacy_migrations_unlink_and_round_existing_rows,
 );

@@ -106,7 +106,7 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
             "{path}: {csp}"
         );
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
-        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
     }
 }
 

@@ -67,7 +67,7 @@ fn demo_seeds_a_real_province_once(backend: Backend) {
         .filter(|t| !t.is_empty())
         .collect();
     assert_eq!(with_tickets.len(), 1);
-    let answered = with_tickets[0].iter().filter(|t| t.response_id.is_some()).count();
+    let answered = with_tickets[0].iter().filter(|t| t.answered).count();
     assert_eq!((with_tickets[0].len(), answered), (20, 12));
 
     let output = run(sipas(&db).args(["demo", "--seed-only", "--province", "77"]));

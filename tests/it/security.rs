@@ -186,7 +186,7 @@ async fn markup_in_every_free_text_field_is_shown_as_text_everywhere(backend: Ba
 on_both_backends!(markup_in_every_free_text_field_is_shown_as_text_everywhere);
 
 /// The cookies of a signed-in browser, as a `Cookie` header, and its CSRF token.
-async fn signed_in_cookie(app: &TestApp, email: &str) -> (String, String) {
+pub async fn signed_in_cookie(app: &TestApp, email: &str) -> (String, String) {
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let browser = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -203,16 +203,21 @@ async fn signed_in_cookie(app: &TestApp, email: &str) -> (String, String) {
         )
         .await;
     assert_eq!(response.status(), 303);
-    let (_, html) = page(&browser, app, "/admin/units").await;
+    // The form token is the sign-in page's: it belongs to the browser, not the session.
     let url = app.address.parse().unwrap();
     let cookie = reqwest::cookie::CookieStore::cookies(&*jar, &url).expect("cookies");
-    (cookie.to_str().unwrap().to_string(), csrf_of(&html))
+    (cookie.to_str().unwrap().to_string(), csrf)
 }
 
 /// Sends a request that announces a body of `announced` bytes but sends only `sent` of
 /// it, then waits up to 10 s for an answer: its status line, or `None` when the server
 /// waited for the rest.
-fn status_of_a_partly_sent_body(address: &str, head: &str, announced: usize, sent: &[u8]) -> Option<String> {
+pub fn status_of_a_partly_sent_body(
+    address: &str,
+    head: &str,
+    announced: usize,
+    sent: &[u8],
+) -> Option<String> {
     use std::io::{BufRead, BufReader, Write};
     let authority = address.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(authority).unwrap();

@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN session_epoch BIGINT NOT NULL DEFAULT 0;
+DROP TABLE sessions;

@@ -1,0 +1,2 @@
+-- The seconds dropped cannot come back; times stay to the minute.
+SELECT 1;

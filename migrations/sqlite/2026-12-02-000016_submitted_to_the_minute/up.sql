@@ -1,0 +1,4 @@
+-- Responses keep the time they were sent to the minute only: reports need the day, alerts
+-- the hour, and seconds would help match an answer with a proxy's or the one-stop
+-- software's logs.
+UPDATE responses SET submitted_at = strftime('%Y-%m-%d %H:%M:00', submitted_at);
