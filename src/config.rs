@@ -252,8 +252,7 @@ impl Settings {
             }
         }
         self.tz()?;
-        crate::telemetry::check_log_filter(&self.log_level)
-            .map_err(|e| ConfigError::Invalid(format!("log_level: {e}")))?;
+        check_log_filter(&self.log_level).map_err(|e| ConfigError::Invalid(format!("log_level: {e}")))?;
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::Invalid(format!(
                 "mail_from không phải địa chỉ thư (is not an e-mail address): {}",
@@ -310,6 +309,24 @@ impl Settings {
         DatabaseLocation::parse(&self.database_url, &self.data_dir)
             .unwrap_or_else(|_| DatabaseLocation::Sqlite(self.data_dir.join("sipas.sqlite3")))
     }
+}
+
+const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+
+/// A log filter is a level (`info`) or comma-separated directives that each end in one
+/// (`sipas=debug,actix_web=warn`). The filter library would take `verbose` as the name of
+/// a module to log and silence everything else; such a mistake is refused with its reason.
+pub fn check_log_filter(directives: &str) -> Result<(), String> {
+    for directive in directives.split(',').map(str::trim) {
+        let level = directive.rsplit_once('=').map_or(directive, |(_, level)| level);
+        if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "«{directive}» không phải mức ghi log; dùng {} hoặc mô-đun=mức (not a log level; use one of these or module=level)",
+                LEVELS.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn one_line(error: &figment::Error) -> String {
@@ -427,5 +444,20 @@ mod tests {
         assert_eq!(s.public_base_url(), "http://127.0.0.1:8080");
         s.base_url = "https://khaosat.example.gov.vn/".into();
         assert_eq!(s.public_base_url(), "https://khaosat.example.gov.vn");
+    }
+
+    #[test]
+    fn log_filters_are_levels_or_directives_ending_in_one() {
+        for good in [
+            "info",
+            "WARN",
+            "sipas=debug,info",
+            "sipas::web=trace, actix_web=off",
+        ] {
+            assert!(check_log_filter(good).is_ok(), "{good}");
+        }
+        for bad in ["verbose", "", "info,", "sipas=loud", "sipas"] {
+            assert!(check_log_filter(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -19,7 +19,7 @@ pub fn init(format: LogFormat, level: &str) -> Result<(), String> {
         Ok(from_env) if !from_env.trim().is_empty() => ("RUST_LOG", from_env),
         _ => ("log_level", level.to_string()),
     };
-    check_log_filter(&directives).map_err(|e| format!("{source}: {e}"))?;
+    crate::config::check_log_filter(&directives).map_err(|e| format!("{source}: {e}"))?;
     let filter = EnvFilter::try_new(&directives).map_err(|e| format!("{source} «{directives}»: {e}"))?;
     // A line when each request span closes, with its status and duration.
     let builder = tracing_subscriber::fmt()
@@ -31,24 +31,6 @@ pub fn init(format: LogFormat, level: &str) -> Result<(), String> {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
-    Ok(())
-}
-
-const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
-
-/// A log filter is a level (`info`) or comma-separated directives that each end in one
-/// (`sipas=debug,actix_web=warn`). The filter library would take `verbose` as the name of
-/// a module to log and silence everything else; such a mistake is refused with its reason.
-pub fn check_log_filter(directives: &str) -> Result<(), String> {
-    for directive in directives.split(',').map(str::trim) {
-        let level = directive.rsplit_once('=').map_or(directive, |(_, level)| level);
-        if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
-            return Err(format!(
-                "«{directive}» không phải mức ghi log; dùng {} hoặc mô-đun=mức (not a log level; use one of these or module=level)",
-                LEVELS.join(", ")
-            ));
-        }
-    }
     Ok(())
 }
 
@@ -76,25 +58,5 @@ impl RootSpanBuilder for RequestSpan {
             Err(error) => error.as_response_error().status_code(),
         };
         span.record("status", status.as_u16());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_log_filter;
-
-    #[test]
-    fn log_filters_are_levels_or_directives_ending_in_one() {
-        for good in [
-            "info",
-            "WARN",
-            "sipas=debug,info",
-            "sipas::web=trace, actix_web=off",
-        ] {
-            assert!(check_log_filter(good).is_ok(), "{good}");
-        }
-        for bad in ["verbose", "", "info,", "sipas=loud", "sipas"] {
-            assert!(check_log_filter(bad).is_err(), "{bad}");
-        }
     }
 }
