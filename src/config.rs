@@ -67,6 +67,9 @@ pub struct Settings {
     pub ticket_valid_days: u32,
     /// Below this many answers an index is marked `low_sample` (and public pages hide it).
     pub min_sample: u32,
+    /// The margin of error of sample targets: a unit with N dossiers needs
+    /// ⌈N / (1 + N·e²)⌉ answers (Slovin's formula, as in the Ministry's manual).
+    pub sample_margin: f64,
     /// How long a sign-in lasts.
     pub session_hours: u64,
     /// Failed sign-ins allowed per account, and per network address, within the window.
@@ -139,6 +142,7 @@ impl Default for Settings {
             trust_proxy_headers: false,
             ticket_valid_days: 30,
             min_sample: 30,
+            sample_margin: 0.05,
             session_hours: 12,
             login_limit_per_account: 5,
             login_limit_per_ip: 20,
@@ -250,6 +254,12 @@ impl Settings {
                     "{key} phải lớn hơn 0 (must be at least 1)"
                 )));
             }
+        }
+        if !(self.sample_margin > 0.0 && self.sample_margin < 1.0) {
+            return Err(ConfigError::Invalid(format!(
+                "sample_margin phải lớn hơn 0 và nhỏ hơn 1, ví dụ 0.05 (must be between 0 and 1, e.g. 0.05): {}",
+                self.sample_margin
+            )));
         }
         self.tz()?;
         check_log_filter(&self.log_level).map_err(|e| ConfigError::Invalid(format!("log_level: {e}")))?;

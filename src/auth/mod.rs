@@ -103,6 +103,9 @@ pub enum Permission {
     ReadUnit(String),
     /// Print for, or mint tickets at, the desks of a unit.
     ServeDesksOf(String),
+    /// Report the dossiers a unit received: its officials and staff, and those of the
+    /// units above it.
+    ReportDossiersOf(String),
 }
 
 impl Identity {
@@ -148,14 +151,21 @@ pub fn authorize(
     Ok(match permission {
         Permission::Administer => false,
         Permission::ServeDesksOf(unit) => identity.units_with(Role::Staff).contains(&unit.as_str()),
-        Permission::ReadUnit(unit) => {
-            let granted = identity.units_with(Role::Official);
-            if granted.is_empty() {
-                return Ok(false);
-            }
-            db::units::lineage(conn, unit)?
-                .iter()
-                .any(|u| granted.contains(&u.code.as_str()))
+        Permission::ReadUnit(unit) => granted_at_or_above(conn, &identity.units_with(Role::Official), unit)?,
+        Permission::ReportDossiersOf(unit) => {
+            let mut granted = identity.units_with(Role::Official);
+            granted.extend(identity.units_with(Role::Staff));
+            granted_at_or_above(conn, &granted, unit)?
         }
     })
+}
+
+/// Whether one of `granted` is `unit` or one of its ancestors.
+fn granted_at_or_above(conn: &mut DbConnection, granted: &[&str], unit: &str) -> Result<bool, DbError> {
+    if granted.is_empty() {
+        return Ok(false);
+    }
+    Ok(db::units::lineage(conn, unit)?
+        .iter()
+        .any(|u| granted.contains(&u.code.as_str())))
 }

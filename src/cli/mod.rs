@@ -4,6 +4,7 @@ mod codes;
 mod demo;
 mod demo_responses;
 mod desks;
+mod dossiers;
 mod forms;
 mod mail;
 mod migrate;
@@ -95,6 +96,10 @@ enum Command {
     Responses(responses::ResponsesCommand),
     /// Chỉ số hài lòng của một đơn vị / a unit's satisfaction indices
     Report(report::ReportArgs),
+    /// Số hồ sơ đã tiếp nhận theo tháng (trọng số, cỡ mẫu) / dossiers received per month
+    /// (weights, sample targets)
+    #[command(subcommand)]
+    Dossiers(dossiers::DossiersCommand),
     /// Người dùng và quyền / users and their access
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -192,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forms(command) => forms::run(&ctx, command),
         Command::Codes(command) => codes::run(&ctx, command),
         Command::Report(args) => report::run(&ctx, &args),
+        Command::Dossiers(command) => dossiers::run(&ctx, command),
         Command::Responses(command) => responses::run(&ctx, command),
         Command::Users(command) => users::run(&ctx, command),
         Command::Tokens(command) => tokens::run(&ctx, command),

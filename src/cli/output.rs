@@ -43,3 +43,33 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
+
+/// How many problems of a rejected file are printed before the rest are counted.
+const SHOWN_PROBLEMS: usize = 50;
+
+/// Prints each problem of a rejected file as `FILE:LINE: reason` (the first fifty, then how
+/// many more) and returns the one-line failure: nothing of the file was stored.
+pub fn rejected_file(
+    ctx: &super::Context,
+    file: &std::path::Path,
+    problems: &[(u64, &crate::i18n::Message)],
+) -> anyhow::Error {
+    for (line, message) in problems.iter().take(SHOWN_PROBLEMS) {
+        eprintln!("{}:{line}: {}", file.display(), message.get(ctx.lang));
+    }
+    if problems.len() > SHOWN_PROBLEMS {
+        eprintln!(
+            "… {} {}",
+            problems.len() - SHOWN_PROBLEMS,
+            ctx.t("lỗi khác", "more problems")
+        );
+    }
+    anyhow::anyhow!(
+        "{} {} {}: {} {}",
+        ctx.t("tệp", "file"),
+        file.display(),
+        ctx.t("bị từ chối", "rejected"),
+        problems.len(),
+        ctx.t("lỗi; không có gì được lưu", "problem(s); nothing was stored"),
+    )
+}

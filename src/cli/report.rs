@@ -12,7 +12,7 @@ use crate::desks::DEFAULT_FORM;
 use crate::forms::{Form, Rollup};
 use crate::i18n::Lang;
 use crate::indices::report::{IndexValue, Indices};
-use crate::indices::{Period, Report, ReportRequest, build};
+use crate::indices::{Period, Population, Report, ReportRequest, build};
 use crate::responses::procedure::normalize_field;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,6 +54,10 @@ pub struct ReportArgs {
     /// Chỉ các thủ tục thuộc lĩnh vực này, vd. «Hộ tịch» / only procedures of this field
     #[arg(long, value_name = "FIELD")]
     field: Option<String>,
+    /// Người trả lời được tính: chính thức (các kênh phiếu khai báo) hoặc mọi phiếu /
+    /// who is counted: the form's official channels, or every answer
+    #[arg(long, value_enum, default_value_t = Population::Official)]
+    population: Population,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
     /// Tệp ghi ra [mặc định: đầu ra chuẩn] / file to write [default: standard output]
@@ -81,6 +85,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         rank_by: args.rank_by.as_deref(),
         min_sample: ctx.settings.min_sample,
         field: field.as_deref(),
+        population: args.population,
+        sample_margin: ctx.settings.sample_margin,
     };
     let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
     let report = build(&mut conn, &prepared.forms, &request).or_localized(ctx.lang)?;
@@ -146,21 +152,17 @@ fn table(lang: Lang, report: &Report, form: Option<&Form>) -> String {
             .map(|i| i.label.get(lang).to_string())
             .unwrap_or_default()
     };
-    let rollup = match report.rollup {
-        Rollup::Pooled => t("gộp chung mọi phiếu", "all responses pooled"),
-        Rollup::MeanOfChildren => t("trung bình các đơn vị trực thuộc", "mean of the child units"),
-    };
     let mut out = format!(
-        "{} ({}) · {} · {} ({} – {}) · {} · {} {}\n\n",
+        "{} ({}) · {} · {} ({} – {}) · {} {}\n{}\n\n",
         report.name,
         report.unit,
         report.form,
         report.period,
         report.from.format("%d/%m/%Y"),
         report.to.format("%d/%m/%Y"),
-        rollup,
         report.responses,
         t("phiếu", "responses"),
+        method_line(lang, report),
     );
     let rows: Vec<Vec<String>> = report
         .indices
@@ -201,6 +203,10 @@ fn table(lang: Lang, report: &Report, form: Option<&Form>) -> String {
             .map(|child| {
                 let index = child.indices.get(&report.rank_by);
                 let [value, interval, change, note] = index.map(|i| shown(lang, i)).unwrap_or_default();
+                let note = match child.unranked {
+                    Some(why) => why.message().get(lang).to_string(),
+                    None => note,
+                };
                 vec![
                     child.rank.map(|r| r.to_string()).unwrap_or_default(),
                     child.unit.clone(),
@@ -209,6 +215,7 @@ fn table(lang: Lang, report: &Report, form: Option<&Form>) -> String {
                     value,
                     interval,
                     change,
+                    sample(lang, &child.sample),
                     note,
                 ]
             })
@@ -221,11 +228,57 @@ fn table(lang: Lang, report: &Report, form: Option<&Form>) -> String {
             t("GIÁ TRỊ %", "VALUE %"),
             t("KTC 95%", "95% CI"),
             t("THAY ĐỔI", "CHANGE"),
+            t("CỠ MẪU", "SAMPLE"),
             "",
         ];
         out.push_str(&super::output::table_text(&headers, &rows));
     }
     out
+}
+
+/// The method in one line: roll-up, who is counted, the composite rule, small samples and
+/// sample targets.
+pub fn method_line(lang: Lang, report: &Report) -> String {
+    let method = &report.method;
+    let channels: Vec<&str> = method.channels.iter().map(|c| c.as_str()).collect();
+    format!(
+        "{}: {} · {}: {} ({}) · {} · {} n < {} · {} e = {} · {} {}",
+        lang.pick("Cách gộp", "Roll-up"),
+        method.rollup.label().get(lang),
+        lang.pick("Người trả lời", "Counted"),
+        match method.population {
+            Population::Official => lang.pick("chính thức", "official"),
+            Population::All => lang.pick("mọi phiếu", "every answer"),
+        },
+        channels.join(", "),
+        lang.pick(
+            "chỉ số tổng hợp cần đủ mọi thành phần",
+            "composites need every component"
+        ),
+        lang.pick("mẫu nhỏ:", "small sample:"),
+        method.min_sample,
+        lang.pick("cỡ mẫu Slovin", "Slovin sample target"),
+        number(lang, method.sample_margin),
+        lang.pick("phiếu", "form version"),
+        method.form_version,
+    )
+}
+
+/// «đạt 160/154», «chưa đạt 40/154», empty without dossier counts.
+fn sample(lang: Lang, sample: &crate::indices::sample::Sample) -> String {
+    match (sample.target, sample.met) {
+        (Some(target), Some(met)) => format!(
+            "{} {}/{}",
+            if met {
+                lang.pick("đạt", "met")
+            } else {
+                lang.pick("chưa đạt", "not met")
+            },
+            sample.achieved,
+            target
+        ),
+        _ => String::new(),
+    }
 }
 
 /// One row per unit (the report's, then each child) and index.
@@ -241,11 +294,20 @@ fn csv(report: &Report) -> anyhow::Result<String> {
         "ci95_high",
         "low_sample",
         "change",
+        "rank",
+        "unranked",
+        "sample_target",
+        "population",
+        "rollup",
+        "min_sample",
+        "sample_margin",
+        "form_version",
     ])?;
-    let mut write = |unit: &str, name: &str, indices: &Indices| -> anyhow::Result<()> {
+    let method = &report.method;
+    let mut write = |unit: &str, name: &str, indices: &Indices, ranked: [String; 3]| -> anyhow::Result<()> {
         for (id, index) in &indices.0 {
             let number = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
-            writer.write_record([
+            let mut record = vec![
                 unit.to_string(),
                 crate::spreadsheet::safe_cell(name),
                 id.clone(),
@@ -255,13 +317,39 @@ fn csv(report: &Report) -> anyhow::Result<String> {
                 number(index.ci95.map(|c| c[1])),
                 index.low_sample.to_string(),
                 number(index.change),
-            ])?;
+            ];
+            record.extend(ranked.iter().cloned());
+            record.extend([
+                method.population.as_str().to_string(),
+                method.rollup.as_str().to_string(),
+                method.min_sample.to_string(),
+                method.sample_margin.to_string(),
+                method.form_version.clone(),
+            ]);
+            writer.write_record(record)?;
         }
         Ok(())
     };
-    write(&report.unit, &report.name, &report.indices)?;
+    let target = |s: &crate::indices::sample::Sample| s.target.map(|t| t.to_string()).unwrap_or_default();
+    write(
+        &report.unit,
+        &report.name,
+        &report.indices,
+        [String::new(), String::new(), target(&report.sample)],
+    )?;
     for child in &report.children {
-        write(&child.unit, &child.name, &child.indices)?;
+        let unranked = child
+            .unranked
+            .and_then(|u| serde_json::to_value(u).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let rank = child.rank.map(|r| r.to_string()).unwrap_or_default();
+        write(
+            &child.unit,
+            &child.name,
+            &child.indices,
+            [rank, unranked, target(&child.sample)],
+        )?;
     }
     Ok(String::from_utf8(writer.into_inner()?)?)
 }

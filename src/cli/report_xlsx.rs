@@ -4,7 +4,7 @@
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use crate::forms::{Form, Rollup};
+use crate::forms::Form;
 use crate::i18n::Lang;
 use crate::indices::Report;
 use crate::indices::report::IndexValue;
@@ -22,10 +22,6 @@ pub fn workbook(lang: Lang, report: &Report, form: Option<&Form>) -> Result<Vec<
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(t("Chỉ số", "Indices"))?;
-    let rollup = match report.rollup {
-        Rollup::Pooled => t("gộp chung mọi phiếu", "all responses pooled"),
-        Rollup::MeanOfChildren => t("trung bình các đơn vị trực thuộc", "mean of the child units"),
-    };
     let facts = [
         (t("Đơn vị", "Unit"), format!("{} ({})", report.name, report.unit)),
         (
@@ -41,12 +37,8 @@ pub fn workbook(lang: Lang, report: &Report, form: Option<&Form>) -> Result<Vec<
                 report.to.format("%d/%m/%Y")
             ),
         ),
-        (t("Cách gộp", "Roll-up"), rollup.to_string()),
         (t("Số phiếu", "Responses"), report.responses.to_string()),
-        (
-            t("Cỡ mẫu tối thiểu", "Minimum sample"),
-            report.min_sample.to_string(),
-        ),
+        (t("Cách tính", "Method"), super::report::method_line(lang, report)),
     ];
     for (row, (name, value)) in facts.iter().enumerate() {
         sheet.write_string_with_format(row as u32, 0, *name, &bold)?;
@@ -82,7 +74,9 @@ pub fn workbook(lang: Lang, report: &Report, form: Option<&Form>) -> Result<Vec<
         t("Mã", "Code").to_string(),
         t("Tên", "Name").to_string(),
         t("Số phiếu", "Responses").to_string(),
-        format!("{} ({})", t("Ít mẫu", "Low sample"), report.rank_by),
+        t("Chưa xếp hạng vì", "Not ranked because").to_string(),
+        t("Số hồ sơ", "Dossiers").to_string(),
+        t("Cỡ mẫu cần đạt", "Sample target").to_string(),
     ];
     headers.extend(ids.iter().map(|id| format!("{id} %")));
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
@@ -95,11 +89,18 @@ pub fn workbook(lang: Lang, report: &Report, form: Option<&Form>) -> Result<Vec<
         sheet.write_string(row, 1, &child.unit)?;
         sheet.write_string(row, 2, &child.name)?;
         sheet.write_number(row, 3, child.responses as f64)?;
-        let low = child.indices.get(&report.rank_by).is_some_and(|i| i.low_sample);
-        sheet.write_string(row, 4, if low { t("có", "yes") } else { "" })?;
+        if let Some(why) = child.unranked {
+            sheet.write_string(row, 4, why.message().get(lang))?;
+        }
+        if let Some(population) = child.sample.population {
+            sheet.write_number(row, 5, population as f64)?;
+        }
+        if let Some(target) = child.sample.target {
+            sheet.write_number(row, 6, target as f64)?;
+        }
         for (column, id) in ids.iter().enumerate() {
             if let Some(value) = child.indices.get(id).and_then(|i| i.value) {
-                sheet.write_number_with_format(row, 5 + column as u16, value, &percent)?;
+                sheet.write_number_with_format(row, 7 + column as u16, value, &percent)?;
             }
         }
     }

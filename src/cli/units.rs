@@ -4,14 +4,11 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::output::{Format, print_json, print_table};
+use super::output::{Format, print_json, print_table, rejected_file};
 use super::{Context, OrLocalized};
 use crate::db;
 use crate::startup::open_database;
 use crate::units::import::{self, ImportError, ImportSummary};
-
-/// How many problems of a rejected file are printed before the rest are counted.
-const SHOWN_PROBLEMS: usize = 50;
 
 #[derive(Subcommand, Debug)]
 pub enum UnitsCommand {
@@ -93,29 +90,8 @@ fn import_file(ctx: &Context, file: &PathBuf) -> anyhow::Result<()> {
         }
         Err(ImportError::Db(e)) => Err(e).or_localized(ctx.lang),
         Err(ImportError::Rejected(problems)) => {
-            for problem in problems.iter().take(SHOWN_PROBLEMS) {
-                eprintln!(
-                    "{}:{}: {}",
-                    file.display(),
-                    problem.line,
-                    problem.message.get(ctx.lang)
-                );
-            }
-            if problems.len() > SHOWN_PROBLEMS {
-                eprintln!(
-                    "… {} {}",
-                    problems.len() - SHOWN_PROBLEMS,
-                    ctx.t("lỗi khác", "more problems")
-                );
-            }
-            anyhow::bail!(
-                "{} {} {}: {} {}",
-                ctx.t("tệp", "file"),
-                file.display(),
-                ctx.t("bị từ chối", "rejected"),
-                problems.len(),
-                ctx.t("lỗi; không có gì được lưu", "problem(s); nothing was stored"),
-            )
+            let problems: Vec<_> = problems.iter().map(|p| (p.line, &p.message)).collect();
+            Err(rejected_file(ctx, file, &problems))
         }
     }
 }

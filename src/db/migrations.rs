@@ -13,7 +13,8 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// migration never runs twice at once.
 const MIGRATION_LOCK: i64 = 0x5150_4153; // "SIPAS"
 
-/// Applies every pending migration; returns the versions applied, oldest first.
+/// Applies every pending migration, then the recount a migration may have asked for;
+/// returns the versions applied, oldest first.
 pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
     let applied = match conn {
         DbConnection::Sqlite(c) => c
@@ -24,11 +25,19 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
             let result = c
                 .run_pending_migrations(POSTGRES)
                 .map(|versions| versions.iter().map(|v| v.to_string()).collect());
-            lock(c, false)?;
+            if result.is_err() {
+                lock(c, false)?;
+            }
             result
         }
     };
-    applied.map_err(|e| DbError::Migration(e.to_string()))
+    let applied = applied.map_err(|e| DbError::Migration(e.to_string()))?;
+    let recounted = super::recount::tallies_if_pending(conn);
+    if let DbConnection::Postgres(c) = conn {
+        lock(c, false)?;
+    }
+    recounted?;
+    Ok(applied)
 }
 
 /// Reverts every applied migration, newest first (used by tests of each `down.sql`).

@@ -3,12 +3,13 @@
 
 pub mod alerts;
 pub mod comments;
-pub mod count_periods;
 pub mod desks;
+pub mod dossiers;
 pub mod forms;
 pub mod migrations;
 pub mod outbox;
 mod pool;
+pub mod recount;
 pub mod reports;
 pub mod responses;
 pub mod schema;

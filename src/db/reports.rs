@@ -7,9 +7,10 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::DbConnection;
-use super::count_periods::{CountPeriod, Cover};
 use super::schema::{desks, tallies, ticket_counts, tickets};
-use super::tallies::{ALL_FIELDS, CountKeys};
+use super::tallies::{StoredCounts, channel_of, count_keys};
+use crate::tally::periods::{CountPeriod, Cover};
+use crate::tally::{ALL_FIELDS, Channel, CountKeys, StoredRow};
 
 /// Bound parameters per query stay well below SQLite's and PostgreSQL's limits.
 const UNITS_PER_QUERY: usize = 2_000;
@@ -51,19 +52,32 @@ fn reads(cover: &Cover) -> Vec<Read<'_>> {
     added.chain(taken_away).collect()
 }
 
-/// One stored tally read for a report: whose, which form version, which period (by
-/// first day), counted with `sign`.
+/// One stored tally read for a report: whose, which form version and channel, which
+/// period (by first day), counted with `sign`.
 #[derive(Debug, Clone)]
 pub struct TallyRead {
     pub unit_code: String,
     pub form_version_id: i64,
     pub start: NaiveDate,
+    pub channel: Channel,
     /// +1, or −1 for a day outside the span inside a month read whole.
     pub sign: i64,
     pub responses: i64,
-    /// By position, as [`super::tallies`] stores them: [`super::tallies::add_counts`]
-    /// adds them up and `keys` names them.
-    pub counts: String,
+    /// By position of the version's keys (`keys` names them).
+    pub counts: Vec<i64>,
+}
+
+impl TallyRead {
+    /// The row as the tally domain adds it up.
+    pub fn stored(&self) -> StoredRow<'_> {
+        StoredRow {
+            version: self.form_version_id,
+            channel: self.channel,
+            responses: self.responses,
+            sign: self.sign,
+            counts: &self.counts,
+        }
+    }
 }
 
 /// Stored tallies read for a report, and the keys of their counts.
@@ -74,46 +88,60 @@ pub struct TallyReads {
 }
 
 impl TallyReads {
-    /// Reads the keys of the form versions after their rows (see [`CountKeys::load`]).
+    /// Reads the keys of the form versions after their rows (see [`count_keys`]).
     fn of(conn: &mut DbConnection, rows: Vec<TallyRead>, versions: &[i64]) -> QueryResult<TallyReads> {
-        let keys = CountKeys::load(conn, versions)?;
+        let keys = count_keys(conn, versions)?;
         Ok(TallyReads { rows, keys })
     }
 }
 
-/// A stored row as read: unit, form version, first day, responses, counts.
-type Row = (String, i64, NaiveDate, i64, String);
+/// Which rows a report reads: the form versions, the procedure field (all responses when
+/// `None`) and the channels (all when `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    pub versions: &'a [i64],
+    pub field: Option<&'a str>,
+    pub channels: Option<&'a [Channel]>,
+}
 
-/// The stored tallies of `units`, these form versions, one kind of period starting on
-/// `starts`, and `field` (all responses when `None`). Each unit's rows of one period and
-/// field lie together in the table's key order, so the periods are read as few ranges of
-/// first days, each from one seek, rather than one seek per row.
+/// A stored row as read: unit, form version, first day, channel, responses, counts.
+type Row = (String, i64, NaiveDate, String, i64, StoredCounts);
+
+/// The stored tallies of `units` and `which` rows, of one kind of period starting on
+/// `starts`. Each unit's rows of one period and field lie together in the table's key
+/// order, so the periods are read as few ranges of first days, each from one seek, rather
+/// than one seek per row; a row's channels lie together inside it.
 fn tallies_of(
     conn: &mut DbConnection,
     units: &[String],
-    versions: &[i64],
-    field: Option<&str>,
+    which: Rows<'_>,
     period: CountPeriod,
     starts: &[NaiveDate],
 ) -> QueryResult<Vec<Row>> {
     let mut starts = starts.to_vec();
     starts.sort_unstable();
+    let channels: Option<Vec<&str>> = which.channels.map(|cs| cs.iter().map(|c| c.as_str()).collect());
     let mut rows = Vec::new();
     for (first, last) in ranges(period, &starts) {
         for chunk in units.chunks(UNITS_PER_QUERY) {
-            let query = tallies::table
+            let mut query = tallies::table
                 .filter(tallies::unit_code.eq_any(chunk))
-                .filter(tallies::form_version_id.eq_any(versions))
+                .filter(tallies::form_version_id.eq_any(which.versions))
                 .filter(tallies::period.eq(period.as_str()))
-                .filter(tallies::field.eq(field.unwrap_or(ALL_FIELDS)))
+                .filter(tallies::field.eq(which.field.unwrap_or(ALL_FIELDS)))
                 .filter(tallies::start.between(first, last))
                 .select((
                     tallies::unit_code,
                     tallies::form_version_id,
                     tallies::start,
+                    tallies::channel,
                     tallies::responses,
                     tallies::counts,
-                ));
+                ))
+                .into_boxed();
+            if let Some(channels) = &channels {
+                query = query.filter(tallies::channel.eq_any(channels.clone()));
+            }
             let found = query.load::<Row>(conn)?;
             rows.extend(
                 found
@@ -145,69 +173,79 @@ fn ranges(period: CountPeriod, starts: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDat
     ranges
 }
 
-/// What `units` counted over days `from..=to` for these form versions and `field`, read
-/// from the year, quarter, month, week and day tallies that cover the span; weeks and days
-/// outside the span but inside a month read whole come with sign −1. The caller adds them up.
+/// What `units` counted over days `from..=to` in `which` rows, read from the year,
+/// quarter, month, week and day tallies that cover the span; weeks and days outside the
+/// span but inside a month read whole come with sign −1. The caller adds them up.
 pub fn tallies(
     conn: &mut DbConnection,
     units: &[String],
-    versions: &[i64],
-    field: Option<&str>,
+    which: Rows<'_>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<TallyReads> {
     let cover = Cover::of(from, to);
     let mut rows = Vec::new();
     for read in reads(&cover) {
-        let found = tallies_of(conn, units, versions, field, read.period, read.starts)?;
-        rows.extend(found.into_iter().map(|row| read_with_sign(row, read.sign)));
+        for row in tallies_of(conn, units, which, read.period, read.starts)? {
+            rows.push(read_with_sign(row, read.sign)?);
+        }
     }
-    TallyReads::of(conn, rows, versions)
+    TallyReads::of(conn, rows, which.versions)
 }
 
-fn read_with_sign((unit_code, form_version_id, start, responses, counts): Row, sign: i64) -> TallyRead {
-    TallyRead {
+fn read_with_sign(
+    (unit_code, form_version_id, start, channel, responses, counts): Row,
+    sign: i64,
+) -> QueryResult<TallyRead> {
+    Ok(TallyRead {
         unit_code,
         form_version_id,
         start,
+        channel: channel_of(&channel)?,
         sign,
         responses,
-        counts,
-    }
+        counts: counts.0,
+    })
 }
 
-/// The month tallies of `units` for the months starting on `months` (a trend).
+/// The month tallies of `units` in `which` rows for the months starting on `months` (a
+/// trend).
 pub fn monthly_tallies(
     conn: &mut DbConnection,
     units: &[String],
-    versions: &[i64],
-    field: Option<&str>,
+    which: Rows<'_>,
     months: &[NaiveDate],
 ) -> QueryResult<TallyReads> {
-    let found = tallies_of(conn, units, versions, field, CountPeriod::Month, months)?;
-    let rows = found.into_iter().map(|row| read_with_sign(row, 1)).collect();
-    TallyReads::of(conn, rows, versions)
+    let rows = tallies_of(conn, units, which, CountPeriod::Month, months)?
+        .into_iter()
+        .map(|row| read_with_sign(row, 1))
+        .collect::<QueryResult<_>>()?;
+    TallyReads::of(conn, rows, which.versions)
 }
 
-/// Responses of `units` together per month: `(month, count)`, without reading the
-/// counts (a trend checks them against what it kept).
+/// Responses of `units` in `which` rows together per month: `(month, count)`, without
+/// reading the counts (a trend checks them against what it kept).
 pub fn monthly_responses(
     conn: &mut DbConnection,
     units: &[String],
-    versions: &[i64],
-    field: Option<&str>,
+    which: Rows<'_>,
     months: &[NaiveDate],
 ) -> QueryResult<Vec<(NaiveDate, i64)>> {
+    let channels: Option<Vec<&str>> = which.channels.map(|cs| cs.iter().map(|c| c.as_str()).collect());
     let mut rows = Vec::new();
     for chunk in units.chunks(UNITS_PER_QUERY) {
-        let query = tallies::table
+        let mut query = tallies::table
             .filter(tallies::unit_code.eq_any(chunk))
-            .filter(tallies::form_version_id.eq_any(versions))
+            .filter(tallies::form_version_id.eq_any(which.versions))
             .filter(tallies::period.eq(CountPeriod::Month.as_str()))
             .filter(tallies::start.eq_any(months))
-            .filter(tallies::field.eq(field.unwrap_or(ALL_FIELDS)))
+            .filter(tallies::field.eq(which.field.unwrap_or(ALL_FIELDS)))
             .group_by(tallies::start)
-            .select((tallies::start, summed("tallies.responses")));
+            .select((tallies::start, summed("tallies.responses")))
+            .into_boxed();
+        if let Some(channels) = &channels {
+            query = query.filter(tallies::channel.eq_any(channels.clone()));
+        }
         rows.extend(query.load::<(NaiveDate, i64)>(conn)?);
     }
     Ok(rows)

@@ -68,14 +68,33 @@ diesel::table! {
 }
 
 diesel::table! {
-    tallies (unit_code, form_version_id, period, field, start) {
+    use diesel::sql_types::*;
+    use crate::db::tallies::CountsSql;
+
+    tallies (unit_code, form_version_id, period, field, start, channel) {
         unit_code -> Text,
         form_version_id -> BigInt,
         period -> Text,
-        start -> Date,
         field -> Text,
+        start -> Date,
+        channel -> Text,
         responses -> BigInt,
-        counts -> Text,
+        counts -> CountsSql,
+    }
+}
+
+diesel::table! {
+    dossiers (unit_code, month) {
+        unit_code -> Text,
+        month -> Date,
+        received -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pending_recounts (name) {
+        name -> Text,
     }
 }
 
@@ -219,6 +238,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     responses,
     text_answers,
     tallies,
+    pending_recounts,
+    dossiers,
     alert_rules,
     outbox,
     users,

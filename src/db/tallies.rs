@@ -1,273 +1,203 @@
-//! The counts reports read (DESIGN.md §6), added to in the same transaction as the
-//! responses they count. One row per unit, form version, period (a response counts in its
-//! day, week, month, quarter and year) and procedure field holds how many responses there were
-//! and their counts. Every response counts in the rows of field `''`, which hold all
-//! responses (what reports read unless narrowed to a field), and, when it names a field,
-//! in that field's rows too.
+//! Storage of the counts reports read ([`crate::tally`]), added to in the same transaction
+//! as the responses they count. One row per unit, form version, period, procedure field,
+//! first day and channel holds how many responses there were and their counts.
 //!
-//! What is counted has a key: `"question=value"` (how many chose that value),
-//! `"question=*"` (how many answered the question), `"@=channel"` (how many came through
-//! that channel). Question ids never hold `=` (forms allow letters, digits, `.`, `-`, `_`),
-//! so a key splits at its first `=`. Each form version lists its keys in
-//! `form_versions.count_keys` (a JSON array), and a row's `counts` is a JSON array of
-//! numbers by position in that list: `[14,0,2]` is 14 of the first key, 2 of the third.
-//! The list only grows (a key is appended when first counted), so positions never move.
-//! Rows are small and are added up position by position, without a key to look up per
-//! count: a report over a range of days reads thousands of them.
-
-use std::fmt::Write as _;
+//! Each form version lists the keys it counts in `form_versions.count_keys` (a JSON array
+//! of `question=value` texts, only ever appended to, so positions never move), and a row's
+//! `counts` are numbers by position in that list: `[14,0,2]` is 14 of the first key, 2 of
+//! the third. Each database keeps them in a form it adds natively — PostgreSQL as a
+//! `bigint[]`, SQLite as a blob of unsigned LEB128 numbers added by a function of sipas's
+//! registered on every connection — and adds a response's counts to a stored row itself,
+//! position by position, so concurrent writers never lose a count.
 
 use chrono::NaiveDate;
-use diesel::dsl::sql;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::{Array, BigInt, Binary, HasSqlType, SqlType};
+use diesel::sqlite::Sqlite;
 use rustc_hash::FxHashMap;
 
-use super::DbConnection;
-use super::count_periods::{CountPeriod, periods_of};
 use super::schema::{form_versions, tallies};
-
-/// The value counting respondents who answered a question.
-pub const ANSWERED: &str = "*";
-/// The "question" whose values are the channels responses came through.
-pub const CHANNEL: &str = "@";
-/// The `field` of the rows that count every response, whatever its field.
-pub const ALL_FIELDS: &str = "";
+use super::{DbConnection, MultiBackend};
+use crate::tally::{Channel, CountKey, CountKeys, CountTotals, Totals};
 
 /// Rows per multi-row statement: well below both backends' bound-parameter limits.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
-/// Adds the stored counts and the new ones position by position, in the database, so that
-/// concurrent transactions never lose each other's counts. SQLite's GROUP BY sorts by its
-/// key and hands the groups on in that order, which the array keeps; an ORDER BY inside
-/// `json_group_array` would sort them a second time and cost a fifth of the submission
-/// rate (bench/README.md). SQLite is bundled, and the tests that compare tallies with a
-/// recount fail at once if a new version ever hands groups on in another order.
-/// PostgreSQL may group by hashing, so its array is ordered explicitly.
-const SQLITE_MERGE: &str = "(SELECT json_group_array(total) FROM (\
-    SELECT key, SUM(value) AS total FROM (\
-        SELECT key, value FROM json_each(tallies.counts) \
-        UNION ALL SELECT key, value FROM json_each(excluded.counts)) GROUP BY key))";
-const POSTGRES_MERGE: &str = "(SELECT COALESCE(jsonb_agg(total ORDER BY at), '[]')::text FROM (\
-    SELECT at, SUM(value::bigint)::bigint AS total FROM (\
-        SELECT * FROM jsonb_array_elements_text(tallies.counts::jsonb) WITH ORDINALITY AS stored(value, at) \
-        UNION ALL SELECT * FROM jsonb_array_elements_text(excluded.counts::jsonb) WITH ORDINALITY AS added(value, at)\
-    ) AS both_counts GROUP BY at) AS summed)";
+/// The SQL type of `tallies.counts`: `bigint[]` on PostgreSQL, a blob on SQLite.
+#[derive(Debug, Clone, Copy, SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 1016, array_oid = 0))]
+#[diesel(sqlite_type(name = "Binary"))]
+pub struct CountsSql;
 
-/// Where and when a response is counted.
-#[derive(Debug, Clone, Copy)]
-pub struct TallyKey<'a> {
-    pub unit_code: &'a str,
-    pub form_version_id: i64,
-    pub day: NaiveDate,
-    /// The procedure's field, if known.
-    pub field: Option<&'a str>,
-}
+/// A row's counts by position, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromSqlRow, AsExpression)]
+#[diesel(sql_type = CountsSql)]
+pub struct StoredCounts(pub Vec<i64>);
 
-/// Texts counts are kept under (unit codes, fields, question ids, values, channels), each
-/// held once and named by a number, so that counting an answer seen before allocates
-/// nothing: an import counts tens of millions of answers.
-#[derive(Debug, Default)]
-struct Names {
-    numbers: FxHashMap<String, u32>,
-    texts: Vec<String>,
-}
-
-impl Names {
-    fn number(&mut self, text: &str) -> u32 {
-        if let Some(number) = self.numbers.get(text) {
-            return *number;
-        }
-        let number = u32::try_from(self.texts.len()).expect("fewer than 4 billion distinct names");
-        self.texts.push(text.to_string());
-        self.numbers.insert(text.to_string(), number);
-        number
-    }
-
-    fn text(&self, number: u32) -> &str {
-        &self.texts[number as usize]
+impl HasSqlType<CountsSql> for MultiBackend {
+    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+        MultiBackend::lookup_sql_type::<CountsSql>(lookup)
     }
 }
 
-/// How many responses, and how many of each (question, value) pair by pair number.
-#[derive(Debug, Default, Clone)]
-struct Counted {
-    responses: i64,
-    pairs: Vec<i64>,
-}
-
-impl Counted {
-    fn add(&mut self, other: &Counted) {
-        self.responses += other.responses;
-        if self.pairs.len() < other.pairs.len() {
-            self.pairs.resize(other.pairs.len(), 0);
-        }
-        for (total, count) in self.pairs.iter_mut().zip(&other.pairs) {
-            *total += count;
-        }
+impl FromSql<CountsSql, MultiBackend> for StoredCounts {
+    fn from_sql(
+        bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        bytes.from_sql::<StoredCounts, CountsSql>()
     }
 }
 
-/// (unit, form version, period, first day, field), names by number.
-type RowKey = (u32, i64, CountPeriod, NaiveDate, u32);
-
-/// Counts to add, summed per unit, form version, day and field before they are written:
-/// one response's, or a whole import's (which then writes each row once).
-#[derive(Debug, Default)]
-pub struct CountTotals {
-    names: Names,
-    /// Each (question, value) pair seen, by name numbers, numbered in turn.
-    pair_numbers: FxHashMap<(u32, u32), u32>,
-    pairs: Vec<(u32, u32)>,
-    /// (unit, form version, day, field) → what was counted.
-    days: FxHashMap<(u32, i64, NaiveDate, u32), Counted>,
+impl ToSql<CountsSql, MultiBackend> for StoredCounts {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((CountsSql, self));
+        Ok(IsNull::No)
+    }
 }
 
-impl CountTotals {
-    /// Counts one response: each `(question, value)` and the response itself under
-    /// `channel`, for `key.day` (and so its month, quarter and year), among all responses
-    /// and among its field's.
-    pub fn add(&mut self, key: TallyKey<'_>, values: &[(&str, &str)], channel: &str) {
-        let unit = self.names.number(key.unit_code);
-        let all = self.names.number(ALL_FIELDS);
-        let field = key
-            .field
-            .filter(|f| *f != ALL_FIELDS)
-            .map(|f| self.names.number(f));
-        let mut numbers = Vec::with_capacity(values.len() + 1);
-        for (question, value) in values.iter().copied().chain([(CHANNEL, channel)]) {
-            let pair = (self.names.number(question), self.names.number(value));
-            let next = self.pairs.len() as u32;
-            let number = *self.pair_numbers.entry(pair).or_insert(next);
-            if number == next {
-                self.pairs.push(pair);
-            }
-            numbers.push(number as usize);
-        }
-        for field in std::iter::once(all).chain(field) {
-            let day = self
-                .days
-                .entry((unit, key.form_version_id, key.day, field))
-                .or_default();
-            day.responses += 1;
-            for &number in &numbers {
-                if day.pairs.len() <= number {
-                    day.pairs.resize(number + 1, 0);
+impl FromSql<CountsSql, Pg> for StoredCounts {
+    fn from_sql(bytes: <Pg as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        <Vec<i64> as FromSql<Array<BigInt>, Pg>>::from_sql(bytes).map(StoredCounts)
+    }
+}
+
+impl ToSql<CountsSql, Pg> for StoredCounts {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <Vec<i64> as ToSql<Array<BigInt>, Pg>>::to_sql(&self.0, &mut out.reborrow())
+    }
+}
+
+impl FromSql<CountsSql, Sqlite> for StoredCounts {
+    fn from_sql(value: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        let bytes = <Vec<u8> as FromSql<Binary, Sqlite>>::from_sql(value)?;
+        varints::decode(&bytes)
+            .map(StoredCounts)
+            .ok_or_else(|| "stored counts that are not a list of whole numbers".into())
+    }
+}
+
+impl ToSql<CountsSql, Sqlite> for StoredCounts {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        let bytes = varints::encode(&self.0).ok_or("a negative count cannot be stored")?;
+        out.set_value(bytes);
+        Ok(IsNull::No)
+    }
+}
+
+/// SQLite's form of counts: unsigned LEB128 numbers one after another (most counts take
+/// one byte).
+pub mod varints {
+    /// `None` for a negative count (stored counts never are).
+    pub fn encode(counts: &[i64]) -> Option<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(counts.len() + 4);
+        for count in counts {
+            let mut rest = u64::try_from(*count).ok()?;
+            loop {
+                let low = (rest & 0x7f) as u8;
+                rest >>= 7;
+                if rest == 0 {
+                    bytes.push(low);
+                    break;
                 }
-                day.pairs[number] += 1;
+                bytes.push(low | 0x80);
             }
         }
+        Some(bytes)
     }
 
-    /// The rows to add for every period of each day, in the table's key order (unit, form
-    /// version, period, field, first day), so that concurrent transactions touch the same
-    /// rows in the same order and never deadlock, and an import fills the table's pages in
-    /// turn. The days are moved, not copied: an import holds hundreds of thousands of them.
-    fn rows(&mut self) -> Vec<(RowKey, Counted)> {
-        let mut longer: FxHashMap<RowKey, Counted> = FxHashMap::default();
-        let mut rows = Vec::with_capacity(self.days.len());
-        for ((unit, version, day, field), counted) in std::mem::take(&mut self.days) {
-            for (period, start) in periods_of(day).into_iter().skip(1) {
-                longer
-                    .entry((unit, version, period, start, field))
-                    .or_default()
-                    .add(&counted);
+    /// `None` for bytes that are not such numbers (cut short, or too large).
+    pub fn decode(bytes: &[u8]) -> Option<Vec<i64>> {
+        let mut counts = Vec::with_capacity(bytes.len());
+        let (mut value, mut shift) = (0u64, 0u32);
+        for byte in bytes {
+            if shift > 56 {
+                return None;
             }
-            rows.push(((unit, version, CountPeriod::Day, day, field), counted));
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                counts.push(i64::try_from(value).ok()?);
+                (value, shift) = (0, 0);
+            } else {
+                shift += 7;
+            }
         }
-        rows.extend(longer);
-        rows.sort_unstable_by(|(a, _), (b, _)| {
-            let text = |key: &RowKey| {
-                (
-                    self.names.text(key.0),
-                    key.1,
-                    key.2.as_str(),
-                    self.names.text(key.4),
-                    key.3,
-                )
-            };
-            text(a).cmp(&text(b))
-        });
-        rows
+        (shift == 0).then_some(counts)
     }
 
-    /// The key a pair is counted under.
-    fn key(&self, pair: usize) -> String {
-        let (question, value) = self.pairs[pair];
-        format!("{}={}", self.names.text(question), self.names.text(value))
-    }
-
-    /// Each form version's position for each pair number (`None` for pairs it never
-    /// counts), appending to its stored keys the pairs it counts for the first time.
-    fn positions(
-        &self,
-        conn: &mut DbConnection,
-        rows: &[(RowKey, Counted)],
-    ) -> QueryResult<FxHashMap<i64, Vec<Option<usize>>>> {
-        // Whatever a version counts is in one of its day rows.
-        let mut counted: FxHashMap<i64, Vec<bool>> = FxHashMap::default();
-        for ((_, version, period, _, _), row) in rows {
-            if *period == CountPeriod::Day {
-                let seen = counted
-                    .entry(*version)
-                    .or_insert_with(|| vec![false; self.pairs.len()]);
-                for (pair, count) in row.pairs.iter().enumerate() {
-                    seen[pair] |= *count != 0;
-                }
-            }
+    /// Two rows' counts added position by position (`None` if either is not counts).
+    pub fn add(stored: &[u8], added: &[u8]) -> Option<Vec<u8>> {
+        let (mut sum, added) = (decode(stored)?, decode(added)?);
+        if sum.len() < added.len() {
+            sum.resize(added.len(), 0);
         }
-        let versions: Vec<i64> = counted.keys().copied().collect();
-        // Each pair's key, written once: a group of answers checks every pair it counts.
-        let keys: Vec<String> = (0..self.pairs.len()).map(|pair| self.key(pair)).collect();
-        let new_keys = |stored: &FxHashMap<i64, Vec<String>>| -> Vec<(i64, Vec<String>)> {
-            counted
-                .iter()
-                .filter_map(|(version, seen)| {
-                    let known: rustc_hash::FxHashSet<&str> = stored
-                        .get(version)
-                        .into_iter()
-                        .flatten()
-                        .map(String::as_str)
-                        .collect();
-                    let mut new: Vec<String> = (0..seen.len())
-                        .filter(|pair| seen[*pair] && !known.contains(keys[*pair].as_str()))
-                        .map(|pair| keys[pair].clone())
-                        .collect();
-                    new.sort_unstable();
-                    (!new.is_empty()).then_some((*version, new))
-                })
-                .collect()
-        };
-        let mut stored = stored_keys(conn, &versions, false)?;
-        if !new_keys(&stored).is_empty() {
-            // Read again, locked: another transaction may be appending to the same list.
-            stored = stored_keys(conn, &versions, true)?;
-            for (version, new) in new_keys(&stored) {
-                let keys = stored.entry(version).or_default();
-                keys.extend(new);
-                let json = serde_json::to_string(keys).expect("strings always serialize");
-                diesel::update(form_versions::table.find(version))
-                    .set(form_versions::count_keys.eq(json))
-                    .execute(conn)?;
-            }
+        for (total, count) in sum.iter_mut().zip(added) {
+            *total = total.checked_add(count)?;
         }
-        let mut positions = FxHashMap::default();
-        for (version, seen) in &counted {
-            let at: FxHashMap<&str, usize> = stored
-                .get(version)
-                .into_iter()
-                .flatten()
-                .enumerate()
-                .map(|(position, key)| (key.as_str(), position))
-                .collect();
-            let placed = (0..seen.len())
-                .map(|pair| seen[pair].then(|| at.get(keys[pair].as_str()).copied()).flatten())
-                .collect();
-            positions.insert(*version, placed);
-        }
-        Ok(positions)
+        encode(&sum)
     }
 }
+
+diesel::define_sql_function! {
+    /// Two SQLite rows' counts added position by position (registered on every connection).
+    fn sipas_add_counts(stored: Binary, added: Binary) -> Nullable<Binary>;
+}
+
+diesel::define_sql_function! {
+    /// SQLite rows' counts summed by position as a JSON array: the form of the tallies
+    /// before they were kept by channel (what the migration back to it writes).
+    #[aggregate]
+    fn sipas_counts_json(counts: Binary) -> Nullable<Text>;
+}
+
+/// The running sum of [`sipas_counts_json`].
+#[derive(Default)]
+struct CountsJson {
+    sum: Vec<i64>,
+    /// A row was not counts: the sum is left unreadable (`null`), never quietly short.
+    unreadable: bool,
+}
+
+impl diesel::sqlite::SqliteAggregateFunction<Vec<u8>> for CountsJson {
+    type Output = Option<String>;
+
+    fn step(&mut self, counts: Vec<u8>) {
+        match varints::decode(&counts) {
+            Some(counts) if !self.unreadable => {
+                if self.sum.len() < counts.len() {
+                    self.sum.resize(counts.len(), 0);
+                }
+                self.sum
+                    .iter_mut()
+                    .zip(counts)
+                    .for_each(|(total, count)| *total += count);
+            }
+            _ => self.unreadable = true,
+        }
+    }
+
+    fn finalize(sum: Option<Self>) -> Option<String> {
+        let sum = sum.unwrap_or_default();
+        (!sum.unreadable).then(|| serde_json::to_string(&sum.sum).unwrap_or_default())
+    }
+}
+
+/// Registers the functions SQLite adds counts with on a new connection.
+pub fn register_sqlite_functions(conn: &mut diesel::SqliteConnection) -> QueryResult<()> {
+    sipas_add_counts_utils::register_impl(conn, |stored: Vec<u8>, added: Vec<u8>| {
+        varints::add(&stored, &added)
+    })?;
+    sipas_counts_json_utils::register_impl::<CountsJson, _>(conn)
+}
+
+/// Adds a row's stored counts and the new ones in the database (as PostgreSQL's unnest
+/// pairs two arrays up, the shorter padded with nulls; ordered by position explicitly).
+const POSTGRES_MERGE: &str = "(SELECT array_agg(COALESCE(stored, 0) + COALESCE(added, 0) ORDER BY at) \
+     FROM unnest(tallies.counts, excluded.counts) WITH ORDINALITY AS both_counts(stored, added, at))";
+const SQLITE_MERGE: &str = "sipas_add_counts(tallies.counts, excluded.counts)";
 
 /// The stored keys of these form versions, by version; with `lock`, locked against other
 /// writers of them until the transaction ends (PostgreSQL; SQLite's write transactions
@@ -278,7 +208,7 @@ fn stored_keys(
     conn: &mut DbConnection,
     versions: &[i64],
     lock: bool,
-) -> QueryResult<FxHashMap<i64, Vec<String>>> {
+) -> QueryResult<FxHashMap<i64, Vec<CountKey>>> {
     let query = form_versions::table
         .filter(form_versions::id.eq_any(versions))
         .select((form_versions::id, form_versions::count_keys));
@@ -291,61 +221,134 @@ fn stored_keys(
         .map(|(version, keys)| {
             let keys: Vec<String> = serde_json::from_str(&keys)
                 .map_err(|e| unreadable(format!("the count keys of form version {version}: {e}")))?;
+            let keys = keys
+                .iter()
+                .map(|key| key.parse::<CountKey>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| unreadable(format!("a count key without '=': {}", e.0)))?;
             Ok((version, keys))
         })
         .collect()
 }
 
-/// A row's counts as stored: by position, without the zeros at the end.
-fn encode(counted: &Counted, positions: &[Option<usize>]) -> QueryResult<String> {
-    let mut by_position: Vec<i64> = Vec::new();
-    for (pair, count) in counted.pairs.iter().enumerate().filter(|(_, count)| **count != 0) {
+/// The keys of these versions as they are now. Read after the rows they decode: keys are
+/// only ever appended, so they then cover every position those rows use.
+pub fn count_keys(conn: &mut DbConnection, versions: &[i64]) -> QueryResult<CountKeys> {
+    Ok(CountKeys::new(
+        stored_keys(conn, versions, false)?.into_iter().collect(),
+    ))
+}
+
+/// Each form version's position for each key number of `totals` (`None` for keys it never
+/// counts), appending to its stored keys those it counts for the first time.
+fn positions(conn: &mut DbConnection, totals: &Totals) -> QueryResult<FxHashMap<i64, Vec<Option<usize>>>> {
+    // Whatever a version counts is in one of its day rows.
+    let mut counted: FxHashMap<i64, Vec<bool>> = FxHashMap::default();
+    for row in totals
+        .rows
+        .iter()
+        .filter(|r| r.period == crate::tally::periods::CountPeriod::Day)
+    {
+        let seen = counted
+            .entry(row.form_version_id)
+            .or_insert_with(|| vec![false; totals.keys.len()]);
+        for (number, count) in row.counted.keys.iter().enumerate() {
+            seen[number] |= *count != 0;
+        }
+    }
+    let versions: Vec<i64> = counted.keys().copied().collect();
+    let new_keys = |stored: &FxHashMap<i64, Vec<CountKey>>| -> Vec<(i64, Vec<CountKey>)> {
+        counted
+            .iter()
+            .filter_map(|(version, seen)| {
+                let known: rustc_hash::FxHashSet<&CountKey> =
+                    stored.get(version).into_iter().flatten().collect();
+                let mut new: Vec<CountKey> = (0..seen.len())
+                    .filter(|number| seen[*number] && !known.contains(&totals.keys[*number]))
+                    .map(|number| totals.keys[number].clone())
+                    .collect();
+                new.sort_unstable();
+                (!new.is_empty()).then_some((*version, new))
+            })
+            .collect()
+    };
+    let mut stored = stored_keys(conn, &versions, false)?;
+    if !new_keys(&stored).is_empty() {
+        // Read again, locked: another transaction may be appending to the same list.
+        stored = stored_keys(conn, &versions, true)?;
+        for (version, new) in new_keys(&stored) {
+            let keys = stored.entry(version).or_default();
+            keys.extend(new);
+            let texts: Vec<String> = keys.iter().map(CountKey::to_string).collect();
+            let json = serde_json::to_string(&texts).expect("strings always serialize");
+            diesel::update(form_versions::table.find(version))
+                .set(form_versions::count_keys.eq(json))
+                .execute(conn)?;
+        }
+    }
+    let mut positions = FxHashMap::default();
+    for (version, seen) in &counted {
+        let at: FxHashMap<&CountKey, usize> = stored
+            .get(version)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(position, key)| (key, position))
+            .collect();
+        let placed = (0..seen.len())
+            .map(|number| {
+                seen[number]
+                    .then(|| at.get(&totals.keys[number]).copied())
+                    .flatten()
+            })
+            .collect();
+        positions.insert(*version, placed);
+    }
+    Ok(positions)
+}
+
+/// A row's counts by the positions of its version's keys, without the zeros at the end.
+fn by_position(counts: &[i64], positions: &[Option<usize>]) -> QueryResult<StoredCounts> {
+    let mut stored: Vec<i64> = Vec::new();
+    for (number, count) in counts.iter().enumerate().filter(|(_, count)| **count != 0) {
         let position = positions
-            .get(pair)
+            .get(number)
             .copied()
             .flatten()
-            .ok_or_else(|| unreadable(format!("a count without a position (pair {pair})")))?;
-        if by_position.len() <= position {
-            by_position.resize(position + 1, 0);
+            .ok_or_else(|| unreadable(format!("a count without a position (key {number})")))?;
+        if stored.len() <= position {
+            stored.resize(position + 1, 0);
         }
-        by_position[position] += count;
+        stored[position] += count;
     }
-    let mut json = String::with_capacity(2 + 3 * by_position.len());
-    json.push('[');
-    for (at, count) in by_position.iter().enumerate() {
-        if at > 0 {
-            json.push(',');
-        }
-        write!(json, "{count}").expect("writing to a String never fails");
-    }
-    json.push(']');
-    Ok(json)
+    Ok(StoredCounts(stored))
 }
 
 /// Adds the totals to the stored tallies.
-pub fn add(conn: &mut DbConnection, mut totals: CountTotals) -> QueryResult<()> {
+pub fn add(conn: &mut DbConnection, totals: CountTotals) -> QueryResult<()> {
     use diesel::upsert::excluded;
     let merge = match conn {
         DbConnection::Postgres(_) => POSTGRES_MERGE,
         DbConnection::Sqlite(_) => SQLITE_MERGE,
     };
-    let rows = totals.rows();
-    let positions = totals.positions(conn, &rows)?;
-    let names = &totals.names;
+    let totals = totals.into_totals();
+    let positions = positions(conn, &totals)?;
     crate::with_backend!(&mut *conn, |c| {
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        for chunk in totals.rows.chunks(ROWS_PER_STATEMENT) {
             let values = chunk
                 .iter()
-                .map(|((unit, version, period, start, field), counted)| {
-                    let counts = encode(counted, positions.get(version).map_or(&[][..], Vec::as_slice))?;
+                .map(|row| {
+                    let version_positions =
+                        positions.get(&row.form_version_id).map_or(&[][..], Vec::as_slice);
                     Ok((
-                        tallies::unit_code.eq(names.text(*unit)),
-                        tallies::form_version_id.eq(*version),
-                        tallies::period.eq(period.as_str()),
-                        tallies::start.eq(*start),
-                        tallies::field.eq(names.text(*field)),
-                        tallies::responses.eq(counted.responses),
-                        tallies::counts.eq(counts),
+                        tallies::unit_code.eq(&*row.unit_code),
+                        tallies::form_version_id.eq(row.form_version_id),
+                        tallies::period.eq(row.period.as_str()),
+                        tallies::start.eq(row.start),
+                        tallies::field.eq(&*row.field),
+                        tallies::channel.eq(row.channel.as_str()),
+                        tallies::responses.eq(row.counted.responses),
+                        tallies::counts.eq(by_position(&row.counted.keys, version_positions)?),
                     ))
                 })
                 .collect::<QueryResult<Vec<_>>>()?;
@@ -355,13 +358,14 @@ pub fn add(conn: &mut DbConnection, mut totals: CountTotals) -> QueryResult<()> 
                     tallies::unit_code,
                     tallies::form_version_id,
                     tallies::period,
-                    tallies::start,
                     tallies::field,
+                    tallies::start,
+                    tallies::channel,
                 ))
                 .do_update()
                 .set((
                     tallies::responses.eq(tallies::responses + excluded(tallies::responses)),
-                    tallies::counts.eq(sql::<Text>(merge)),
+                    tallies::counts.eq(diesel::dsl::sql::<CountsSql>(merge)),
                 ))
                 .execute(c)?;
         }
@@ -369,122 +373,17 @@ pub fn add(conn: &mut DbConnection, mut totals: CountTotals) -> QueryResult<()> 
     })
 }
 
-fn unreadable(why: String) -> diesel::result::Error {
+pub(super) fn unreadable(why: String) -> diesel::result::Error {
     diesel::result::Error::DeserializationError(why.into())
 }
 
-/// Adds `sign` times each count of a stored row to `sums`, by position. A plain byte loop:
-/// this is most of the work of a report over a range of days.
-pub fn add_counts(counts: &str, sign: i64, sums: &mut Vec<i64>) -> QueryResult<()> {
-    let bytes = counts.as_bytes();
-    let not_counts = || {
-        unreadable(format!(
-            "counts that are not an array of whole numbers: {counts:.80}"
-        ))
-    };
-    let mut at = 0;
-    let skip_spaces = |at: &mut usize| {
-        while bytes.get(*at).is_some_and(u8::is_ascii_whitespace) {
-            *at += 1;
-        }
-    };
-    skip_spaces(&mut at);
-    if bytes.get(at) != Some(&b'[') {
-        return Err(not_counts());
-    }
-    at += 1;
-    skip_spaces(&mut at);
-    if bytes.get(at) == Some(&b']') {
-        at += 1;
-    } else {
-        let mut position = 0;
-        loop {
-            skip_spaces(&mut at);
-            let negative = bytes.get(at) == Some(&b'-');
-            if negative {
-                at += 1;
-            }
-            let digits = at;
-            let mut count: i64 = 0;
-            while let Some(digit) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-                count = count
-                    .checked_mul(10)
-                    .and_then(|c| c.checked_add(i64::from(digit - b'0')))
-                    .ok_or_else(not_counts)?;
-                at += 1;
-            }
-            if at == digits {
-                return Err(not_counts());
-            }
-            if sums.len() <= position {
-                sums.resize(position + 1, 0);
-            }
-            sums[position] += sign * if negative { -count } else { count };
-            position += 1;
-            skip_spaces(&mut at);
-            match bytes.get(at) {
-                Some(b',') => at += 1,
-                Some(b']') => {
-                    at += 1;
-                    break;
-                }
-                _ => return Err(not_counts()),
-            }
-        }
-    }
-    skip_spaces(&mut at);
-    if at == bytes.len() {
-        Ok(())
-    } else {
-        Err(not_counts())
-    }
+/// A stored channel's name as a [`Channel`].
+pub(super) fn channel_of(name: &str) -> QueryResult<Channel> {
+    name.parse()
+        .map_err(|_| unreadable(format!("a tally of an unknown channel «{name}»")))
 }
 
-/// The keys of form versions' counts by position, as `(question, value)`.
-#[derive(Debug, Default, Clone)]
-pub struct CountKeys(pub(crate) FxHashMap<i64, Vec<(String, String)>>);
-
-impl CountKeys {
-    /// The keys of these versions as they are now. Read after the rows they decode: keys
-    /// are only ever appended, so they then cover every position those rows use.
-    pub fn load(conn: &mut DbConnection, versions: &[i64]) -> QueryResult<CountKeys> {
-        let mut by_version = FxHashMap::default();
-        for (version, keys) in stored_keys(conn, versions, false)? {
-            let split = keys
-                .into_iter()
-                .map(|key| {
-                    key.split_once('=')
-                        .map(|(question, value)| (question.to_string(), value.to_string()))
-                        .ok_or_else(|| unreadable(format!("a count key without '=': {key}")))
-                })
-                .collect::<QueryResult<_>>()?;
-            by_version.insert(version, split);
-        }
-        Ok(CountKeys(by_version))
-    }
-
-    /// Calls `each(question, value, count)` for each count of `sums` (a version's counts
-    /// by position) that is not zero.
-    pub fn for_each(
-        &self,
-        version: i64,
-        sums: &[i64],
-        mut each: impl FnMut(&str, &str, i64),
-    ) -> QueryResult<()> {
-        let keys = self.0.get(&version).map_or(&[][..], Vec::as_slice);
-        for (position, count) in sums.iter().enumerate().filter(|(_, count)| **count != 0) {
-            let (question, value) = keys.get(position).ok_or_else(|| {
-                unreadable(format!(
-                    "form version {version} has no count key at position {position}"
-                ))
-            })?;
-            each(question, value, *count);
-        }
-        Ok(())
-    }
-}
-
-/// One stored row, its counts read back as `(question, value, count)` (zeros left out).
+/// One stored row, its counts read back by key (zeros left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredTally {
     pub unit_code: String,
@@ -492,19 +391,22 @@ pub struct StoredTally {
     pub period: String,
     pub start: NaiveDate,
     pub field: String,
+    pub channel: Channel,
     pub responses: i64,
-    pub counts: Vec<(String, String, i64)>,
+    pub counts: Vec<(CountKey, i64)>,
 }
 
 /// Every stored row (for checks against a recount).
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<StoredTally>> {
-    let rows: Vec<(String, i64, String, NaiveDate, String, i64, String)> = tallies::table
+    type Row = (String, i64, String, NaiveDate, String, String, i64, StoredCounts);
+    let rows: Vec<Row> = tallies::table
         .select((
             tallies::unit_code,
             tallies::form_version_id,
             tallies::period,
             tallies::start,
             tallies::field,
+            tallies::channel,
             tallies::responses,
             tallies::counts,
         ))
@@ -512,22 +414,22 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<StoredTally>> {
     let mut versions: Vec<i64> = rows.iter().map(|row| row.1).collect();
     versions.sort_unstable();
     versions.dedup();
-    let keys = CountKeys::load(conn, &versions)?;
+    let keys = count_keys(conn, &versions)?;
     rows.into_iter()
         .map(
-            |(unit_code, form_version_id, period, start, field, responses, stored)| {
-                let mut sums = Vec::new();
-                add_counts(&stored, 1, &mut sums)?;
+            |(unit_code, form_version_id, period, start, field, channel, responses, stored)| {
                 let mut counts = Vec::new();
-                keys.for_each(form_version_id, &sums, |q, v, c| {
-                    counts.push((q.to_string(), v.to_string(), c))
-                })?;
+                keys.for_each(form_version_id, &stored.0, |key, count| {
+                    counts.push((key.clone(), count))
+                })
+                .map_err(|e| unreadable(e.to_string()))?;
                 Ok(StoredTally {
                     unit_code,
                     form_version_id,
                     period,
                     start,
                     field,
+                    channel: channel_of(&channel)?,
                     responses,
                     counts,
                 })
@@ -536,140 +438,44 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<StoredTally>> {
         .collect()
 }
 
+/// Forgets every count (before a recount from the responses).
+pub fn clear(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(tallies::table).execute(conn)?;
+    diesel::update(form_versions::table)
+        .set(form_versions::count_keys.eq("[]"))
+        .execute(conn)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::varints;
 
-    fn key(unit_code: &'static str, field: Option<&'static str>) -> TallyKey<'static> {
-        TallyKey {
-            unit_code,
-            form_version_id: 1,
-            day: "2025-08-14".parse().unwrap(),
-            field,
+    #[test]
+    fn counts_round_trip_through_varints() {
+        for counts in [vec![], vec![0], vec![1, 0, 127, 128, 300, 16_384, i64::MAX]] {
+            let bytes = varints::encode(&counts).unwrap();
+            assert_eq!(varints::decode(&bytes), Some(counts));
         }
-    }
-
-    #[test]
-    fn a_day_is_written_for_its_five_periods_in_key_order() {
-        let mut totals = CountTotals::default();
-        totals.add(key("B", None), &[("q1", "2"), ("q1", ANSWERED)], "paper");
-        totals.add(key("A", None), &[("q1", "1"), ("q1", ANSWERED)], "desk_qr");
-        totals.add(key("A", None), &[("q1", "1"), ("q1", ANSWERED)], "paper");
-        let rows = totals.rows();
-        let keys: Vec<String> = (0..totals.pairs.len()).map(|pair| totals.key(pair)).collect();
-        // Pairs numbered as first met: q1=2, q1=*, @=paper, q1=1, @=desk_qr.
-        assert_eq!(keys, ["q1=2", "q1=*", "@=paper", "q1=1", "@=desk_qr"]);
-        // Stored as @=desk_qr, @=paper, q1=*, q1=1, q1=2.
-        let positions = [Some(4), Some(2), Some(1), Some(3), Some(0)];
-        let described: Vec<(&str, &str, i64, String)> = rows
-            .iter()
-            .map(|((unit, _, period, _, _), counted)| {
-                (
-                    totals.names.text(*unit),
-                    period.as_str(),
-                    counted.responses,
-                    encode(counted, &positions).unwrap(),
-                )
-            })
-            .collect();
-        let a = "[1,1,2,2]".to_string();
-        let b = "[0,1,1,0,1]".to_string();
         assert_eq!(
-            described,
-            [
-                ("A", "day", 2, a.clone()),
-                ("A", "month", 2, a.clone()),
-                ("A", "quarter", 2, a.clone()),
-                ("A", "week", 2, a.clone()),
-                ("A", "year", 2, a),
-                ("B", "day", 1, b.clone()),
-                ("B", "month", 1, b.clone()),
-                ("B", "quarter", 1, b.clone()),
-                ("B", "week", 1, b.clone()),
-                ("B", "year", 1, b),
-            ]
+            varints::encode(&[1, 2, 3]).unwrap(),
+            [1, 2, 3],
+            "one byte each below 128"
         );
-        assert!(
-            encode(&rows[0].1, &positions[..2]).is_err(),
-            "a count without a position"
-        );
+        assert_eq!(varints::encode(&[-1]), None, "stored counts are never negative");
+        assert_eq!(varints::decode(&[0x80]), None, "cut short");
+        assert_eq!(varints::decode(&[0xff; 10]), None, "too large");
     }
 
     #[test]
-    fn a_response_of_a_field_counts_among_all_and_among_its_fields() {
-        let mut totals = CountTotals::default();
-        totals.add(key("A", Some("Hộ tịch")), &[("q1", "1")], "ticket");
-        totals.add(key("A", None), &[("q1", "2")], "desk_qr");
-        let rows = totals.rows();
-        let days: Vec<(&str, i64)> = rows
-            .iter()
-            .filter(|((_, _, period, _, _), _)| *period == CountPeriod::Day)
-            .map(|((_, _, _, _, field), counted)| (totals.names.text(*field), counted.responses))
-            .collect();
-        assert_eq!(days, [(ALL_FIELDS, 2), ("Hộ tịch", 1)]);
-        assert_eq!(rows.len(), 10, "each in five periods");
-    }
-
-    #[test]
-    fn stored_counts_are_added_by_position_with_their_sign() {
-        let mut sums = Vec::new();
-        add_counts("[3,0,2]", 1, &mut sums).unwrap();
-        // As PostgreSQL's jsonb writes an array back: spaces after the commas.
-        add_counts(" [1, 4, 0, 7] ", 1, &mut sums).unwrap();
-        add_counts("[1,1]", -1, &mut sums).unwrap();
-        add_counts("[]", 1, &mut sums).unwrap();
-        add_counts("[-2]", 1, &mut sums).unwrap();
-        assert_eq!(sums, [1, 3, 2, 7]);
-        for bad in [
-            "",
-            "{}",
-            "[1,]",
-            "[1 2]",
-            "[1.5]",
-            "[1",
-            "[1] x",
-            "[\"1\"]",
-            "[99999999999999999999]",
-        ] {
-            assert!(add_counts(bad, 1, &mut sums).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn counts_are_read_back_by_their_keys_whatever_the_values_hold() {
-        let odd = "nhanh \"gọn\" = đúng\\hẹn";
-        let keys = CountKeys(FxHashMap::from_iter([(
-            7,
-            vec![
-                ("@".to_string(), "ticket".to_string()),
-                ("why".to_string(), odd.to_string()),
-                ("why".to_string(), "a=b".to_string()),
-            ],
-        )]));
-        let mut read = Vec::new();
-        keys.for_each(7, &[1, 3, 2], |q, v, c| {
-            read.push((q.to_string(), v.to_string(), c))
-        })
-        .unwrap();
-        assert_eq!(
-            read,
-            [
-                ("@".to_string(), "ticket".to_string(), 1),
-                ("why".to_string(), odd.to_string(), 3),
-                ("why".to_string(), "a=b".to_string(), 2),
-            ]
-        );
-        assert!(
-            keys.for_each(7, &[0, 0, 0, 1], |_, _, _| {}).is_err(),
-            "no key at 3"
-        );
-        assert!(
-            keys.for_each(8, &[1], |_, _, _| {}).is_err(),
-            "no keys for version 8"
-        );
-        assert!(
-            keys.for_each(8, &[0, 0], |_, _, _| {}).is_ok(),
-            "zeros need no key"
-        );
+    fn rows_add_up_by_position_whatever_their_lengths() {
+        let add = |a: &[i64], b: &[i64]| {
+            varints::add(&varints::encode(a).unwrap(), &varints::encode(b).unwrap())
+                .and_then(|sum| varints::decode(&sum))
+        };
+        assert_eq!(add(&[3, 0, 2], &[1, 4]), Some(vec![4, 4, 2]));
+        assert_eq!(add(&[], &[0, 7]), Some(vec![0, 7]));
+        assert_eq!(varints::add(&[0x80], &[1]), None, "not counts");
+        assert_eq!(add(&[i64::MAX], &[1]), None, "overflow");
     }
 }

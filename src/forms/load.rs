@@ -13,6 +13,7 @@ use super::{
     Accept, Choice, Form, Grade, IndexDef, IndexRule, Question, QuestionKind, Rollup, Section, Text,
 };
 use crate::i18n::{Lang, Message};
+use crate::tally::Channel;
 
 /// The longest free-text answer a form may allow, and the default.
 const MAX_TEXT_LENGTH: i64 = 10_000;
@@ -265,19 +266,31 @@ impl Checker<'_> {
                 ),
             );
         }
-        let rollup = match raw.rollup.get_ref().as_str() {
-            "pooled" => Rollup::Pooled,
-            "mean_of_children" => Rollup::MeanOfChildren,
-            other => {
+        let rollup = match Rollup::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw.rollup.get_ref())
+        {
+            Some(rollup) => rollup,
+            None => {
                 self.at(
                     raw.rollup.span(),
                     "rollup",
-                    format!("«{other}» không hợp lệ; dùng \"pooled\" hoặc \"mean_of_children\""),
-                    format!("«{other}» is not valid; use \"pooled\" or \"mean_of_children\""),
+                    format!(
+                        "«{}» không hợp lệ; dùng \"pooled\", \"mean_of_children\" hoặc \"weighted\"",
+                        raw.rollup.get_ref()
+                    ),
+                    format!(
+                        "«{}» is not valid; use \"pooled\", \"mean_of_children\" or \"weighted\"",
+                        raw.rollup.get_ref()
+                    ),
                 );
                 Rollup::Pooled
             }
         };
+        let official_channels = raw
+            .official_channels
+            .as_ref()
+            .map(|channels| self.channels(channels));
         let title = self.text(&raw.title, "title");
         let basis = raw.basis.as_ref().map(|t| self.text(t, "basis"));
         let note = raw.note.as_ref().map(|t| self.text(t, "note"));
@@ -317,6 +330,7 @@ impl Checker<'_> {
             basis,
             note,
             rollup,
+            official_channels,
             headline: raw.headline.into_inner(),
             sections,
             indices,
@@ -662,7 +676,7 @@ impl Checker<'_> {
         let kind = index.kind.get_ref().as_str();
         let allowed: &[&str] = match kind {
             "share" => &["questions", "levels", "options", "range"],
-            "mean" => &["of", "weights"],
+            "mean" => &["of", "weights", "partial"],
             "points" => &["questions", "grades"],
             other => {
                 self.at(
@@ -681,6 +695,7 @@ impl Checker<'_> {
             ("range", index.range.is_some()),
             ("of", index.of.is_some()),
             ("weights", index.weights.is_some()),
+            ("partial", index.partial.is_some()),
             ("grades", index.grades.is_some()),
         ];
         for (name, _) in present.iter().filter(|(name, is)| *is && !allowed.contains(name)) {
@@ -868,6 +883,39 @@ impl Checker<'_> {
         })
     }
 
+    /// The channels of `official_channels`: known ones, at least one.
+    fn channels(&mut self, channels: &Spanned<Vec<Spanned<String>>>) -> Vec<Channel> {
+        if channels.get_ref().is_empty() {
+            self.at(
+                channels.span(),
+                "official_channels",
+                "«official_channels» đang trống; bỏ khóa này để tính mọi kênh".into(),
+                "«official_channels» is empty; leave the key out to count every channel".into(),
+            );
+        }
+        let mut known = Vec::new();
+        for channel in channels.get_ref() {
+            match channel.get_ref().parse::<Channel>() {
+                Ok(parsed) => known.push(parsed),
+                Err(_) => self.at(
+                    channel.span(),
+                    "official_channels",
+                    format!(
+                        "kênh «{}» không có; dùng desk_qr, ticket, paper, kiosk hoặc api",
+                        channel.get_ref()
+                    ),
+                    format!(
+                        "there is no channel «{}»; use desk_qr, ticket, paper, kiosk or api",
+                        channel.get_ref()
+                    ),
+                ),
+            }
+        }
+        known.sort();
+        known.dedup();
+        known
+    }
+
     fn mean(&mut self, index: &RawIndex, key: &str) -> Option<IndexRule> {
         let of = self.required_list(&index.of, &index.kind, key, "of")?;
         if let Some(weights) = &index.weights {
@@ -881,9 +929,29 @@ impl Checker<'_> {
                 );
             }
         }
+        let allow_partial = match &index.partial {
+            None => false,
+            Some(partial) if partial.get_ref() == "allow" => true,
+            Some(partial) => {
+                self.at(
+                    partial.span(),
+                    format!("{key}.partial"),
+                    format!(
+                        "«{}» không hợp lệ; chỉ dùng partial = \"allow\" (tính trung bình các thành phần có giá trị)",
+                        partial.get_ref()
+                    ),
+                    format!(
+                        "«{}» is not valid; only partial = \"allow\" (a mean of the components that have a value)",
+                        partial.get_ref()
+                    ),
+                );
+                false
+            }
+        };
         Some(IndexRule::Mean {
             of: of.iter().map(|i| i.get_ref().clone()).collect(),
             weights: index.weights.as_ref().map(|w| w.get_ref().clone()),
+            allow_partial,
         })
     }
 

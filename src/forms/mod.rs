@@ -8,6 +8,7 @@ pub mod registry;
 use serde::Serialize;
 
 use crate::i18n::Lang;
+use crate::tally::Channel;
 
 pub use load::{FormProblem, load_dir, parse_form};
 pub use registry::{FormRegistry, RegisteredForm};
@@ -35,6 +36,35 @@ pub enum Rollup {
     Pooled,
     /// The unweighted mean of the children's indices.
     MeanOfChildren,
+    /// The children's indices weighted by the dossiers each received in the period.
+    Weighted,
+}
+
+impl Rollup {
+    pub const ALL: [Rollup; 3] = [Rollup::Pooled, Rollup::MeanOfChildren, Rollup::Weighted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rollup::Pooled => "pooled",
+            Rollup::MeanOfChildren => "mean_of_children",
+            Rollup::Weighted => "weighted",
+        }
+    }
+
+    /// How a reader is told which roll-up a figure used.
+    pub fn label(self) -> crate::i18n::Message {
+        use crate::i18n::Message;
+        match self {
+            Rollup::Pooled => Message::new("gộp chung mọi phiếu", "all responses pooled"),
+            Rollup::MeanOfChildren => {
+                Message::new("trung bình các đơn vị trực thuộc", "mean of the child units")
+            }
+            Rollup::Weighted => Message::new(
+                "trung bình các đơn vị trực thuộc, có trọng số theo số hồ sơ",
+                "mean of the child units weighted by their dossiers",
+            ),
+        }
+    }
 }
 
 /// A checked questionnaire.
@@ -47,6 +77,9 @@ pub struct Form {
     pub basis: Option<Text>,
     pub note: Option<Text>,
     pub rollup: Rollup,
+    /// The channels whose answers make the official figure (verified respondents); every
+    /// channel when `None`.
+    pub official_channels: Option<Vec<Channel>>,
     /// The index shown as the official figure.
     pub headline: String,
     pub sections: Vec<Section>,
@@ -134,10 +167,12 @@ pub struct IndexDef {
 pub enum IndexRule {
     /// Percent of valid answers to `questions` that are accepted.
     Share { questions: Vec<String>, accept: Accept },
-    /// The (weighted) mean of other indices.
+    /// The (weighted) mean of other indices: a value only when every one of them has one,
+    /// unless the form allows a mean of those that have (`partial = "allow"`).
     Mean {
         of: Vec<String>,
         weights: Option<Vec<f64>>,
+        allow_partial: bool,
     },
     /// Points (the levels of scale answers) summed over `questions`, out of `max`, with
     /// the grade of the mean total.

@@ -18,6 +18,9 @@ pub struct RawForm {
     #[serde(default)]
     pub note: Option<RawText>,
     pub rollup: Spanned<String>,
+    /// The channels whose answers make the official figure.
+    #[serde(default)]
+    pub official_channels: Option<Spanned<Vec<Spanned<String>>>>,
     pub headline: Spanned<String>,
     /// Named option lists that questions share through `choices = "name"`.
     #[serde(default)]
@@ -102,6 +105,9 @@ pub struct RawIndex {
     pub of: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub weights: Option<Spanned<Vec<f64>>>,
+    /// `"allow"`: a mean of the components that have a value.
+    #[serde(default)]
+    pub partial: Option<Spanned<String>>,
     #[serde(default)]
     pub grades: Option<Spanned<Vec<RawGrade>>>,
 }

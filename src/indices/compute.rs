@@ -2,171 +2,45 @@
 //! per question, how many respondents answered it and how many chose each value.
 //!
 //! Every index is an [`Estimate`]: a percentage with its sample size `n` and a 95%
-//! interval, kept unrounded until the report rounds it.
+//! interval, kept unrounded until the report rounds it. Indices are of two kinds:
 //!
-//! - `share`: accepted answers over valid answers to its questions (missing answers are
-//!   left out of the denominator); Wilson interval; `n` is the number of valid answers.
-//! - `mean`: the (weighted) mean of other indices that have a value; the interval is the
-//!   same mean of their lower and of their upper bounds. That is exact when the
-//!   components move together and wider than needed otherwise — never too narrow, which
-//!   is the honest choice when only counts per question are kept (their correlations are
-//!   not). `n` is the largest `n` of its components (at least that many people answered).
-//! - `points`: the mean of each question's points summed over the questions, as a
-//!   percentage of the most points those questions can give; its interval uses the sum of
-//!   the questions' standard errors (again the bound for items that move together), and
-//!   the grade is that of the mean total.
+//! - **measured** from the answers:
+//!   - `share`: accepted answers over valid answers to its questions (missing and `na`
+//!     answers are left out of the denominator); Wilson interval; `n` is the number of
+//!     valid answers.
+//!   - `points`: the mean of each question's points summed over the questions, as a
+//!     percentage of the most points all the index's questions can give (a question nobody
+//!     answered earns nothing); its interval uses the sum of the questions' standard
+//!     errors (the bound for items that move together), and the grade is that of the mean
+//!     total.
+//! - **composites** (`mean`) of other indices, computed from the values of their
+//!   components *as reported* — whatever the roll-up made of those — so a composite always
+//!   equals the mean of the components shown beside it (DESIGN.md §9): a value only when
+//!   every component has one (otherwise `null`, naming the missing ones), unless the form
+//!   allows a mean of those that have (`partial = "allow"`); `n` is the smallest
+//!   component `n`, so a composite resting partly on few answers is marked low-sample; the
+//!   interval is the same mean of the components' lower and upper bounds (exact when the
+//!   components move together, wider than needed otherwise — never too narrow, which is
+//!   the honest choice when only counts per question are kept).
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
-
 use super::stats::{Z95, wilson};
-use crate::db::tallies::{ANSWERED, CHANNEL, CountKeys, add_counts};
 use crate::forms::{Accept, Form, IndexRule, Question, Text};
-
-/// A stored tally as read: its form version, its counts, its responses, and +1 or −1.
-pub type StoredRow<'a> = (i64, &'a str, i64, i64);
-
-/// Rows beyond which stored tallies are added up on two threads.
-const ROWS_FOR_TWO_THREADS: usize = 2_000;
-
-/// Counted answers of a set of responses.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Tally {
-    /// question → value → how many (`*`: how many answered the question; question `@`:
-    /// responses per channel).
-    counts: FxHashMap<String, FxHashMap<String, i64>>,
-    pub responses: i64,
-}
-
-impl Tally {
-    pub fn add(&mut self, question: &str, value: &str, count: i64) {
-        // Looked up before inserting: reports add hundreds of thousands of counts to a few
-        // hundred keys, and each insert would allocate the key.
-        let values = match self.counts.get_mut(question) {
-            Some(values) => values,
-            None => self.counts.entry(question.to_string()).or_default(),
-        };
-        match values.get_mut(value) {
-            Some(total) => *total += count,
-            None => {
-                values.insert(value.to_string(), count);
-            }
-        }
-    }
-
-    /// The sum of stored tallies (see [`crate::db::tallies`]), named by `keys`. The
-    /// counts are summed by position first, per form version (a range of days reads
-    /// thousands of rows), and named once at the end.
-    pub fn sum_stored<'a>(
-        rows: impl IntoIterator<Item = StoredRow<'a>>,
-        keys: &CountKeys,
-    ) -> diesel::QueryResult<Tally> {
-        let mut by_version: Vec<(i64, Vec<i64>)> = Vec::new();
-        let mut tally = Tally::default();
-        for (version, counts, responses, sign) in rows {
-            tally.responses += sign * responses;
-            let at = match by_version.iter().position(|(v, _)| *v == version) {
-                Some(at) => at,
-                None => {
-                    by_version.push((version, Vec::new()));
-                    by_version.len() - 1
-                }
-            };
-            add_counts(counts, sign, &mut by_version[at].1)?;
-        }
-        for (version, sums) in &by_version {
-            keys.for_each(*version, sums, |question, value, count| {
-                tally.add(question, value, count)
-            })?;
-        }
-        Ok(tally)
-    }
-
-    /// Groups of stored tallies added up, one tally a group; on two threads when there
-    /// are more than [`ROWS_FOR_TWO_THREADS`] rows in all (a range of days reads thousands
-    /// for a province, a trend twelve months').
-    pub fn sum_groups<'a, K: Send>(
-        groups: Vec<(K, Vec<StoredRow<'a>>)>,
-        rows: usize,
-        keys: &CountKeys,
-    ) -> diesel::QueryResult<Vec<(K, Tally)>> {
-        let sum = |part: Vec<(K, Vec<StoredRow<'a>>)>| -> diesel::QueryResult<Vec<(K, Tally)>> {
-            part.into_iter()
-                .map(|(key, rows)| Ok((key, Tally::sum_stored(rows, keys)?)))
-                .collect()
-        };
-        if rows <= ROWS_FOR_TWO_THREADS {
-            return sum(groups);
-        }
-        let mut first = groups;
-        let second = first.split_off(first.len() / 2);
-        let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| sum(second));
-            let first = sum(first);
-            (
-                first,
-                second
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            )
-        });
-        Ok(first?.into_iter().chain(second?).collect())
-    }
-
-    /// Responses per channel (leaving out channels that net to nothing: seen only on days
-    /// taken away from a month).
-    pub fn channels(&self) -> std::collections::BTreeMap<String, i64> {
-        self.counts
-            .get(CHANNEL)
-            .into_iter()
-            .flatten()
-            .filter(|(_, count)| **count != 0)
-            .map(|(channel, count)| (channel.clone(), *count))
-            .collect()
-    }
-
-    pub fn merge(&mut self, other: &Tally) {
-        for (question, values) in &other.counts {
-            for (value, count) in values {
-                self.add(question, value, *count);
-            }
-        }
-        self.responses += other.responses;
-    }
-
-    fn answered(&self, question: &str) -> i64 {
-        self.count(question, ANSWERED)
-    }
-
-    fn count(&self, question: &str, value: &str) -> i64 {
-        self.counts
-            .get(question)
-            .and_then(|v| v.get(value))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    fn values(&self, question: &str) -> impl Iterator<Item = (&str, i64)> {
-        self.counts
-            .get(question)
-            .into_iter()
-            .flat_map(|v| v.iter())
-            .filter(|(value, _)| value.as_str() != ANSWERED)
-            .map(|(value, count)| (value.as_str(), *count))
-    }
-}
+use crate::tally::Tally;
 
 /// An index before rounding: a percentage, its sample size and 95% interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
-    /// `None` when nobody answered.
+    /// `None` when nobody answered, or (composites) a component has no value.
     pub value: Option<f64>,
     pub n: i64,
     pub low: f64,
     pub high: f64,
     /// The grade of a `points` index.
     pub grade: Option<Text>,
+    /// The components of a composite that have no value.
+    pub missing: Vec<String>,
 }
 
 impl Estimate {
@@ -177,12 +51,39 @@ impl Estimate {
             low: 0.0,
             high: 100.0,
             grade: None,
+            missing: Vec::new(),
         }
+    }
+
+    /// Half the width of the interval as a standard error (for weighting children).
+    pub fn standard_error(&self) -> f64 {
+        (self.high - self.low) / (2.0 * Z95)
     }
 }
 
 /// Every index of `form` over the answers in `tally`, in the form's order.
 pub fn compute(form: &Form, tally: &Tally) -> Vec<(String, Estimate)> {
+    complete(form, measured(form, tally))
+}
+
+/// The measured indices (share, points) of `form` over `tally`, by position; `None` at
+/// the composites.
+pub fn measured(form: &Form, tally: &Tally) -> Vec<Option<Estimate>> {
+    form.indices
+        .iter()
+        .map(|index| match &index.rule {
+            IndexRule::Share { questions, accept } => Some(share(tally, questions, accept)),
+            IndexRule::Points {
+                questions, grades, ..
+            } => Some(points(form, tally, questions, grades)),
+            IndexRule::Mean { .. } => None,
+        })
+        .collect()
+}
+
+/// Every index: the measured ones as given (by position), the composites computed from
+/// them by the form's rule.
+pub fn complete(form: &Form, measured: Vec<Option<Estimate>>) -> Vec<(String, Estimate)> {
     // Indices by position: a report computes every unit's indices, and looking each one
     // up by id in the form's list would cost the square of their number.
     let positions: HashMap<&str, usize> = form
@@ -191,9 +92,10 @@ pub fn compute(form: &Form, tally: &Tally) -> Vec<(String, Estimate)> {
         .enumerate()
         .map(|(at, index)| (index.id.as_str(), at))
         .collect();
-    let mut done: Vec<Option<Estimate>> = vec![None; form.indices.len()];
+    let mut done = measured;
+    done.resize(form.indices.len(), None);
     for at in 0..form.indices.len() {
-        evaluate(form, tally, at, &positions, &mut done);
+        evaluate(form, at, &positions, &mut done);
     }
     form.indices
         .iter()
@@ -202,11 +104,10 @@ pub fn compute(form: &Form, tally: &Tally) -> Vec<(String, Estimate)> {
         .collect()
 }
 
-/// The index at `at`, after the indices it is the mean of (the form checker rules out
+/// The composite at `at`, after the indices it is the mean of (the form checker rules out
 /// cycles).
 fn evaluate(
     form: &Form,
-    tally: &Tally,
     at: usize,
     positions: &HashMap<&str, usize>,
     done: &mut [Option<Estimate>],
@@ -214,44 +115,62 @@ fn evaluate(
     if let Some(known) = &done[at] {
         return known.clone();
     }
-    let index = &form.indices[at];
-    let estimate = match &index.rule {
-        IndexRule::Share { questions, accept } => share(tally, questions, accept),
-        IndexRule::Mean { of, weights } => {
-            let parts: Vec<(Estimate, f64)> = of
+    let estimate = match &form.indices[at].rule {
+        IndexRule::Mean {
+            of,
+            weights,
+            allow_partial,
+        } => {
+            let parts: Vec<(String, Estimate, f64)> = of
                 .iter()
                 .enumerate()
                 .map(|(i, part)| {
                     let weight = weights.as_ref().and_then(|w| w.get(i)).copied().unwrap_or(1.0);
                     let estimate = positions
                         .get(part.as_str())
-                        .map_or_else(Estimate::empty, |p| evaluate(form, tally, *p, positions, done));
-                    (estimate, weight)
+                        .map_or_else(Estimate::empty, |p| evaluate(form, *p, positions, done));
+                    (part.clone(), estimate, weight)
                 })
                 .collect();
-            mean(&parts)
+            composite(&parts, *allow_partial)
         }
-        IndexRule::Points {
-            questions, grades, ..
-        } => {
-            let mut estimate = points(form, tally, questions);
-            if let Some(value) = estimate.value {
-                let most: f64 = questions
-                    .iter()
-                    .filter_map(|q| form.question(q))
-                    .map(most_points)
-                    .sum();
-                let total = value / 100.0 * most;
-                estimate.grade = grades
-                    .iter()
-                    .find(|g| total + 1e-9 >= g.min)
-                    .map(|g| g.label.clone());
-            }
-            estimate
-        }
+        // Measured indices are given; one that is not is empty.
+        _ => Estimate::empty(),
     };
     done[at] = Some(estimate.clone());
     estimate
+}
+
+/// The (weighted) mean of named parts by the composite rule (see the module's doc).
+pub fn composite(parts: &[(String, Estimate, f64)], allow_partial: bool) -> Estimate {
+    let missing: Vec<String> = parts
+        .iter()
+        .filter(|(_, e, _)| e.value.is_none())
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    let present: Vec<(&Estimate, f64)> = parts
+        .iter()
+        .filter(|(_, e, w)| e.value.is_some() && *w > 0.0)
+        .map(|(_, e, w)| (e, *w))
+        .collect();
+    let weight: f64 = present.iter().map(|(_, w)| w).sum();
+    let smallest_n = |of: &mut dyn Iterator<Item = i64>| of.min().unwrap_or(0);
+    if (!missing.is_empty() && !allow_partial) || present.is_empty() || weight <= 0.0 {
+        return Estimate {
+            n: smallest_n(&mut parts.iter().map(|(_, e, _)| e.n)),
+            missing,
+            ..Estimate::empty()
+        };
+    }
+    let weighted = |f: &dyn Fn(&Estimate) -> f64| present.iter().map(|(e, w)| f(e) * w).sum::<f64>() / weight;
+    Estimate {
+        value: Some(weighted(&|e| e.value.unwrap_or(0.0))),
+        n: smallest_n(&mut present.iter().map(|(e, _)| e.n)),
+        low: weighted(&|e| e.low),
+        high: weighted(&|e| e.high),
+        grade: None,
+        missing,
+    }
 }
 
 fn accepts(accept: &Accept, value: &str) -> bool {
@@ -280,26 +199,7 @@ fn share(tally: &Tally, questions: &[String], accept: &Accept) -> Estimate {
         low: low * 100.0,
         high: high * 100.0,
         grade: None,
-    }
-}
-
-/// The weighted mean of the parts that have a value.
-pub fn mean(parts: &[(Estimate, f64)]) -> Estimate {
-    let present: Vec<&(Estimate, f64)> = parts
-        .iter()
-        .filter(|(e, w)| e.value.is_some() && *w > 0.0)
-        .collect();
-    let weight: f64 = present.iter().map(|(_, w)| w).sum();
-    if present.is_empty() || weight <= 0.0 {
-        return Estimate::empty();
-    }
-    let weighted = |f: &dyn Fn(&Estimate) -> f64| present.iter().map(|(e, w)| f(e) * w).sum::<f64>() / weight;
-    Estimate {
-        value: Some(weighted(&|e| e.value.unwrap_or(0.0))),
-        n: present.iter().map(|(e, _)| e.n).max().unwrap_or(0),
-        low: weighted(&|e| e.low),
-        high: weighted(&|e| e.high),
-        grade: None,
+        missing: Vec::new(),
     }
 }
 
@@ -315,7 +215,7 @@ fn points_of(question: &Question, value: &str) -> Option<f64> {
         .map(|p| p as f64)
 }
 
-fn most_points(question: &Question) -> f64 {
+pub fn most_points(question: &Question) -> f64 {
     question
         .kind
         .options()
@@ -325,8 +225,25 @@ fn most_points(question: &Question) -> f64 {
         .unwrap_or(0) as f64
 }
 
-fn points(form: &Form, tally: &Tally, questions: &[String]) -> Estimate {
-    let (mut total, mut most, mut standard_error, mut n) = (0.0, 0.0, 0.0, 0);
+/// The grade of a points index whose mean total is `total` points.
+pub fn grade_of(grades: &[crate::forms::Grade], total: f64) -> Option<Text> {
+    grades
+        .iter()
+        .find(|g| total + 1e-9 >= g.min)
+        .map(|g| g.label.clone())
+}
+
+/// The most points the questions of a points index can give.
+pub fn most_of(form: &Form, questions: &[String]) -> f64 {
+    questions
+        .iter()
+        .filter_map(|q| form.question(q))
+        .map(most_points)
+        .sum()
+}
+
+fn points(form: &Form, tally: &Tally, questions: &[String], grades: &[crate::forms::Grade]) -> Estimate {
+    let (mut total, mut standard_error, mut n) = (0.0, 0.0, 0);
     for question in questions.iter().filter_map(|q| form.question(q)) {
         let answered = tally.answered(&question.id);
         if answered == 0 {
@@ -341,10 +258,12 @@ fn points(form: &Form, tally: &Tally, questions: &[String]) -> Estimate {
         let mean = sum / answered as f64;
         let variance = (squares / answered as f64 - mean * mean).max(0.0);
         total += mean;
-        most += most_points(question);
         standard_error += (variance / answered as f64).sqrt();
         n = n.max(answered);
     }
+    // Out of the most points of every question of the index: a question nobody answered
+    // earns nothing, it does not shrink the scale (which would inflate the grade).
+    let most = most_of(form, questions);
     if n == 0 || most <= 0.0 {
         return Estimate::empty();
     }
@@ -354,7 +273,8 @@ fn points(form: &Form, tally: &Tally, questions: &[String]) -> Estimate {
         n,
         low: percent(total - Z95 * standard_error),
         high: percent(total + Z95 * standard_error),
-        grade: None,
+        grade: grade_of(grades, total),
+        missing: Vec::new(),
     }
 }
 
@@ -362,56 +282,38 @@ fn points(form: &Form, tally: &Tally, questions: &[String]) -> Estimate {
 mod tests {
     use super::*;
 
-    #[test]
-    fn groups_add_up_alike_on_one_thread_and_on_two() {
-        // Two form versions that list the same keys in other orders.
-        let pair = |q: &str, v: &str| (q.to_string(), v.to_string());
-        let keys = CountKeys(rustc_hash::FxHashMap::from_iter([
-            (1, vec![pair("@", "paper"), pair("q1", "*"), pair("q1", "5")]),
-            (
-                2,
-                vec![
-                    pair("q1", "5"),
-                    pair("q1", "*"),
-                    pair("q2", "1"),
-                    pair("@", "paper"),
-                ],
-            ),
-        ]));
-        // Fifty units of sixty rows each (3,000 rows: two threads), and the same read alone.
-        let groups: Vec<(usize, Vec<StoredRow<'_>>)> = (0..50)
-            .map(|unit| {
-                let rows = (0..60).map(|i| {
-                    let sign = if i % 10 == 9 { -1 } else { 1 };
-                    if i % 2 == 0 {
-                        (1, "[1,1,1]", 1, sign)
-                    } else {
-                        (2, "[1, 1, 0, 1]", 1, sign)
-                    }
-                });
-                (unit, rows.collect())
-            })
-            .collect();
-        let summed = Tally::sum_groups(groups.clone(), 3_000, &keys).unwrap();
-        assert_eq!(summed.len(), 50);
-        for (unit, tally) in &summed {
-            let alone = Tally::sum_groups(vec![(*unit, groups[*unit].1.clone())], 60, &keys).unwrap();
-            assert_eq!(&alone[0].1, tally);
-            // 54 rows added, 6 taken away.
-            assert_eq!(
-                (
-                    tally.responses,
-                    tally.count("q1", "5"),
-                    tally.answered("q1"),
-                    tally.channels()["paper"]
-                ),
-                (48, 48, 48, 48)
-            );
-            assert_eq!(tally.values("q2").count(), 0, "a zero is not a count");
+    fn estimate(value: Option<f64>, n: i64) -> Estimate {
+        Estimate {
+            value,
+            n,
+            low: value.map_or(0.0, |v| v - 2.0),
+            high: value.map_or(100.0, |v| v + 2.0),
+            grade: None,
+            missing: Vec::new(),
         }
-        let units: Vec<usize> = summed.iter().map(|(unit, _)| *unit).collect();
-        assert_eq!(units, (0..50).collect::<Vec<_>>(), "in order, each once");
-        let unknown = Tally::sum_groups(vec![(0, vec![(3, "[1]", 1, 1)])], 1, &keys);
-        assert!(unknown.is_err(), "a version without keys cannot be read");
+    }
+
+    fn parts(of: &[(&str, Option<f64>, i64)]) -> Vec<(String, Estimate, f64)> {
+        of.iter()
+            .map(|(id, value, n)| (id.to_string(), estimate(*value, *n), 1.0))
+            .collect()
+    }
+
+    #[test]
+    fn a_composite_needs_every_component_and_rests_on_the_smallest_n() {
+        let all = composite(&parts(&[("e1", Some(80.0), 120), ("e2", Some(60.0), 4)]), false);
+        assert_eq!((all.value, all.n, all.missing.len()), (Some(70.0), 4, 0));
+        assert_eq!((all.low, all.high), (68.0, 72.0));
+        let without_e2 = parts(&[("e1", Some(80.0), 120), ("e2", None, 0), ("e3", Some(90.0), 50)]);
+        let strict = composite(&without_e2, false);
+        assert_eq!((strict.value, strict.n), (None, 0));
+        assert_eq!(strict.missing, ["e2"]);
+        let partial = composite(&without_e2, true);
+        assert_eq!(
+            (partial.value, partial.n),
+            (Some(85.0), 50),
+            "allowed: the mean of those present"
+        );
+        assert_eq!(partial.missing, ["e2"], "and still names the missing one");
     }
 }

@@ -6,8 +6,10 @@
 pub mod compute;
 pub mod period;
 pub mod report;
+pub mod rollup;
+pub mod sample;
 pub mod stats;
 pub mod trend;
 
 pub use period::{Period, PeriodError};
-pub use report::{Report, ReportError, ReportRequest, build, build_with_spare};
+pub use report::{Population, Report, ReportError, ReportRequest, build, build_with_spare};

@@ -1,21 +1,52 @@
-//! The report of a unit: every index of a form over a period for the unit's whole
-//! subtree, rolled up by the form's rule (and the other rule alongside), the change since
-//! the previous period, the children ranked, responses by channel, and tickets issued vs
-//! answered. Its JSON is the document of DESIGN.md §5; other programs parse it.
+//! The report of a unit: every index of a form over a period for the unit's whole subtree,
+//! in the official population or all answers, rolled up by the form's rule (and another
+//! alongside), the change since the previous period, the sample against its target, the
+//! children ranked (only those whose figure can be defended), responses by channel,
+//! tickets issued vs answered, and the method stated. Its JSON is the document of
+//! DESIGN.md §5; other programs parse it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
 
-use serde::Serialize;
 use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
 
-use super::compute::{Estimate, StoredRow, Tally, compute, mean};
+use super::compute::Estimate;
 use super::period::Period;
+use super::rollup::{Dossiers, Rolled, Snapshot, Tree};
+use super::sample::Sample;
 use super::stats::round2;
-use crate::db::units::Unit;
+use crate::db::reports::Rows;
 use crate::db::{self, DbConnection, DbError};
-use crate::forms::{Form, FormRegistry, Rollup, Text};
+use crate::forms::{FormRegistry, IndexRule, Rollup, Text};
 use crate::i18n::{Localized, Message};
+use crate::tally::{Channel, TallyError};
+
+/// Whose answers a figure counts (DESIGN.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Population {
+    /// The channels the form declares official (verified respondents).
+    Official,
+    /// Every answer, volunteered ones (the desk poster) included.
+    All,
+}
+
+impl Population {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Population::Official => "official",
+            Population::All => "all",
+        }
+    }
+
+    fn other(self) -> Population {
+        match self {
+            Population::Official => Population::All,
+            Population::All => Population::Official,
+        }
+    }
+}
 
 /// What a report is asked for.
 pub struct ReportRequest<'a> {
@@ -30,14 +61,30 @@ pub struct ReportRequest<'a> {
     pub min_sample: u32,
     /// Only responses to procedures of this field (lĩnh vực); all when `None`.
     pub field: Option<&'a str>,
+    pub population: Population,
+    /// The margin of error of sample targets (0.05: Slovin at 5%).
+    pub sample_margin: f64,
 }
 
 #[derive(Debug)]
 pub enum ReportError {
     UnknownUnit(String),
-    UnknownForm { form: String, known: Vec<String> },
-    UnknownIndex { index: String, form: String },
+    UnknownForm {
+        form: String,
+        known: Vec<String>,
+    },
+    UnknownIndex {
+        index: String,
+        form: String,
+    },
+    /// A weighted roll-up was asked for, but no dossier counts cover the period.
+    NoDossiers {
+        unit: String,
+        period: String,
+    },
     Db(DbError),
+    /// Stored counts that cannot be read.
+    Tally(TallyError),
 }
 
 impl Localized for ReportError {
@@ -58,7 +105,19 @@ impl Localized for ReportError {
                 format!("phiếu «{form}» không có chỉ số «{index}»"),
                 format!("questionnaire «{form}» has no index «{index}»"),
             ),
+            ReportError::NoDossiers { unit, period } => Message::new(
+                format!(
+                    "chưa có số hồ sơ nào của đơn vị {unit} và các đơn vị trực thuộc trong kỳ {period}, nên không tính được bình quân có trọng số (nhập số hồ sơ: sipas dossiers import)"
+                ),
+                format!(
+                    "no dossier counts of unit {unit} or the units under it cover {period}, so a weighted roll-up cannot be computed (import them: sipas dossiers import)"
+                ),
+            ),
             ReportError::Db(e) => e.message(),
+            ReportError::Tally(e) => Message::new(
+                format!("số liệu đã đếm không đọc được: {e}"),
+                format!("stored counts cannot be read: {e}"),
+            ),
         }
     }
 }
@@ -66,6 +125,12 @@ impl Localized for ReportError {
 impl From<DbError> for ReportError {
     fn from(e: DbError) -> Self {
         ReportError::Db(e)
+    }
+}
+
+impl From<TallyError> for ReportError {
+    fn from(e: TallyError) -> Self {
+        ReportError::Tally(e)
     }
 }
 
@@ -78,12 +143,14 @@ impl From<diesel::result::Error> for ReportError {
 /// An index as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndexValue {
-    /// A percentage rounded half-up to two decimals; `null` only when `n` is 0.
+    /// A percentage rounded half-up to two decimals; `null` when `n` is 0 or (composites)
+    /// a component has no value.
     pub value: Option<f64>,
     pub n: i64,
-    /// The 95% interval, rounded like the value; `null` when `n` is 0.
+    /// The 95% interval, rounded like the value; `null` without a value.
     pub ci95: Option<[f64; 2]>,
-    /// `n` is below the minimum sample: read the value with care (public pages hide it).
+    /// `n` is below the minimum sample (for a composite: some component's is): read the
+    /// value with care (public pages hide it).
     pub low_sample: bool,
     /// The change in points since the previous period, when both have a value.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,6 +158,9 @@ pub struct IndexValue {
     /// The grade of a points index.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<Text>,
+    /// The components of a composite that have no value (why it has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 impl IndexValue {
@@ -109,6 +179,7 @@ impl IndexValue {
             low_sample: estimate.n < i64::from(min_sample),
             change,
             grade: estimate.grade.clone(),
+            missing: estimate.missing.clone(),
         }
     }
 }
@@ -139,6 +210,14 @@ pub struct OtherRollup {
     pub indices: Indices,
 }
 
+/// The unit's figures in the other population, for a page that shows both.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherPopulation {
+    pub population: Population,
+    pub responses: i64,
+    pub indices: Indices,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketFigures {
     pub issued: i64,
@@ -154,14 +233,61 @@ pub struct PreviousPeriod {
     pub responses: i64,
 }
 
+/// Why a child has no rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unranked {
+    /// The ranked index has no value.
+    NoValue,
+    /// The ranked index rests on fewer answers than the minimum sample.
+    LowSample,
+    /// Fewer answers than the unit's dossiers call for.
+    TargetNotMet,
+}
+
+impl Unranked {
+    pub fn message(self) -> Message {
+        match self {
+            Unranked::NoValue => Message::new("chưa đủ dữ liệu", "not enough data"),
+            Unranked::LowSample => Message::new("mẫu nhỏ", "small sample"),
+            Unranked::TargetNotMet => Message::new("chưa đạt cỡ mẫu", "sample target not met"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ChildReport {
     pub unit: String,
     pub name: String,
     pub responses: i64,
-    /// Position by `rank_by` (1 = highest); units without a value come last, unranked.
+    /// Position by `rank_by` (1 = highest), only for a child whose ranked index has a
+    /// value, is not low-sample and whose sample target is met or unknown; the others
+    /// come after, unranked, with the reason.
     pub rank: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unranked: Option<Unranked>,
+    pub sample: Sample,
     pub indices: Indices,
+}
+
+/// How the figures were computed, stated with them (DESIGN.md §9).
+#[derive(Debug, Clone, Serialize)]
+pub struct Method {
+    pub rollup: Rollup,
+    /// `dossiers` (weighted), `equal` (mean of children) or `responses` (pooled: each
+    /// answer counts once).
+    pub weights: &'static str,
+    pub population: Population,
+    /// The channels counted.
+    pub channels: Vec<Channel>,
+    /// `every_component`: a composite has a value only when each of its components has.
+    pub composite_rule: &'static str,
+    /// Composites the form lets take the mean of the components that have a value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partial_allowed: Vec<String>,
+    pub min_sample: u32,
+    pub sample_margin: f64,
+    pub form_version: String,
 }
 
 /// The report document (DESIGN.md §5, with more fields after the contract's).
@@ -182,158 +308,19 @@ pub struct Report {
     pub headline: String,
     pub rank_by: String,
     pub min_sample: u32,
+    pub method: Method,
+    pub population: Population,
+    pub sample: Sample,
     pub other_rollup: OtherRollup,
-    pub channels: BTreeMap<String, i64>,
+    pub other_population: OtherPopulation,
+    /// Units with answers but no dossier counts, left out of a weighted roll-up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out_of_weights: Vec<String>,
+    pub channels: BTreeMap<Channel, i64>,
     pub tickets: TicketFigures,
     pub previous: PreviousPeriod,
     /// The procedure field the report is narrowed to, if any.
     pub field: Option<String>,
-}
-
-/// The counted answers of every unit of a subtree over one period.
-struct Snapshot {
-    /// Each unit's own responses (not its subtree's).
-    own: HashMap<String, Tally>,
-    /// Each unit's whole subtree's responses, counted together (units with children only).
-    pooled: HashMap<String, Tally>,
-    /// The indices of each unit's pooled responses, once computed: a report needs a
-    /// commune's for its own line and again for its parent's mean of children.
-    computed: Mutex<HashMap<String, Arc<Estimates>>>,
-}
-
-/// Every index of a form, in its order.
-type Estimates = Vec<(String, Estimate)>;
-
-impl Snapshot {
-    /// The counts of `tree`'s units (parents before children) over the period.
-    fn load(
-        conn: &mut DbConnection,
-        tree: &Tree<'_>,
-        versions: &[i64],
-        field: Option<&str>,
-        period: &Period,
-    ) -> Result<Snapshot, DbError> {
-        let units = &tree.subtree;
-        let reads = db::reports::tallies(conn, units, versions, field, period.from, period.to)?;
-        let mut by_unit: HashMap<&str, Vec<StoredRow<'_>>> = HashMap::new();
-        for read in &reads.rows {
-            by_unit.entry(&read.unit_code).or_default().push((
-                read.form_version_id,
-                &read.counts,
-                read.responses,
-                read.sign,
-            ));
-        }
-        let own: HashMap<String, Tally> =
-            Tally::sum_groups(by_unit.into_iter().collect(), reads.rows.len(), &reads.keys)?
-                .into_iter()
-                .map(|(unit, tally)| (unit.to_string(), tally))
-                .collect();
-        // Children before parents, each subtree counted once; a unit without children is
-        // its own responses (not copied).
-        let mut pooled: HashMap<String, Tally> = HashMap::new();
-        for code in units.iter().rev() {
-            let kids = tree.kids(code);
-            if kids.is_empty() {
-                continue;
-            }
-            let mut tally = own.get(code).cloned().unwrap_or_default();
-            for child in kids {
-                if let Some(counted) = pooled.get(&child.code).or_else(|| own.get(&child.code)) {
-                    tally.merge(counted);
-                }
-            }
-            pooled.insert(code.clone(), tally);
-        }
-        Ok(Snapshot {
-            own,
-            pooled,
-            computed: Mutex::default(),
-        })
-    }
-
-    /// The indices of the subtree of `code`, counted together.
-    fn pooled_estimates(&self, form: &Form, code: &str) -> Arc<Estimates> {
-        let mut computed = self
-            .computed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        computed
-            .entry(code.to_string())
-            .or_insert_with(|| Arc::new(compute(form, self.pooled_tally(code))))
-            .clone()
-    }
-
-    /// Every answer of the subtree of `code`, counted together.
-    fn pooled_tally(&self, code: &str) -> &Tally {
-        static EMPTY: std::sync::LazyLock<Tally> = std::sync::LazyLock::new(Tally::default);
-        self.pooled
-            .get(code)
-            .or_else(|| self.own.get(code))
-            .unwrap_or(&EMPTY)
-    }
-}
-
-/// The unit tree below the report's unit.
-struct Tree<'a> {
-    form: &'a Form,
-    children: HashMap<String, Vec<Unit>>,
-    /// The report's unit and every unit below it, parents before children.
-    subtree: Vec<String>,
-}
-
-impl Tree<'_> {
-    fn kids(&self, code: &str) -> &[Unit] {
-        self.children.get(code).map(Vec::as_slice).unwrap_or_default()
-    }
-
-    fn estimates(&self, snapshot: &Snapshot, code: &str, rollup: Rollup) -> Arc<Estimates> {
-        match rollup {
-            Rollup::Pooled => snapshot.pooled_estimates(self.form, code),
-            Rollup::MeanOfChildren => self.mean_of_children(snapshot, code),
-        }
-    }
-
-    /// The unweighted mean of the children's indices (each rolled up the same way), the
-    /// unit's own responses, if any, counting as one more member; a unit without
-    /// children is its own responses. `n` is the sum of the members'.
-    fn mean_of_children(&self, snapshot: &Snapshot, code: &str) -> Arc<Estimates> {
-        if self.kids(code).is_empty() {
-            // Its own responses, which are all its subtree's.
-            return snapshot.pooled_estimates(self.form, code);
-        }
-        let own = snapshot.own.get(code).filter(|t| t.responses > 0);
-        let mut members: Vec<Arc<Estimates>> = self
-            .kids(code)
-            .iter()
-            .map(|child| self.mean_of_children(snapshot, &child.code))
-            .filter(|m| m.iter().any(|(_, e)| e.value.is_some()))
-            .collect();
-        if members.is_empty() {
-            return Arc::new(compute(self.form, own.unwrap_or(&Tally::default())));
-        }
-        if let Some(own) = own {
-            members.push(Arc::new(compute(self.form, own)));
-        }
-        let rolled_up = self
-            .form
-            .indices
-            .iter()
-            .enumerate()
-            .map(|(i, index)| {
-                let parts: Vec<(Estimate, f64)> = members.iter().map(|m| (m[i].1.clone(), 1.0)).collect();
-                let mut estimate = mean(&parts);
-                estimate.n = parts
-                    .iter()
-                    .filter(|(e, _)| e.value.is_some())
-                    .map(|(e, _)| e.n)
-                    .sum();
-                estimate.grade = None;
-                (index.id.clone(), estimate)
-            })
-            .collect();
-        Arc::new(rolled_up)
-    }
 }
 
 fn indices(now: &[(String, Estimate)], before: &[(String, Estimate)], min_sample: u32) -> Indices {
@@ -354,6 +341,39 @@ pub fn build(
     request: &ReportRequest<'_>,
 ) -> Result<Report, ReportError> {
     build_with_spare(conn, None, forms, request)
+}
+
+/// The counts of one period, in both populations.
+struct Counts {
+    official: Snapshot,
+    /// `None` when the form counts every channel: the official snapshot is all of them.
+    all: Option<Snapshot>,
+}
+
+impl Counts {
+    fn load(
+        conn: &mut DbConnection,
+        tree: &Tree<'_>,
+        which: Rows<'_>,
+        official: Option<&[Channel]>,
+        period: &Period,
+    ) -> Result<Counts, ReportError> {
+        let reads = db::reports::tallies(conn, &tree.subtree, which, period.from, period.to)?;
+        Ok(Counts {
+            official: Snapshot::of(tree, &reads, official)?,
+            all: match official {
+                Some(_) => Some(Snapshot::of(tree, &reads, None)?),
+                None => None,
+            },
+        })
+    }
+
+    fn of(&self, population: Population) -> &Snapshot {
+        match (population, &self.all) {
+            (Population::All, Some(all)) => all,
+            _ => &self.official,
+        }
+    }
 }
 
 /// The same, reading the previous period on `spare` at the same time as the period itself
@@ -384,53 +404,80 @@ pub fn build_with_spare(
         .iter()
         .map(|v| v.id)
         .collect();
-
     let below = db::units::descendants(conn, &unit.code)?;
-    let subtree: Vec<String> = std::iter::once(unit.code.clone())
-        .chain(below.iter().map(|u| u.code.clone()))
-        .collect();
-    let mut children: HashMap<String, Vec<Unit>> = HashMap::new();
-    for u in below {
-        if let Some(parent) = u.parent_code.clone() {
-            children.entry(parent).or_default().push(u);
-        }
-    }
-    let tree = Tree {
-        form,
-        children,
-        subtree,
-    };
+    let tree = Tree::new(form, &unit, below);
 
+    // Every channel is read once; the official population is those rows the form names.
+    let which = Rows {
+        versions: &versions,
+        field: request.field,
+        channels: None,
+    };
+    let official = form.official_channels.as_deref();
     let previous_period = request.period.previous();
     let (now, before) = match spare {
         Some(spare) => std::thread::scope(|scope| {
-            let before =
-                scope.spawn(|| Snapshot::load(spare, &tree, &versions, request.field, &previous_period));
-            let now = Snapshot::load(conn, &tree, &versions, request.field, &request.period);
+            let before = scope.spawn(|| Counts::load(spare, &tree, which, official, &previous_period));
+            let now = Counts::load(conn, &tree, which, official, &request.period);
             let before = before
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (now, before)
         }),
         None => (
-            Snapshot::load(conn, &tree, &versions, request.field, &request.period),
-            Snapshot::load(conn, &tree, &versions, request.field, &previous_period),
+            Counts::load(conn, &tree, which, official, &request.period),
+            Counts::load(conn, &tree, which, official, &previous_period),
         ),
     };
     let (now, before) = (now?, before?);
+    let month = |d: chrono::NaiveDate| d - chrono::Days::new(u64::from(chrono::Datelike::day0(&d)));
+    let dossier_rows = db::dossiers::of_units(
+        conn,
+        &tree.subtree,
+        month(previous_period.from),
+        request.period.to,
+    )?;
+    let (dossiers_now, dossiers_before) = (
+        Dossiers::of(&dossier_rows, request.period.from, request.period.to),
+        Dossiers::of(&dossier_rows, previous_period.from, previous_period.to),
+    );
     let rollup = request.rollup.unwrap_or(form.rollup);
-    let other = match rollup {
+    if rollup == Rollup::Weighted && !dossiers_now.any() {
+        return Err(ReportError::NoDossiers {
+            unit: unit.code.clone(),
+            period: request.period.label(),
+        });
+    }
+    let other_rollup = match rollup {
         Rollup::Pooled => Rollup::MeanOfChildren,
-        Rollup::MeanOfChildren => Rollup::Pooled,
+        Rollup::MeanOfChildren | Rollup::Weighted => Rollup::Pooled,
     };
-    let report_of = |code: &str, rollup: Rollup| {
-        indices(
-            &tree.estimates(&now, code, rollup),
-            &tree.estimates(&before, code, rollup),
-            request.min_sample,
+    let population = request.population;
+    let tree = &tree;
+    fn roll<'a>(
+        tree: &'a Tree<'a>,
+        counts: &'a Counts,
+        dossiers: &'a Dossiers,
+        population: Population,
+        rollup: Rollup,
+    ) -> Rolled<'a> {
+        Rolled::new(tree, counts.of(population), dossiers, rollup)
+    }
+    let (rolled_now, rolled_before) = (
+        roll(tree, &now, &dossiers_now, population, rollup),
+        roll(tree, &before, &dossiers_before, population, rollup),
+    );
+    let report_of = |now: &Rolled<'_>, before: &Rolled<'_>, code: &str| {
+        indices(&now.estimates(code), &before.estimates(code), request.min_sample)
+    };
+    let sample_of = |code: &str| {
+        let population = dossiers_now.subtree_of(tree, code).map(|n| n.round() as i64);
+        Sample::new(
+            population,
+            now.of(request.population).pooled(code).responses,
+            request.sample_margin,
         )
     };
-    let responses_of = |snapshot: &Snapshot, code: &str| snapshot.pooled_tally(code).responses;
 
     let mut child_reports: Vec<ChildReport> = tree
         .kids(&unit.code)
@@ -438,12 +485,25 @@ pub fn build_with_spare(
         .map(|child| ChildReport {
             unit: child.code.clone(),
             name: child.name.clone(),
-            responses: responses_of(&now, &child.code),
+            responses: now.of(population).pooled(&child.code).responses,
             rank: None,
-            indices: report_of(&child.code, rollup),
+            unranked: None,
+            sample: sample_of(&child.code),
+            indices: report_of(&rolled_now, &rolled_before, &child.code),
         })
         .collect();
     rank(&mut child_reports, &rank_by);
+    let unit_indices = report_of(&rolled_now, &rolled_before, &unit.code);
+    let left_out_of_weights = rolled_now.left_out();
+
+    let other = (
+        roll(tree, &now, &dossiers_now, population, other_rollup),
+        roll(tree, &before, &dossiers_before, population, other_rollup),
+    );
+    let elsewhere = (
+        roll(tree, &now, &dossiers_now, population.other(), rollup),
+        roll(tree, &before, &dossiers_before, population.other(), rollup),
+    );
 
     let tickets = db::reports::ticket_counts(
         conn,
@@ -455,14 +515,18 @@ pub fn build_with_spare(
     let (issued, answered) = tickets
         .iter()
         .fold((0, 0), |(i, a), (_, issued, answered)| (i + issued, a + answered));
+    let counted_channels = match (population, official) {
+        (Population::Official, Some(channels)) => channels.to_vec(),
+        _ => Channel::ALL.to_vec(),
+    };
     Ok(Report {
         unit: unit.code.clone(),
         form: form.id.clone(),
         from: request.period.from,
         to: request.period.to,
         rollup,
-        responses: responses_of(&now, &unit.code),
-        indices: report_of(&unit.code, rollup),
+        responses: now.of(population).pooled(&unit.code).responses,
+        indices: unit_indices,
         children: child_reports,
         name: unit.name.clone(),
         period: request.period.label(),
@@ -470,11 +534,47 @@ pub fn build_with_spare(
         headline: form.headline.clone(),
         rank_by,
         min_sample: request.min_sample,
-        other_rollup: OtherRollup {
-            rollup: other,
-            indices: report_of(&unit.code, other),
+        method: Method {
+            rollup,
+            weights: match rollup {
+                Rollup::Pooled => "responses",
+                Rollup::MeanOfChildren => "equal",
+                Rollup::Weighted => "dossiers",
+            },
+            population,
+            channels: counted_channels,
+            composite_rule: "every_component",
+            partial_allowed: form
+                .indices
+                .iter()
+                .filter(|i| {
+                    matches!(
+                        i.rule,
+                        IndexRule::Mean {
+                            allow_partial: true,
+                            ..
+                        }
+                    )
+                })
+                .map(|i| i.id.clone())
+                .collect(),
+            min_sample: request.min_sample,
+            sample_margin: request.sample_margin,
+            form_version: registered.version_label(),
         },
-        channels: now.pooled_tally(&unit.code).channels(),
+        population,
+        sample: sample_of(&unit.code),
+        other_rollup: OtherRollup {
+            rollup: other_rollup,
+            indices: report_of(&other.0, &other.1, &unit.code),
+        },
+        other_population: OtherPopulation {
+            population: population.other(),
+            responses: now.of(population.other()).pooled(&unit.code).responses,
+            indices: report_of(&elsewhere.0, &elsewhere.1, &unit.code),
+        },
+        left_out_of_weights,
+        channels: now.of(Population::All).pooled(&unit.code).channels(),
         tickets: TicketFigures {
             issued,
             answered,
@@ -483,22 +583,40 @@ pub fn build_with_spare(
         previous: PreviousPeriod {
             from: previous_period.from,
             to: previous_period.to,
-            responses: responses_of(&before, &unit.code),
+            responses: before.of(population).pooled(&unit.code).responses,
         },
         field: request.field.map(str::to_string),
     })
 }
 
-/// Orders children by the index, highest first, then by name; numbers those with a value.
+/// Why a child may not be ranked, if it may not.
+fn unranked(child: &ChildReport, index: &str) -> Option<Unranked> {
+    let ranked = child.indices.get(index);
+    match ranked {
+        None => Some(Unranked::NoValue),
+        Some(v) if v.value.is_none() => Some(Unranked::NoValue),
+        Some(v) if v.low_sample => Some(Unranked::LowSample),
+        _ if child.sample.met == Some(false) => Some(Unranked::TargetNotMet),
+        _ => None,
+    }
+}
+
+/// Orders children: those that may be ranked by the index, highest first, numbered; then
+/// the others by reason, without a number (within each, by value, then name).
 fn rank(children: &mut [ChildReport], index: &str) {
-    let value = |c: &ChildReport| c.indices.get(index).and_then(|v| v.value);
-    children.sort_by(|a, b| match (value(a), value(b)) {
-        (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.name.cmp(&b.name)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.name.cmp(&b.name),
+    for child in children.iter_mut() {
+        child.unranked = unranked(child, index);
+    }
+    let value = |c: &ChildReport| c.indices.get(index).and_then(|v| v.value).unwrap_or(-1.0);
+    children.sort_by(|a, b| {
+        a.unranked
+            .is_some()
+            .cmp(&b.unranked.is_some())
+            .then_with(|| a.unranked.cmp(&b.unranked))
+            .then_with(|| value(b).total_cmp(&value(a)))
+            .then_with(|| a.name.cmp(&b.name))
     });
     for (position, child) in children.iter_mut().enumerate() {
-        child.rank = value(child).map(|_| position + 1);
+        child.rank = child.unranked.is_none().then_some(position + 1);
     }
 }

@@ -7,9 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{Months, NaiveDate};
 
-use super::compute::{Estimate, StoredRow, Tally, compute};
+use super::compute::{Estimate, compute};
+use super::report::ReportError;
+use crate::db::reports::Rows;
 use crate::db::{self, DbConnection};
 use crate::forms::Form;
+use crate::tally::{Channel, StoredRow, Tally};
 
 /// One month of a trend.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,9 +45,9 @@ pub struct MonthCache {
     kept: Mutex<HashMap<MonthKey, (i64, Arc<Tally>)>>,
 }
 
-/// A kept month: (subtree root, form versions, procedure field, month), kept with its
-/// number of responses and its answers counted.
-type MonthKey = (String, Vec<i64>, Option<String>, NaiveDate);
+/// A kept month: (subtree root, form versions, procedure field, channels, month), kept with
+/// its number of responses and its answers counted.
+type MonthKey = (String, Vec<i64>, Option<String>, Option<Vec<Channel>>, NaiveDate);
 
 /// What a trend is asked for: index `index` of `form` (these versions of it) over `units`,
 /// the subtree of `root`, counted together, for each month in `months`.
@@ -57,13 +60,15 @@ pub struct TrendRequest<'a> {
     pub months: &'a [NaiveDate],
     /// Only responses to procedures of this field; all when `None`.
     pub field: Option<&'a str>,
+    /// Only responses through these channels (the official population); all when `None`.
+    pub channels: Option<&'a [Channel]>,
 }
 
 pub fn monthly(
     conn: &mut DbConnection,
     cache: &MonthCache,
     request: &TrendRequest<'_>,
-) -> diesel::QueryResult<Vec<TrendPoint>> {
+) -> Result<Vec<TrendPoint>, ReportError> {
     let TrendRequest {
         root,
         units,
@@ -72,9 +77,15 @@ pub fn monthly(
         index,
         months,
         field,
+        channels,
     } = *request;
+    let which = Rows {
+        versions,
+        field,
+        channels,
+    };
     let mut responses: BTreeMap<NaiveDate, i64> = months.iter().map(|m| (*m, 0)).collect();
-    for (month, count) in db::reports::monthly_responses(conn, units, versions, field, months)? {
+    for (month, count) in db::reports::monthly_responses(conn, units, which, months)? {
         if let Some(total) = responses.get_mut(&month) {
             *total += count;
         }
@@ -84,6 +95,7 @@ pub fn monthly(
             root.to_string(),
             versions.to_vec(),
             field.map(str::to_string),
+            channels.map(<[Channel]>::to_vec),
             month,
         )
     };
@@ -108,13 +120,12 @@ pub fn monthly(
         .copied()
         .collect();
     if !missing.is_empty() {
-        let reads = db::reports::monthly_tallies(conn, units, versions, field, &missing)?;
+        let reads = db::reports::monthly_tallies(conn, units, which, &missing)?;
         let by_month: Vec<(NaiveDate, Vec<StoredRow<'_>>)> = missing
             .iter()
             .map(|month| {
                 let of_month = reads.rows.iter().filter(|r| r.start == *month);
-                let rows = of_month.map(|r| (r.form_version_id, r.counts.as_str(), 0, 1));
-                (*month, rows.collect())
+                (*month, of_month.map(|r| r.stored()).collect())
             })
             .collect();
         let read: BTreeMap<NaiveDate, Tally> = Tally::sum_groups(by_month, reads.rows.len(), &reads.keys)?
@@ -124,8 +135,7 @@ pub fn monthly(
         if kept.len() + read.len() > KEPT_MONTHS {
             kept.clear();
         }
-        for (month, mut tally) in read {
-            tally.responses = responses[&month];
+        for (month, tally) in read {
             let tally = Arc::new(tally);
             kept.insert(key(month), (tally.responses, tally.clone()));
             tallies.insert(month, tally);

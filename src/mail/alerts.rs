@@ -15,7 +15,7 @@ use crate::db::users::User;
 use crate::db::{self, DbConnection};
 use crate::forms::FormRegistry;
 use crate::i18n::{Lang, Message};
-use crate::indices::{Period, ReportError, ReportRequest, build};
+use crate::indices::{Period, Population, ReportError, ReportRequest, build};
 use crate::web::dashboard::view::Figure;
 
 /// The kinds of rule, as stored.
@@ -82,19 +82,17 @@ pub fn check(
                 rank_by: None,
                 min_sample: settings.min_sample,
                 field: None,
+                population: Population::Official,
+                sample_margin: settings.sample_margin,
             };
             let report = build(conn, forms, &request)?;
-            let registered = forms.current(&rule.form_id);
-            let form = registered.as_deref().map(|r| &r.form);
-            let label = |id: &str, lang: Lang| {
-                form.as_ref()
-                    .and_then(|f| f.index(id).map(|i| i.label.get(lang).to_string()))
-                    .unwrap_or_else(|| id.to_string())
+            let Some(registered) = forms.current(&rule.form_id) else {
+                return Ok(None);
             };
+            let form = &registered.form;
             let period = today.format("%Y-%m").to_string();
             let month = today.format("%m/%Y").to_string();
-            let shown =
-                |id: &str, lang: Lang| Figure::new(id, &label(id, lang), report.indices.get(id), lang);
+            let shown = |id: &str, lang: Lang| Figure::new(form, id, report.indices.get(id), lang);
             if rule.kind == "below" {
                 let index = rule.index_id.clone().unwrap_or_else(|| report.headline.clone());
                 let Some(value) = report.indices.get(&index).filter(|v| v.n >= rule.min_n) else {

@@ -10,10 +10,10 @@ use crate::config::Settings;
 use crate::db::users::User;
 use crate::db::{self, DbConnection};
 use crate::desks::DEFAULT_FORM;
-use crate::forms::FormRegistry;
+use crate::forms::{Form, FormRegistry};
 use crate::i18n::Lang;
 use crate::indices::report::Report;
-use crate::indices::{Period, ReportError, ReportRequest, build};
+use crate::indices::{Period, Population, ReportError, ReportRequest, build};
 use crate::web::dashboard::view::{self, Figure};
 
 /// How often an official hears from sipas.
@@ -75,8 +75,9 @@ pub struct Digest {
     pub worst: Vec<ChildLine>,
     pub link: String,
     pub min_sample: u32,
-    /// Units with fewer than `min_sample` answers are left out of the best and worst.
-    pub small_samples_left_out: bool,
+    /// Units with answers that may not be ranked (a small sample, a sample target not
+    /// met, no value), left out of the best and worst.
+    pub unranked: usize,
 }
 
 impl Digest {
@@ -116,52 +117,34 @@ struct DigestText<'a> {
     d: &'a Digest,
 }
 
-/// The digest of `report` for a reader.
+/// The digest of `report` (of `form`) for a reader.
 pub fn compose(
     report: &Report,
-    forms: &FormRegistry,
+    form: &Form,
     reader: &User,
     cadence: Cadence,
     settings: &Settings,
 ) -> Composed {
     let lang = Lang::parse(&reader.language).unwrap_or(settings.language);
-    let registered = forms.current(&report.form);
-    let form = registered.as_deref().map(|r| &r.form);
     let label = |id: &str| {
-        form.as_ref()
-            .and_then(|f| f.index(id).map(|i| i.label.get(lang).to_string()))
-            .unwrap_or_else(|| id.to_string())
+        form.index(id)
+            .map_or_else(|| id.to_string(), |i| i.label.get(lang).to_string())
     };
-    let headline = Figure::new(
-        &report.headline,
-        &label(&report.headline),
-        report.indices.get(&report.headline),
-        lang,
-    );
-    let elements = form
-        .as_ref()
-        .map(|f| {
-            view::layout(f, &report.indices, lang)
-                .elements
-                .into_iter()
-                .map(|e| e.figure)
-                .collect()
-        })
-        .unwrap_or_default();
-    // Best and worst among units with enough answers to be compared, when there are at
-    // least two such; otherwise among all, each marked.
-    let with_value: Vec<_> = report.children.iter().filter(|c| c.rank.is_some()).collect();
-    let adequate: Vec<_> = with_value
-        .iter()
-        .copied()
-        .filter(|c| c.indices.get(&report.headline).is_some_and(|v| !v.low_sample))
-        .collect();
-    let small_samples_left_out = adequate.len() >= 2 && adequate.len() < with_value.len();
-    let compared = if adequate.len() >= 2 { adequate } else { with_value };
-    let ranked: Vec<ChildLine> = compared
+    let headline = Figure::new(form, &report.headline, report.indices.get(&report.headline), lang);
+    let elements = view::layout(form, &report.indices, lang)
+        .elements
         .into_iter()
+        .map(|e| e.figure)
+        .collect();
+    // Best and worst among the units the report ranks (DESIGN.md §9: a value, not a small
+    // sample, the sample target met or unknown), when there are at least two; the others
+    // are only counted.
+    let ranked: Vec<ChildLine> = report
+        .children
+        .iter()
+        .filter(|c| c.rank.is_some())
         .map(|c| {
-            let figure = Figure::new(&report.headline, "", c.indices.get(&report.headline), lang);
+            let figure = Figure::new(form, &report.headline, c.indices.get(&report.headline), lang);
             ChildLine {
                 name: c.name.clone(),
                 value: figure.value,
@@ -170,6 +153,12 @@ pub fn compose(
             }
         })
         .collect();
+    let unranked = report
+        .children
+        .iter()
+        .filter(|c| c.rank.is_none() && c.responses > 0)
+        .count();
+    let ranked = if ranked.len() >= 2 { ranked } else { Vec::new() };
     // The worst three, lowest first, among those not already in the best three.
     let worst_count = ranked.len().saturating_sub(3).min(3);
     let mut ranked = ranked;
@@ -195,7 +184,7 @@ pub fn compose(
         worst,
         link: format!("{}/units/{}?{query}", settings.public_base_url(), report.unit),
         min_sample: report.min_sample,
-        small_samples_left_out,
+        unranked,
     };
     let subject = format!(
         "[sipas] {} {}: {} — {} {}",
@@ -267,6 +256,8 @@ pub fn due(
                 rank_by: None,
                 min_sample: settings.min_sample,
                 field: None,
+                population: Population::Official,
+                sample_margin: settings.sample_margin,
             };
             let report = match build(conn, forms, &request) {
                 Ok(report) => report,
@@ -274,7 +265,10 @@ pub fn due(
                 Err(ReportError::UnknownUnit(_) | ReportError::UnknownForm { .. }) => continue,
                 Err(other) => return Err(other),
             };
-            digests.push(compose(&report, forms, &reader, cadence, settings));
+            let Some(registered) = forms.current(&report.form) else {
+                continue;
+            };
+            digests.push(compose(&report, &registered.form, &reader, cadence, settings));
         }
     }
     Ok(digests)

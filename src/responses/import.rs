@@ -12,12 +12,13 @@ use calamine::{Data, Reader};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 use super::procedure::normalize_field;
-use super::store::{Batch, Channel, StoreError, Submission};
+use super::store::{Batch, StoreError, Submission};
 use super::validate::validate;
 use crate::codes::tickets::check_field;
 use crate::db::{self, DbConnection, DbError};
 use crate::forms::RegisteredForm;
 use crate::i18n::{Localized, Message};
+use crate::tally::Channel;
 
 /// The columns every file may have besides the questions.
 const UNIT: &str = "unit_code";

@@ -7,5 +7,6 @@ pub mod procedure;
 pub mod store;
 pub mod validate;
 
-pub use store::{Channel, StoreError, Stored, Submission, TicketUse, store};
+pub use crate::tally::Channel;
+pub use store::{StoreError, Stored, Submission, TicketUse, store};
 pub use validate::{Answers, Given, Problems, validate};

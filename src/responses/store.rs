@@ -7,33 +7,8 @@ use diesel::Connection;
 
 use super::validate::Answers;
 use crate::db::responses::{NewResponse, NewTextAnswer, encode_answers};
-use crate::db::tallies::{ANSWERED, CountTotals, TallyKey};
 use crate::db::{self, DbConnection, DbError};
-
-/// How a response reached sipas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// A desk's reusable code (its QR poster or typed).
-    DeskQr,
-    /// A single-use ticket.
-    Ticket,
-    /// A paper questionnaire typed in later.
-    Paper,
-    Kiosk,
-    Api,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::DeskQr => "desk_qr",
-            Channel::Ticket => "ticket",
-            Channel::Paper => "paper",
-            Channel::Kiosk => "kiosk",
-            Channel::Api => "api",
-        }
-    }
-}
+use crate::tally::{Channel, CountTotals, TallyKey};
 
 /// The ticket a response answers: it must still be open when the response is stored.
 #[derive(Debug, Clone, Copy)]
@@ -199,19 +174,20 @@ impl Batch {
             }
             db::tickets::add_counts(conn, ticket.desk_id, ticket.issued_day, 0, 1)?;
         }
-        let counted: Vec<(&str, &str)> = answers
-            .answered()
-            .into_iter()
-            .map(|q| (q, ANSWERED))
-            .chain(answers.values.iter().map(|(q, v)| (q.as_str(), v.as_str())))
+        let values: Vec<(&str, &str)> = answers
+            .values
+            .iter()
+            .map(|(q, v)| (q.as_str(), v.as_str()))
             .collect();
+        let texted: Vec<&str> = answers.texts.iter().map(|(q, _)| q.as_str()).collect();
         let key = TallyKey {
             unit_code: submission.unit_code,
             form_version_id: submission.form_version_id,
             day,
             field: submission.procedure_field,
+            channel: submission.channel,
         };
-        self.counts.add(key, &counted, submission.channel.as_str());
+        self.counts.add_answers(key, &values, &texted);
         self.texts
             .extend(answers.texts.iter().map(|(question, body)| Text {
                 response_id,

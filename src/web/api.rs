@@ -15,9 +15,10 @@ use crate::db::tickets::Ticket;
 use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
 use crate::desks::{DEFAULT_FORM, find_by_code_or_id, survey_url};
+use crate::dossiers::{DossierCount, DossierError};
 use crate::forms::{FormRegistry, Rollup};
 use crate::i18n::{Localized, Message};
-use crate::indices::{Period, ReportError, ReportRequest, build_with_spare};
+use crate::indices::{Period, Population, ReportError, ReportRequest, build_with_spare};
 use crate::responses::procedure::normalize_field;
 
 /// `GET /api/v1/me`: who the token or session is, and what it may do.
@@ -55,6 +56,8 @@ pub struct ReportQuery {
     rank_by: Option<String>,
     /// Only procedures of this field (lĩnh vực).
     field: Option<String>,
+    /// `official` (the default) or `all`.
+    population: Option<Population>,
 }
 
 /// `GET /api/v1/units/{code}/report?form=&period=|from=&to=&rollup=&rank_by=&field=`: the report
@@ -78,7 +81,7 @@ pub async fn report(
     )
     .map_err(|e| AppError::bad_request(e.message()))?;
     let field = normalize_field(query.field.as_deref()).map_err(AppError::bad_request)?;
-    let min_sample = settings.min_sample;
+    let (min_sample, sample_margin) = (settings.min_sample, settings.sample_margin);
     let pool = db.get_ref().clone();
     let report = db
         .run(move |conn| {
@@ -90,6 +93,8 @@ pub async fn report(
                 rank_by: query.rank_by.as_deref(),
                 min_sample,
                 field: field.as_deref(),
+                population: query.population.unwrap_or(Population::Official),
+                sample_margin,
             };
             let mut spare = pool.spare();
             match build_with_spare(conn, spare.as_deref_mut(), &forms, &request) {
@@ -216,4 +221,61 @@ pub async fn issue_ticket(
     };
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).json(document))
+}
+
+/// `POST /api/v1/dossiers`: dossiers received per unit and month, from the one-stop
+/// software: `[{"unit_code": "00004", "month": "2025-07", "dossiers": 250}, …]`. All of
+/// them or none; a unit-month given again replaces the old count. A token of each unit
+/// or a unit above it.
+pub async fn dossiers(
+    Guarded(SignedIn(identity), web::Json(rows)): Guarded<SignedIn, web::Json<Vec<DossierCount>>>,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, AppError> {
+    let outcome = db
+        .run(move |conn| -> Result<Result<usize, AppError>, DbError> {
+            for row in &rows {
+                let permission = Permission::ReportDossiersOf(row.unit_code.trim().to_string());
+                if !authorize(conn, &identity, &permission)? {
+                    return Ok(Err(AppError::new(
+                        StatusCode::FORBIDDEN,
+                        Message::new(
+                            format!(
+                                "Mã truy cập này không được báo số hồ sơ của đơn vị «{}».",
+                                row.unit_code
+                            ),
+                            format!(
+                                "This token may not report the dossiers of unit «{}».",
+                                row.unit_code
+                            ),
+                        ),
+                    )));
+                }
+            }
+            let numbered: Vec<(u64, DossierCount)> = (1..).zip(rows).collect();
+            match crate::dossiers::store(conn, &numbered) {
+                Ok(stored) => Ok(Ok(stored)),
+                Err(DossierError::Db(e)) => Err(e),
+                Err(DossierError::Rejected(problems)) => {
+                    let each = |vi: bool| {
+                        problems
+                            .iter()
+                            .map(|p| {
+                                let text = if vi { &p.message.vi } else { &p.message.en };
+                                format!("{} {}: {text}", if vi { "mục" } else { "item" }, p.line)
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    };
+                    Ok(Err(AppError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Message::new(
+                            format!("Không lưu gì: {}.", each(true)),
+                            format!("Nothing was stored: {}.", each(false)),
+                        ),
+                    )))
+                }
+            }
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "stored": outcome })))
 }

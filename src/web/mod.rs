@@ -52,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/units/{code}").get(api::unit))
         .service(web::resource("/api/v1/units/{code}/report").get(api::report))
         .service(web::resource("/api/v1/tickets").post(api::issue_ticket))
+        .service(web::resource("/api/v1/dossiers").post(api::dossiers))
         .configure(admin::routes)
         .default_service(web::to(not_found));
 }

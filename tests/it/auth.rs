@@ -190,7 +190,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
     // Every route that changes something, posted without a CSRF token: the access check
     // answers first (sign in, 401, 403), then the missing token (403) for those allowed.
     let admin_post = [303, 403, 403, 403, 403, 403, 401];
-    let posts: [(&str, [u16; 7]); 20] = [
+    let posts: [(&str, [u16; 7]); 21] = [
         ("/admin/units", admin_post),
         // A body that is not multipart cannot even carry the token: 415, once allowed.
         (
@@ -217,6 +217,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
         // The API takes only JSON (which no other site's form can send): 415 for a form,
         // once signed in; which desk may be served is checked on the JSON (tests/tickets).
         ("/api/v1/tickets", [401, 415, 415, 415, 415, 415, 401]),
+        ("/api/v1/dossiers", [401, 415, 415, 415, 415, 415, 401]),
     ];
     for (path, expected) in posts {
         for ((who, caller), want) in callers.iter().zip(expected) {

@@ -35,15 +35,15 @@ async fn the_dashboard_shows_the_hand_computed_figures(backend: Backend) {
     let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
     let (status, html) = page(&browser, &app, JULY).await;
     assert_eq!(status, 200, "{html}");
-    // P1 pooled in July (indices.rs): e = 55 % [20.92, 84.74], n = 6, six responses; June
-    // held r7 only, whose e is 0, so the change is +55 points.
+    // P1 pooled in July (indices.rs): e = 55 % [20.92, 84.74], n = min(6, 5) = 5, six
+    // responses; June held r7 only, whose e is 0, so the change is +55 points.
     assert_eq!(between(&html, r#"class="big">"#, "<"), "55,00");
-    assert!(html.contains("n = 6"));
+    assert!(html.contains("n = 5"));
     assert!(html.contains("[20,92 – 84,74]"));
     assert!(html.contains("+55,00"));
     assert!(html.contains("01/07/2025 – 31/07/2025"));
-    // The children ranked by e: C1 58.33 (n = 4) before C2 50 (n = 2), both below the
-    // minimum sample of 5 and marked so.
+    // The children by e: C1 58.33 (n = 3) before C2 50 (n = 2), both below the minimum
+    // sample of 5, so unranked and marked so.
     let ranking = between(&html, r#"id="h-children""#, "</table>");
     let (c1, c2) = (ranking.find("Xã Một").unwrap(), ranking.find("Xã Hai").unwrap());
     assert!(c1 < c2, "{ranking}");
@@ -397,7 +397,7 @@ async fn a_public_page_opens_only_when_asked_and_hides_small_samples(backend: Ba
     assert!(!failed.status.success() && stderr(&failed).contains("NOPE"));
     let (status, html) = public(P1).await;
     assert_eq!(status, 200);
-    // P1: n = 6 ≥ 5, so e = 55 % is shown; C1's page stays closed.
+    // P1: n = 5 ≥ 5, so e = 55 % is shown; C1's page stays closed.
     assert_eq!(between(&html, r#"class="big">"#, "<"), "55,00");
     assert!(!html.contains("bí mật") && !html.contains("export") && !html.contains("Xã Một"));
     assert_eq!(public(C1).await.0, 404);

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 use sipas::auth::Role;
 use sipas::forms::Rollup;
-use sipas::indices::report::IndexValue;
+use sipas::indices::report::{IndexValue, Unranked};
 use sipas::indices::{Period, Report, ReportRequest, build};
 use sipas::responses::{Answers, Channel, Submission};
 
@@ -287,6 +287,8 @@ fn report(app: &TestApp, unit: &str, period: &str, rollup: Option<Rollup>) -> Re
         rank_by: None,
         min_sample: 5,
         field: None,
+        population: sipas::indices::Population::Official,
+        sample_margin: 0.05,
     };
     build(
         &mut app.prepared.db.conn().unwrap(),
@@ -328,8 +330,9 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
     // c2: r3 skipped q2, so 2 of 3 (r1 = 4, r4 = 5; r2 = 2) → 66.67 %, Wilson [20.77, 93.85].
     check(c1.indices.get("c2"), 66.67, 3, [20.77, 93.85]);
     // e = (50 + 66.667) / 2 = 58.33; interval = the mean of the bounds:
-    // ((15.004 + 20.766) / 2, (84.996 + 93.851) / 2) = [17.88, 89.42]; n = max(4, 3).
-    check(c1.indices.get("e"), 58.33, 4, [17.88, 89.42]);
+    // ((15.004 + 20.766) / 2, (84.996 + 93.851) / 2) = [17.88, 89.42]; n = min(4, 3), the
+    // smallest component's (DESIGN.md §9).
+    check(c1.indices.get("e"), 58.33, 3, [17.88, 89.42]);
     // a_share: 3 of 4 chose a → 75 %, Wilson [30.06, 95.44].
     check(c1.indices.get("a_share"), 75.0, 4, [30.06, 95.44]);
     // total: p1 mean (2+1+0+2)/4 = 1.25, p2 mean (2+2+1+0)/4 = 1.25 → 2.5 of 4 = 62.5 %.
@@ -340,9 +343,12 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
     // Below the minimum sample of 5 every index says so.
     assert!(c1.indices.0.iter().all(|(_, i)| i.low_sample));
     // r1 came through the desk QR, r2 a ticket, r3 paper, r4 the desk QR.
-    assert_eq!(c1.channels.get("desk_qr"), Some(&2));
+    assert_eq!(c1.channels.get(&sipas::tally::Channel::DeskQr), Some(&2));
     assert_eq!(
-        (c1.channels.get("ticket"), c1.channels.get("paper")),
+        (
+            c1.channels.get(&sipas::tally::Channel::Ticket),
+            c1.channels.get(&sipas::tally::Channel::Paper)
+        ),
         (Some(&1), Some(&1))
     );
     // June (the previous period): r7 only; c1 = 0 % → the change is +50 points.
@@ -364,14 +370,14 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
 
     // P1 pooled: r1–r6 together. c1 3 of 6 = 50 % [18.76, 81.24]; c2 3 of 5 = 60 %
     // [23.07, 88.24]; e = 55, interval ((18.762 + 23.072)/2, (81.238 + 88.238)/2) =
-    // [20.92, 84.74]; a_share 3 of 5 = 60 %; total: each question's mean 8/6, variance
+    // [20.92, 84.74], n = min(6, 5); a_share 3 of 5 = 60 %; total: each question's mean 8/6, variance
     // 14/6 − (4/3)² = 0.5556, SE √(0.5556/6) = 0.30429; 2.6667 ± 1.96 × 0.60858 →
     // [36.85, 96.49], value 66.67 %.
     let p1 = report(&app, "P1", "2025-07", None);
     assert_eq!((p1.responses, p1.rollup), (6, Rollup::Pooled));
     check(p1.indices.get("c1"), 50.0, 6, [18.76, 81.24]);
     check(p1.indices.get("c2"), 60.0, 5, [23.07, 88.24]);
-    check(p1.indices.get("e"), 55.0, 6, [20.92, 84.74]);
+    check(p1.indices.get("e"), 55.0, 5, [20.92, 84.74]);
     check(p1.indices.get("total"), 66.67, 6, [36.85, 96.49]);
     assert!(!p1.indices.get("c1").unwrap().low_sample, "n = 6 ≥ 5");
     // The pooled parent is the index of the union of its children's responses.
@@ -395,9 +401,20 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
         (Rollup::MeanOfChildren, &other.indices)
     );
 
-    // Children ranked by the headline e: C1 58.33 before C2 50.
-    let ranked: Vec<(&str, Option<usize>)> = p1.children.iter().map(|c| (c.unit.as_str(), c.rank)).collect();
-    assert_eq!(ranked, [("C1", Some(1)), ("C2", Some(2))]);
+    // Children by the headline e: C1 58.33 before C2 50 — but neither is ranked, both
+    // resting on fewer answers than the minimum sample of 5 (DESIGN.md §9).
+    let ranked: Vec<(&str, Option<usize>, Option<Unranked>)> = p1
+        .children
+        .iter()
+        .map(|c| (c.unit.as_str(), c.rank, c.unranked))
+        .collect();
+    assert_eq!(
+        ranked,
+        [
+            ("C1", None, Some(Unranked::LowSample)),
+            ("C2", None, Some(Unranked::LowSample))
+        ]
+    );
     assert_eq!(p1.children[0].indices, c1.indices);
 
     // August holds r8 only; the quarter holds r1–r6 and r8; an empty period has n = 0
@@ -414,6 +431,8 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
         rank_by: None,
         min_sample: 5,
         field: None,
+        population: sipas::indices::Population::Official,
+        sample_margin: 0.05,
     };
     let ragged = build(&mut app.prepared.db.conn().unwrap(), &app.prepared.forms, &ragged).unwrap();
     assert_eq!(ragged.responses, 5);
@@ -422,7 +441,7 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
     assert_eq!(c1_ragged.indices.get("c1").unwrap().n, 3);
     assert_eq!(c1_ragged.indices.get("c1").unwrap().value, Some(33.33));
     // By desk QR: r4, r5 and r6 (r1 taken away with 1 July).
-    assert_eq!(ragged.channels.get("desk_qr"), Some(&3));
+    assert_eq!(ragged.channels.get(&sipas::tally::Channel::DeskQr), Some(&3));
     // Read on two connections at once, the report is the same document.
     let request = ReportRequest {
         unit: "P1",
@@ -432,6 +451,8 @@ async fn indices_match_figures_computed_by_hand(backend: Backend) {
         rank_by: None,
         min_sample: 5,
         field: None,
+        population: sipas::indices::Population::Official,
+        sample_margin: 0.05,
     };
     let (mut first, mut second) = (app.prepared.db.conn().unwrap(), app.prepared.db.conn().unwrap());
     let forms = &app.prepared.forms;
@@ -555,7 +576,7 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
     let csv = stdout(&output);
     assert_eq!(csv.lines().count(), 1 + 3 * 5, "{csv}");
     assert!(
-        csv.contains("\nP1,Tỉnh Một,c1,50.00,6,18.76,81.24,true,50.00\n"),
+        csv.contains("\nP1,Tỉnh Một,c1,50.00,6,18.76,81.24,true,50.00,,,,official,pooled,30,0.05,"),
         "{csv}"
     );
     // Excel: the indices as numbers on one sheet, the ranked child units on another.
@@ -668,6 +689,8 @@ async fn a_report_narrowed_to_a_procedure_field_counts_only_its_responses(backen
             rank_by: None,
             min_sample: 1,
             field,
+            population: sipas::indices::Population::Official,
+            sample_margin: 0.05,
         };
         build(
             &mut app.prepared.db.conn().unwrap(),
@@ -690,7 +713,7 @@ async fn a_report_narrowed_to_a_procedure_field_counts_only_its_responses(backen
     };
     assert_eq!(child(&civil, "C1"), (1, Some(100.0)));
     assert_eq!(child(&civil, "C2"), (1, Some(0.0)));
-    assert_eq!(civil.channels.get("ticket"), Some(&2));
+    assert_eq!(civil.channels.get(&sipas::tally::Channel::Ticket), Some(&2));
     assert_eq!(civil.channels.len(), 1);
     // The same over the year (read from the year's tallies) and the quarter.
     assert_eq!(narrowed(Some("Hộ tịch"), "2025").responses, 2);

@@ -15,6 +15,7 @@ mod hardening;
 mod health;
 mod indices;
 mod mail;
+mod method;
 mod migrations;
 mod outage;
 mod pages;

@@ -9,16 +9,18 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 17] = [
+const ALL_TABLES: [&str; 19] = [
     "alert_rules",
     "api_tokens",
     "app_secrets",
     "desks",
+    "dossiers",
     "form_versions",
     "grants",
     "known_sign_ins",
     "login_throttle",
     "outbox",
+    "pending_recounts",
     "responses",
     "sessions",
     "tallies",
@@ -120,6 +122,8 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         responses,
         text_answers,
         tallies,
+        pending_recounts,
+        dossiers,
         alert_rules,
         outbox,
         users,
@@ -248,7 +252,7 @@ fn every_down_migration_reverts_its_up(backend: Backend) {
     assert!(
         counts[0]
             .5
-            .contains(&("why".to_string(), "nhanh \"gọn\"".to_string(), 1))
+            .contains(&(sipas::tally::CountKey::chose("why", "nhanh \"gọn\""), 1))
     );
     let newest = migrations::revert_last(&mut conn).unwrap();
     assert_eq!(Some(&newest), applied.last());
@@ -315,27 +319,25 @@ fn the_privacy_migrations_unlink_and_round_existing_rows(backend: Backend) {
     let db = TestDb::new(backend);
     let mut conn = db.open().conn().unwrap();
     // Back to before them: tickets still name their response.
-    for expected in ["000016", "000015"] {
-        let reverted = migrations::revert_last(&mut conn).unwrap();
-        assert!(reverted.ends_with(expected), "{reverted}");
-    }
+    while !migrations::revert_last(&mut conn).unwrap().ends_with("000015") {}
     let csv = "code,name,kind,parent_code\nP,Tỉnh,tỉnh,\nC,Xã,xã,P\n";
     sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
     let desk = sipas::desks::add(&mut conn, "C", "Quầy", "quick-2025", &["quick-2025".to_string()]).unwrap();
     let registry =
         sipas::forms::FormRegistry::register(&mut conn, sipas::forms::registry::built_in().unwrap()).unwrap();
     let quick = registry.current("quick-2025").unwrap();
-    let answers = sipas::responses::Answers {
-        values: vec![("rating".into(), "4".into())],
-        texts: vec![("comment".into(), "Chờ lâu".into())],
-    };
-    let submission = crate::helpers::paper_submission(quick.version_id, "C");
-    sipas::responses::store(&mut conn, &submission, &answers).unwrap();
+    // As the older version stored them (its counts are another table's shape: left out).
+    sipas::with_backend!(&mut *conn, |c| {
+        diesel::sql_query(format!(
+            "INSERT INTO responses (form_version_id, unit_code, channel, submitted_at, day, answers) \
+             VALUES ({}, 'C', 'ticket', '2025-07-02 09:15:42.123456', '2025-07-02', '[[\"rating\",\"4\"]]')",
+            quick.version_id
+        ))
+        .execute(c)
+        .unwrap();
+    });
     let response_id = sipas::db::responses::all(&mut conn).unwrap()[0].id;
     sipas::with_backend!(&mut *conn, |c| {
-        diesel::sql_query("UPDATE responses SET submitted_at = '2025-07-02 09:15:42.123456'")
-            .execute(c)
-            .unwrap();
         diesel::sql_query(format!(
             "INSERT INTO tickets (code, desk_id, dossier_code, issued_at, issued_day, expires_at, response_id) \
              VALUES ('K7M2QX9P', {}, 'H46.19753-251122-0001', '2025-07-01 08:00:00', '2025-07-01', \

@@ -286,6 +286,20 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let mut raw: Vec<Drawn> = Vec::new();
         let first = chrono::Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0).unwrap();
+        // Dossiers of each commune for each month drawn from (the weights of `weighted`).
+        let mut dossiers = String::from("unit_code,month,dossiers\n");
+        for month in 0..17 {
+            let start = first.date_naive() + chrono::Months::new(month);
+            for unit in ["C1", "C2"] {
+                dossiers.push_str(&format!(
+                    "{unit},{},{}\n",
+                    start.format("%Y-%m"),
+                    rng.random_range(0..400)
+                ));
+            }
+        }
+        let rows = sipas::dossiers::read_csv(dossiers.as_bytes()).unwrap();
+        sipas::dossiers::store(&mut app.prepared.db.conn().unwrap(), &rows).unwrap();
         for _ in 0..rng.random_range(40..120) {
             let at = first + chrono::Duration::minutes(rng.random_range(0..16 * 30 * 24 * 60));
             let day = at.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive();
@@ -332,6 +346,8 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
                     rank_by: None,
                     min_sample: 30,
                     field,
+                    population: sipas::indices::Population::Official,
+                    sample_margin: 0.05,
                 };
                 let counted = |r: &&Drawn, units: &[&str]| {
                     units.contains(&r.0) && (from..=to).contains(&r.4) && (field.is_none() || r.5 == field)
@@ -365,6 +381,42 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
                     assert_eq!(report.responses, drawn.clone().count() as i64, "{context}");
                     let n = drawn.filter(|r| r.1.is_some()).count() as i64;
                     assert_eq!(report.indices.get("c1").unwrap().n, n, "{context}");
+                }
+                // Under every roll-up and population, every composite shown equals the
+                // mean of its components as shown beside it (DESIGN.md §9).
+                for rollup in Rollup::ALL {
+                    for population in [
+                        sipas::indices::Population::Official,
+                        sipas::indices::Population::All,
+                    ] {
+                        let report = build(
+                            &mut app.prepared.db.conn().unwrap(),
+                            &app.prepared.forms,
+                            &ReportRequest {
+                                rollup: Some(rollup),
+                                population,
+                                ..request("P1")
+                            },
+                        )
+                        .unwrap();
+                        let lines = std::iter::once(&report.indices)
+                            .chain(report.children.iter().map(|c| &c.indices));
+                        for indices in lines {
+                            let [c1, c2, e] = ["c1", "c2", "e"].map(|id| indices.get(id).unwrap().value);
+                            let context =
+                                format!("seed {seed}, {rollup:?}, {population:?}, {from} – {to}, {field:?}");
+                            match (c1, c2) {
+                                (Some(c1), Some(c2)) => {
+                                    let e = e.unwrap_or_else(|| panic!("{context}: e has no value"));
+                                    assert!(
+                                        (e - (c1 + c2) / 2.0).abs() <= 0.01,
+                                        "{context}: {e} vs {c1}, {c2}"
+                                    );
+                                }
+                                _ => assert_eq!(e, None, "{context}: a component has no value"),
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -5,8 +5,9 @@ use chrono::Datelike;
 use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
-use sipas::db::{self, tallies::ANSWERED, tallies::CHANNEL};
+use sipas::db;
 use sipas::forms::QuestionKind;
+use sipas::tally::CountKey;
 
 use crate::helpers::{Backend, TestApp, paper_submission, spawn_app, spawn_app_with};
 use crate::on_both_backends;
@@ -114,9 +115,9 @@ pub fn assert_counts_match_answers(app: &TestApp) {
 /// The same, on any database.
 pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
     let mut conn = db.conn().unwrap();
-    // (unit, form version, period, start, field) → (responses, (question, value) → count).
-    type Key = (String, i64, String, String, String);
-    type Counted = (i64, BTreeMap<(String, String), i64>);
+    // (unit, form version, period, start, field, channel) → (responses, key → count).
+    type Key = (String, i64, String, String, String, String);
+    type Counted = (i64, BTreeMap<CountKey, i64>);
     let mut expected: BTreeMap<Key, Counted> = BTreeMap::new();
     for response in db::responses::all(&mut conn).unwrap() {
         let values = db::responses::answers_of(&mut conn, response.id).unwrap();
@@ -151,18 +152,17 @@ pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
                 period.to_string(),
                 start,
                 field,
+                response.channel.clone(),
             );
             let (responses, counts) = expected.entry(key).or_default();
             *responses += 1;
-            let mut count =
-                |q: &str, v: &str| *counts.entry((q.to_string(), v.to_string())).or_default() += 1;
+            let mut count = |key: CountKey| *counts.entry(key).or_default() += 1;
             for question in &answered {
-                count(question, ANSWERED);
+                count(CountKey::Answered(question.to_string()));
             }
             for (question, value) in &values {
-                count(question, value);
+                count(CountKey::chose(question, value));
             }
-            count(CHANNEL, &response.channel);
         }
     }
     let kept: BTreeMap<Key, Counted> = db::tallies::all(&mut conn)
@@ -170,8 +170,8 @@ pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
         .into_iter()
         .map(|t| {
             let mut counts = BTreeMap::new();
-            for (q, v, c) in t.counts {
-                *counts.entry((q, v)).or_default() += c;
+            for (key, c) in t.counts {
+                *counts.entry(key).or_default() += c;
             }
             let key = (
                 t.unit_code,
@@ -179,6 +179,7 @@ pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
                 t.period,
                 t.start.to_string(),
                 t.field,
+                t.channel.as_str().to_string(),
             );
             (key, (t.responses, counts))
         })
@@ -510,11 +511,7 @@ async fn new_keys_counted_at_once_each_get_one_position(backend: Backend) {
     assert_eq!(app.stored_responses().len(), 40);
     let mut conn = app.prepared.db.conn().unwrap();
     for row in db::tallies::all(&mut conn).unwrap() {
-        let mut keys: Vec<(&str, &str)> = row
-            .counts
-            .iter()
-            .map(|(q, v, _)| (q.as_str(), v.as_str()))
-            .collect();
+        let mut keys: Vec<&CountKey> = row.counts.iter().map(|(key, _)| key).collect();
         let counted = keys.len();
         keys.sort_unstable();
         keys.dedup();

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::desks::DEFAULT_FORM;
 use crate::forms::Rollup;
 use crate::i18n::{Lang, Localized, Message};
-use crate::indices::Period;
+use crate::indices::{Period, Population};
 use crate::responses::procedure::normalize_field;
 
 /// The filters as the address gives them (blank means "not given"; other parameters, such
@@ -19,6 +19,7 @@ pub struct FilterQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub rollup: Option<String>,
+    pub population: Option<String>,
     pub field: Option<String>,
     pub sort: Option<String>,
     pub q: Option<String>,
@@ -52,6 +53,7 @@ pub struct Filters {
     pub period: Period,
     /// `None`: the form's own rule.
     pub rollup: Option<Rollup>,
+    pub population: Population,
     /// Only procedures of this field (lĩnh vực); all when `None`.
     pub field: Option<String>,
     pub sort: Sort,
@@ -69,14 +71,29 @@ impl Filters {
     pub fn parse(query: &FilterQuery, today: NaiveDate) -> Result<Filters, Message> {
         let period = Period::choose(given(&query.period), given(&query.from), given(&query.to), today)
             .map_err(|e| e.message())?;
-        let rollup = match given(&query.rollup) {
-            None => None,
-            Some("pooled") => Some(Rollup::Pooled),
-            Some("mean_of_children") => Some(Rollup::MeanOfChildren),
+        let rollup =
+            match given(&query.rollup) {
+                None => None,
+                Some(name) => Some(Rollup::ALL.into_iter().find(|r| r.as_str() == name).ok_or_else(
+                    || {
+                        Message::new(
+                            format!(
+                                "cách gộp «{name}» không hợp lệ: dùng pooled, mean_of_children hoặc weighted"
+                            ),
+                            format!(
+                                "roll-up «{name}» is not valid: use pooled, mean_of_children or weighted"
+                            ),
+                        )
+                    },
+                )?),
+            };
+        let population = match given(&query.population) {
+            None | Some("official") => Population::Official,
+            Some("all") => Population::All,
             Some(other) => {
                 return Err(Message::new(
-                    format!("cách gộp «{other}» không hợp lệ: dùng pooled hoặc mean_of_children"),
-                    format!("roll-up «{other}» is not valid: use pooled or mean_of_children"),
+                    format!("nhóm người trả lời «{other}» không hợp lệ: dùng official hoặc all"),
+                    format!("population «{other}» is not valid: use official or all"),
                 ));
             }
         };
@@ -108,6 +125,7 @@ impl Filters {
             form: given(&query.form).unwrap_or(DEFAULT_FORM).to_string(),
             period,
             rollup,
+            population,
             field: normalize_field(query.field.as_deref())?,
             sort,
             search: given(&query.q).unwrap_or_default().chars().take(200).collect(),
@@ -128,7 +146,10 @@ impl Filters {
             None => pairs.push(("period", label)),
         }
         if let Some(rollup) = self.rollup {
-            pairs.push(("rollup", rollup_name(rollup).to_string()));
+            pairs.push(("rollup", rollup.as_str().to_string()));
+        }
+        if self.population != Population::Official {
+            pairs.push(("population", self.population.as_str().to_string()));
         }
         if let Some(field) = &self.field {
             pairs.push(("field", field.clone()));
@@ -159,13 +180,6 @@ impl Filters {
             }
         }
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
-    }
-}
-
-pub fn rollup_name(rollup: Rollup) -> &'static str {
-    match rollup {
-        Rollup::Pooled => "pooled",
-        Rollup::MeanOfChildren => "mean_of_children",
     }
 }
 

@@ -31,8 +31,9 @@ use crate::forms::{FormRegistry, RegisteredForm, Rollup};
 use crate::i18n::{Lang, Localized};
 use crate::indices::report::Report;
 use crate::indices::trend::{self, TrendPoint};
-use crate::indices::{ReportError, ReportRequest, build_with_spare};
-use filters::{FilterQuery, Filters, PeriodChoice, Sort, period_choices, rollup_name};
+use crate::indices::{Population, ReportError, ReportRequest, build_with_spare};
+use crate::tally::Channel;
+use filters::{FilterQuery, Filters, PeriodChoice, Sort, period_choices};
 use view::{ChildRow, Figure, Layout};
 
 /// Comments shown at once.
@@ -78,7 +79,23 @@ struct DashboardPage<'a> {
     period_text: String,
     previous_text: String,
     rollup_used: &'static str,
-    other_rollup_value: String,
+    rollup_text: String,
+    other_rollup_value: &'static str,
+    population_used: &'static str,
+    /// Which answers the figures count, in words.
+    population_text: String,
+    other_population_value: &'static str,
+    other_population_text: String,
+    /// The headline in the other population, beside this one.
+    other_headline: Figure,
+    other_responses: String,
+    /// «đạt cỡ mẫu (160/154)», or empty without dossiers.
+    sample_text: String,
+    sample_met: bool,
+    /// How the figures were computed, line by line («Cách tính»).
+    method: Vec<(String, String)>,
+    /// Units left out of a weighted roll-up for want of dossier counts, by name.
+    left_out: Vec<String>,
     headline: Figure,
     layout: Layout,
     responses: String,
@@ -129,16 +146,82 @@ impl DashboardPage<'_> {
     }
 }
 
-fn channel_label(channel: &str, lang: Lang) -> String {
+fn channel_label(channel: Channel, lang: Lang) -> String {
     match channel {
-        "desk_qr" => lang.pick("Mã QR / mã quầy", "Desk QR / code"),
-        "ticket" => lang.pick("Phiếu một lần", "Single-use ticket"),
-        "paper" => lang.pick("Phiếu giấy", "Paper"),
-        "kiosk" => lang.pick("Ki-ốt", "Kiosk"),
-        "api" => "API",
-        other => other,
+        Channel::DeskQr => lang.pick("Mã QR / mã quầy", "Desk QR / code"),
+        Channel::Ticket => lang.pick("Phiếu một lần", "Single-use ticket"),
+        Channel::Paper => lang.pick("Phiếu giấy", "Paper"),
+        Channel::Kiosk => lang.pick("Ki-ốt", "Kiosk"),
+        Channel::Api => "API",
     }
     .to_string()
+}
+
+/// Which answers figures of `population` count, in words.
+fn population_text(population: Population, channels: &[Channel], lang: Lang) -> String {
+    let names: Vec<String> = channels
+        .iter()
+        .map(|c| channel_label(*c, lang).to_lowercase())
+        .collect();
+    match population {
+        Population::Official if channels.len() < Channel::ALL.len() => format!(
+            "{} ({})",
+            lang.pick("người trả lời chính thức", "verified respondents"),
+            names.join(", ")
+        ),
+        _ => lang.pick("mọi phiếu trả lời", "every answer").to_string(),
+    }
+}
+
+/// The channels the report's other population counts.
+fn other_channels(form: &crate::forms::Form, report: &Report) -> Vec<Channel> {
+    match (report.other_population.population, &form.official_channels) {
+        (Population::Official, Some(official)) => official.clone(),
+        _ => Channel::ALL.to_vec(),
+    }
+}
+
+/// «Cách tính»: the method the figures on the page follow.
+fn method_lines(report: &Report, lang: Lang) -> Vec<(String, String)> {
+    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
+    let method = &report.method;
+    vec![
+        (
+            t("Cách tổng hợp", "Roll-up"),
+            method.rollup.label().get(lang).to_string(),
+        ),
+        (
+            t("Người trả lời được tính", "Who is counted"),
+            population_text(method.population, &method.channels, lang),
+        ),
+        (
+            t("Chỉ số tổng hợp", "Composite indices"),
+            t(
+                "chỉ có giá trị khi mọi thành phần đều có; n là n nhỏ nhất của các thành phần",
+                "a value only when every component has one; n is the smallest component n",
+            ),
+        ),
+        (t("Mẫu nhỏ", "Small sample"), format!("n < {}", method.min_sample)),
+        (
+            t("Cỡ mẫu cần đạt", "Sample target"),
+            format!(
+                "⌈N / (1 + N·e²)⌉, e = {} ({})",
+                lang.number(method.sample_margin, 2),
+                t("N: số hồ sơ trong kỳ", "N: dossiers in the period")
+            ),
+        ),
+        (
+            t("Xếp hạng", "Ranking"),
+            t(
+                "chỉ các đơn vị có giá trị, không phải mẫu nhỏ và đạt cỡ mẫu (hoặc chưa có số hồ sơ)",
+                "only units with a value, not a small sample, and the sample target met (or no dossier counts)",
+            ),
+        ),
+        (
+            t("Phiên bản phiếu", "Questionnaire version"),
+            method.form_version.clone(),
+        ),
+    ]
 }
 
 /// Everything the page reads from the database, in one blocking call.
@@ -170,7 +253,7 @@ pub async fn show(
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let today = today(&settings)?;
     let (filters, registered) = checked_filters(&query, &forms, today)?;
-    let min_sample = settings.min_sample;
+    let (min_sample, sample_margin) = (settings.min_sample, settings.sample_margin);
     let (code, who, wanted) = (unit.code.clone(), identity.clone(), filters.clone());
     let (registry, form_used) = (forms.clone(), registered.clone());
     let pool = db.get_ref().clone();
@@ -191,6 +274,8 @@ pub async fn show(
                 rank_by: None,
                 min_sample,
                 field: wanted.field.as_deref(),
+                population: wanted.population,
+                sample_margin,
             };
             let mut spare = pool.spare();
             let report = match build_with_spare(conn, spare.as_deref_mut(), &registry, &request) {
@@ -218,8 +303,16 @@ pub async fn show(
                 index: &form.headline,
                 months: &months,
                 field: wanted.field.as_deref(),
+                channels: match wanted.population {
+                    Population::Official => form.official_channels.as_deref(),
+                    Population::All => None,
+                },
             };
-            let trend = trend::monthly(conn, &month_cache, &request)?;
+            let trend = match trend::monthly(conn, &month_cache, &request) {
+                Ok(trend) => trend,
+                Err(ReportError::Db(e)) => return Err(e),
+                Err(refused) => return Ok(Err(refused)),
+            };
             let comment_query = CommentQuery {
                 units: &units,
                 versions: &versions,
@@ -275,12 +368,7 @@ fn render(
         .index(&form.headline)
         .map(|i| i.label.get(lang).to_string())
         .unwrap_or_else(|| form.headline.clone());
-    let headline = Figure::new(
-        &form.headline,
-        &headline_label,
-        report.indices.get(&form.headline),
-        lang,
-    );
+    let headline = Figure::new(form, &form.headline, report.indices.get(&form.headline), lang);
     let marks: Vec<charts::TrendMark> = loaded
         .trend
         .iter()
@@ -353,12 +441,32 @@ fn render(
         custom_to,
         period_text,
         previous_text,
-        rollup_used: rollup_name(report.rollup),
-        other_rollup_value: rollup_name(match report.rollup {
-            Rollup::Pooled => Rollup::MeanOfChildren,
-            Rollup::MeanOfChildren => Rollup::Pooled,
-        })
-        .to_string(),
+        rollup_used: report.rollup.as_str(),
+        rollup_text: report.rollup.label().get(lang).to_string(),
+        other_rollup_value: report.other_rollup.rollup.as_str(),
+        population_used: report.population.as_str(),
+        population_text: population_text(report.population, &report.method.channels, lang),
+        other_population_value: report.other_population.population.as_str(),
+        other_population_text: population_text(
+            report.other_population.population,
+            &other_channels(form, report),
+            lang,
+        ),
+        other_headline: Figure::new(
+            form,
+            &form.headline,
+            report.other_population.indices.get(&form.headline),
+            lang,
+        ),
+        other_responses: lang.number(report.other_population.responses as f64, 0),
+        sample_text: view::sample_text(&report.sample, lang),
+        sample_met: report.sample.met != Some(false),
+        method: method_lines(report, lang),
+        left_out: report
+            .left_out_of_weights
+            .iter()
+            .map(|code| loaded.names.get(code).cloned().unwrap_or_else(|| code.clone()))
+            .collect(),
         headline,
         layout: view::layout(form, &report.indices, lang),
         responses: lang.number(report.responses as f64, 0),
@@ -366,18 +474,12 @@ fn render(
         trend_svg: charts::trend(&marks, &trend_title, lang),
         trend_rows,
         trend_pooled_note: report.rollup != Rollup::Pooled,
-        children: view::ranking(
-            &report.children,
-            &form.headline,
-            &headline_label,
-            filters.sort,
-            lang,
-        ),
+        children: view::ranking(&report.children, form, &form.headline, filters.sort, lang),
         sort: filters.sort,
         channels: report
             .channels
             .iter()
-            .map(|(channel, count)| (channel_label(channel, lang), lang.number(*count as f64, 0)))
+            .map(|(channel, count)| (channel_label(*channel, lang), lang.number(*count as f64, 0)))
             .collect(),
         tickets_issued: lang.number(report.tickets.issued as f64, 0),
         tickets_answered: lang.number(report.tickets.answered as f64, 0),

@@ -16,7 +16,7 @@ use crate::db::{self, Database, DbError};
 use crate::forms::FormRegistry;
 use crate::i18n::Localized;
 use crate::indices::report::{IndexValue, Indices, Report};
-use crate::indices::{ReportError, ReportRequest, build_with_spare};
+use crate::indices::{Population, ReportError, ReportRequest, build_with_spare};
 use crate::web::AppError;
 use crate::web::pages::{self, Page};
 
@@ -82,7 +82,7 @@ pub async fn show(
     }
     let today = today(&settings)?;
     let (filters, registered) = checked_filters(&query, &forms, today)?;
-    let min_sample = settings.min_sample;
+    let (min_sample, sample_margin) = (settings.min_sample, settings.sample_margin);
     let (wanted, registry) = (filters.clone(), forms.clone());
     let pool = db.get_ref().clone();
     let report = db
@@ -95,6 +95,8 @@ pub async fn show(
                 rank_by: None,
                 min_sample,
                 field: None,
+                population: Population::Official,
+                sample_margin,
             };
             let mut spare = pool.spare();
             match build_with_spare(conn, spare.as_deref_mut(), &registry, &request) {
@@ -106,12 +108,9 @@ pub async fn show(
         .map_err(|refused| AppError::bad_request(refused.message()))?;
     let form = &registered.form;
     let shown = without_small_samples(&report.indices);
-    let headline_label = form
-        .index(&form.headline)
-        .map_or(form.headline.as_str(), |i| i.label.get(lang));
     let template = PublicPage {
         page: page.clone(),
-        headline: Figure::new(&form.headline, headline_label, shown.get(&form.headline), lang),
+        headline: Figure::new(form, &form.headline, shown.get(&form.headline), lang),
         layout: view::layout(form, &shown, lang),
         periods: period_choices(today, lang, &filters.period),
         period_text: format!("{} – {}", lang.date(report.from), lang.date(report.to)),

@@ -4,6 +4,7 @@
 use crate::forms::{Form, IndexRule};
 use crate::i18n::Lang;
 use crate::indices::report::{ChildReport, IndexValue, Indices};
+use crate::indices::sample::Sample;
 
 use super::charts;
 use super::filters::Sort;
@@ -24,10 +25,15 @@ pub struct Figure {
     pub trend: &'static str,
     pub grade: String,
     pub bar: String,
+    /// Why a composite has no value: «chưa đủ dữ liệu» and the components without one;
+    /// empty otherwise.
+    pub missing: String,
 }
 
 impl Figure {
-    pub fn new(id: &str, label: &str, value: Option<&IndexValue>, lang: Lang) -> Figure {
+    /// Index `id` of `form` as the page shows it.
+    pub fn new(form: &Form, id: &str, value: Option<&IndexValue>, lang: Lang) -> Figure {
+        let label = form.index(id).map(|i| i.label.get(lang)).unwrap_or(id);
         let value = value.cloned().unwrap_or(IndexValue {
             value: None,
             n: 0,
@@ -35,7 +41,23 @@ impl Figure {
             low_sample: true,
             change: None,
             grade: None,
+            missing: Vec::new(),
         });
+        let missing = match value.missing.as_slice() {
+            [] => String::new(),
+            ids => {
+                let names: Vec<&str> = ids
+                    .iter()
+                    .map(|m| form.index(m).map_or(m.as_str(), |i| i.label.get(lang)))
+                    .collect();
+                format!(
+                    "{} ({} {})",
+                    lang.pick("chưa đủ dữ liệu", "not enough data"),
+                    lang.pick("chưa có số liệu:", "no figure for:"),
+                    names.join("; ")
+                )
+            }
+        };
         let change = value.change.map(|c| {
             let text = lang.number(c.abs(), 2);
             if c > 0.0 {
@@ -63,6 +85,7 @@ impl Figure {
             change: change.unwrap_or_default(),
             grade: value.grade.map(|g| g.get(lang).to_string()).unwrap_or_default(),
             bar: charts::bar(value.value, value.ci95, value.low_sample, label),
+            missing,
         }
     }
 }
@@ -106,10 +129,7 @@ fn group_title(group: &str, lang: Lang) -> String {
 }
 
 pub fn layout(form: &Form, indices: &Indices, lang: Lang) -> Layout {
-    let figure = |id: &str| {
-        let label = form.index(id).map(|i| i.label.get(lang)).unwrap_or(id);
-        Figure::new(id, label, indices.get(id), lang)
-    };
+    let figure = |id: &str| Figure::new(form, id, indices.get(id), lang);
     let mut elements = Vec::new();
     let mut shown: Vec<&str> = vec![form.headline.as_str()];
     for index in form
@@ -147,18 +167,34 @@ pub fn layout(form: &Form, indices: &Indices, lang: Lang) -> Layout {
 pub struct ChildRow {
     pub code: String,
     pub name: String,
+    /// The rank, or «—» and why the unit is not ranked.
     pub rank: String,
+    pub unranked: String,
     pub responses: String,
+    /// «đạt cỡ mẫu (160/154)», «chưa đạt cỡ mẫu (40/154)», or empty without dossiers.
+    pub sample: String,
+    pub sample_met: bool,
     pub figure: Figure,
 }
 
-pub fn ranking(
-    children: &[ChildReport],
-    headline: &str,
-    label: &str,
-    sort: Sort,
-    lang: Lang,
-) -> Vec<ChildRow> {
+/// How a sample reads: met or not, achieved over target; empty without a target.
+pub fn sample_text(sample: &Sample, lang: Lang) -> String {
+    match (sample.target, sample.met) {
+        (Some(target), Some(met)) => format!(
+            "{} ({}/{})",
+            if met {
+                lang.pick("đạt cỡ mẫu", "sample target met")
+            } else {
+                lang.pick("chưa đạt cỡ mẫu", "sample target not met")
+            },
+            lang.number(sample.achieved as f64, 0),
+            lang.number(target as f64, 0)
+        ),
+        _ => String::new(),
+    }
+}
+
+pub fn ranking(children: &[ChildReport], form: &Form, index: &str, sort: Sort, lang: Lang) -> Vec<ChildRow> {
     let mut order: Vec<&ChildReport> = children.iter().collect();
     match sort {
         // The report ranks by value already (units without a value last).
@@ -172,8 +208,14 @@ pub fn ranking(
             code: child.unit.clone(),
             name: child.name.clone(),
             rank: child.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+            unranked: child
+                .unranked
+                .map(|why| why.message().get(lang).to_string())
+                .unwrap_or_default(),
             responses: lang.number(child.responses as f64, 0),
-            figure: Figure::new(headline, label, child.indices.get(headline), lang),
+            sample: sample_text(&child.sample, lang),
+            sample_met: child.sample.met != Some(false),
+            figure: Figure::new(form, index, child.indices.get(index), lang),
         })
         .collect()
 }
