@@ -44,20 +44,6 @@ pub struct Answers {
     pub texts: Vec<(String, String)>,
 }
 
-impl Answers {
-    /// The questions answered at all.
-    pub fn answered(&self) -> Vec<&str> {
-        let mut questions: Vec<&str> = self
-            .values
-            .iter()
-            .chain(&self.texts)
-            .map(|(q, _)| q.as_str())
-            .collect();
-        questions.dedup();
-        questions
-    }
-}
-
 /// Why a submission cannot be stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Problems {
@@ -290,7 +276,6 @@ levels = [2]
             .collect();
         assert_eq!(pairs, [("rate", "2"), ("why", "a"), ("why", "b"), ("age", "42")]);
         assert_eq!(answers.texts, [("note".to_string(), "hi\nyou".to_string())]);
-        assert_eq!(answers.answered(), ["rate", "why", "age", "note"]);
     }
 
     #[test]
