@@ -11,6 +11,7 @@ pub mod forms;
 pub mod i18n;
 pub mod indices;
 pub mod mail;
+pub mod present;
 pub mod responses;
 pub mod spreadsheet;
 pub mod startup;

@@ -16,7 +16,7 @@ use crate::db::{self, DbConnection};
 use crate::forms::FormRegistry;
 use crate::i18n::{Lang, Message};
 use crate::indices::{Period, Population, ReportError, ReportRequest, build};
-use crate::web::dashboard::view::Figure;
+use crate::present::Figure;
 
 /// The kinds of rule, as stored.
 pub const KINDS: [&str; 4] = ["below", "drop", "comments", "burst"];

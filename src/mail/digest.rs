@@ -14,7 +14,7 @@ use crate::forms::{Form, FormRegistry};
 use crate::i18n::Lang;
 use crate::indices::report::Report;
 use crate::indices::{Period, Population, ReportError, ReportRequest, build};
-use crate::web::dashboard::view::{self, Figure};
+use crate::present::{self, Figure};
 
 /// How often an official hears from sipas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ pub fn compose(
             .map_or_else(|| id.to_string(), |i| i.label.get(lang).to_string())
     };
     let headline = Figure::new(form, &report.headline, report.indices.get(&report.headline), lang);
-    let elements = view::layout(form, &report.indices, lang)
+    let elements = present::layout(form, &report.indices, lang)
         .elements
         .into_iter()
         .map(|e| e.figure)

@@ -5,7 +5,6 @@
 //! Every filter is in the address; everything is drawn on the server (no script).
 
 pub mod alerts;
-mod charts;
 pub mod export;
 pub mod filters;
 pub mod public;
@@ -32,9 +31,10 @@ use crate::i18n::{Lang, Localized};
 use crate::indices::report::Report;
 use crate::indices::trend::{self, TrendPoint};
 use crate::indices::{Population, ReportError, ReportRequest, build_with_spare};
+use crate::present::{Figure, Layout, charts};
 use crate::tally::Channel;
 use filters::{FilterQuery, Filters, PeriodChoice, Sort, period_choices};
-use view::{ChildRow, Figure, Layout};
+use view::ChildRow;
 
 /// Comments shown at once.
 const COMMENTS_PER_PAGE: i64 = 20;
@@ -459,7 +459,7 @@ fn render(
             lang,
         ),
         other_responses: lang.number(report.other_population.responses as f64, 0),
-        sample_text: view::sample_text(&report.sample, lang),
+        sample_text: crate::present::sample_text(&report.sample, lang),
         sample_met: report.sample.met != Some(false),
         method: method_lines(report, lang),
         left_out: report
@@ -468,7 +468,7 @@ fn render(
             .map(|code| loaded.names.get(code).cloned().unwrap_or_else(|| code.clone()))
             .collect(),
         headline,
-        layout: view::layout(form, &report.indices, lang),
+        layout: crate::present::layout(form, &report.indices, lang),
         responses: lang.number(report.responses as f64, 0),
         previous_responses: lang.number(report.previous.responses as f64, 0),
         trend_svg: charts::trend(&marks, &trend_title, lang),

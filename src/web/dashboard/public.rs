@@ -9,7 +9,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::filters::{FilterQuery, Filters, PeriodChoice, period_choices};
-use super::view::{self, Figure, Layout};
 use super::{checked_filters, today};
 use crate::config::Settings;
 use crate::db::{self, Database, DbError};
@@ -17,6 +16,7 @@ use crate::forms::FormRegistry;
 use crate::i18n::Localized;
 use crate::indices::report::{IndexValue, Indices, Report};
 use crate::indices::{Population, ReportError, ReportRequest, build_with_spare};
+use crate::present::{self, Figure, Layout};
 use crate::web::AppError;
 use crate::web::pages::{self, Page};
 
@@ -111,7 +111,7 @@ pub async fn show(
     let template = PublicPage {
         page: page.clone(),
         headline: Figure::new(form, &form.headline, shown.get(&form.headline), lang),
-        layout: view::layout(form, &shown, lang),
+        layout: present::layout(form, &shown, lang),
         periods: period_choices(today, lang, &filters.period),
         period_text: format!("{} – {}", lang.date(report.from), lang.date(report.to)),
         responses: lang.number(report.responses as f64, 0),
