@@ -33,7 +33,8 @@ struct Name {
     name: String,
 }
 
-fn tables(conn: &mut DbConnection) -> Vec<String> {
+/// Every table of the schema, by name (the migrations' own bookkeeping left out).
+pub fn tables(conn: &mut DbConnection) -> Vec<String> {
     let rows: Vec<Name> = sipas::with_backend!(conn, |c| {
         let sql = if matches!(c.backend_kind(), Backend::Sqlite) {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
@@ -47,7 +48,8 @@ fn tables(conn: &mut DbConnection) -> Vec<String> {
     rows.into_iter().map(|r| r.name).collect()
 }
 
-fn columns(conn: &mut DbConnection, table: &str) -> Vec<String> {
+/// The columns of a table, in their order.
+pub fn columns(conn: &mut DbConnection, table: &str) -> Vec<String> {
     let rows: Vec<Name> = sipas::with_backend!(conn, |c| {
         let sql = if matches!(c.backend_kind(), Backend::Sqlite) {
             format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
