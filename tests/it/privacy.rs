@@ -13,7 +13,7 @@ use crate::migrations::{columns, tables};
 use crate::on_both_backends;
 use crate::survey::{full_answers, hidden_fields, seed_desk};
 
-const USER_AGENT: &str = "SipasPrivacyProbe/4.2 (Điện thoại thử)";
+const USER_AGENT: &str = "SipasPrivacyProbe/4.2 (Linux; Android 14; thu-nghiem)";
 const ADDRESS: &str = "198.51.100.73";
 
 /// Every text in the database, as `table.column: text`.
