@@ -18,6 +18,9 @@ use crate::on_both_backends;
 /// The criteria of `sipas-2017`, by element: 4 + 5 + 6 + 3 + 4.
 const ELEMENTS: [(&str, usize); 5] = [("e1", 4), ("e2", 5), ("e3", 6), ("e4", 3), ("e5", 4)];
 
+/// A respondent of `sipas-2017`: the level they give criterion `c` of element `e`.
+type Respondent = fn(&str, usize) -> u8;
+
 /// Stores a paper response to the current version of `form` at `unit`, in July 2025.
 fn answer(app: &TestApp, form: &str, unit: &str, values: Vec<(String, String)>) {
     let version = app.prepared.forms.current(form).unwrap().version_id;
@@ -77,19 +80,19 @@ fn figure(report: &Report, index: &str) -> (Option<f64>, i64) {
 async fn the_sipas_2017_headline_matches_a_hand_computed_fixture(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_units(&app);
-    let levels: [&dyn Fn(&str, usize) -> u8; 4] = [
-        &|_, _| 5,
-        &|element, criterion| match (element, criterion) {
+    let levels: [Respondent; 4] = [
+        |_, _| 5,
+        |element, criterion| match (element, criterion) {
             ("e3", _) => 3,
             ("e5", 1) => 1,
             _ => 4,
         },
-        &|element, criterion| match (element, criterion) {
+        |element, criterion| match (element, criterion) {
             ("e1", 1) => 4,
             ("e1", 2) => 5,
             _ => 2,
         },
-        &|element, _| match element {
+        |element, _| match element {
             "e4" => 4,
             "e5" => 5,
             _ => 3,
