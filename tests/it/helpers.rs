@@ -324,13 +324,14 @@ pub fn start_server(command: &mut Command) -> Server {
         .spawn()
         .expect("start sipas");
     let log = Arc::new(Mutex::new(String::new()));
-    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let written = log.clone();
+    // Read to the end, whatever the bytes, so that the server never blocks on a full pipe.
     let log_reader = std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let mut log = written.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
+        let mut line = Vec::new();
+        while stderr.read_until(b'\n', &mut line).is_ok_and(|read| read > 0) {
+            written.lock().unwrap().push_str(&String::from_utf8_lossy(&line));
+            line.clear();
         }
     });
     let stdout = child.stdout.take().expect("stdout");
