@@ -16,7 +16,17 @@ pub enum DigestCommand {
         /// Chỉ in ra, không xếp hàng hay gửi / print them; queue and send nothing
         #[arg(long)]
         dry_run: bool,
+        /// Các bản tin đến hạn vào ngày này, ví dụ để gửi bù sau khi máy chủ ngừng (mặc
+        /// định: hôm nay) / the digests due on this day, e.g. to catch up after the server
+        /// was down (default: today)
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        date: Option<chrono::NaiveDate>,
     },
+}
+
+fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("ngày «{text}» không hợp lệ (YYYY-MM-DD) / not a date (YYYY-MM-DD)"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -29,10 +39,13 @@ pub enum MailCommand {
 }
 
 pub fn run_digest(ctx: &Context, command: DigestCommand) -> anyhow::Result<()> {
-    let DigestCommand::Send { dry_run } = command;
+    let DigestCommand::Send { dry_run, date } = command;
     let prepared = prepare(ctx, &ctx.settings)?;
     let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
-    let today = chrono::Utc::now().with_timezone(&ctx.settings.tz()?).date_naive();
+    let today = match date {
+        Some(day) => day,
+        None => chrono::Utc::now().with_timezone(&ctx.settings.tz()?).date_naive(),
+    };
     if dry_run {
         let due = digest::due(&mut conn, &prepared.forms, &ctx.settings, today).or_localized(ctx.lang)?;
         for mail in &due {

@@ -11,7 +11,7 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Replicas starting together on one PostgreSQL take turns on this advisory lock, so a
 /// migration never runs twice at once.
-const MIGRATION_LOCK: i64 = 0x5150_4153; // "SIPAS"
+pub const MIGRATION_LOCK: i64 = 0x5150_4153; // "SIPAS"
 
 /// Applies every pending migration, then the recount a migration may have asked for;
 /// returns the versions applied, oldest first.

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use sipas::auth::Role;
 
 use crate::auth::{PASSWORD, add_user, seed_units};
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, spawn_app, wait_until_async};
 use crate::indices::{app_with_test_form_and, seed_responses};
 use crate::on_both_backends;
 use crate::printed::{decode_cards, decode_grey, render_pdf};
@@ -84,10 +84,28 @@ async fn a_citizen_answers_on_a_phone_with_javascript_on_and_off(backend: Backen
             "the questionnaire fits a phone's width"
         );
 
-        // Sent with nothing chosen, the browser keeps the citizen on the page.
+        // Sent with nothing chosen, the browser keeps the citizen on the page: the form
+        // fails the browser's own validation (required answers missing, nothing turns it
+        // off), so the click submits nothing and the page is still the same document.
         let before = app.stored_responses().len();
+        browser.run("window.sipasNotLeft = true", json!([])).await;
         browser.find("form button[type=submit]").await.click().await;
-        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        let state = browser
+            .run(
+                "const form = document.querySelector('form');
+                 return [window.sipasNotLeft === true, form.checkValidity(), form.noValidate,
+                         form.querySelectorAll(':invalid').length,
+                         form.querySelectorAll('[formnovalidate]').length];",
+                json!([]),
+            )
+            .await;
+        assert_eq!(state[0], true, "the page was left");
+        assert_eq!(
+            (&state[1], &state[2], &state[4]),
+            (&json!(false), &json!(false), &json!(0)),
+            "the browser would send the empty form"
+        );
+        assert!(state[3].as_u64() > Some(0), "{state}");
         assert!(browser.url().await.ends_with(&format!("/s/{code}")));
         assert_eq!(app.stored_responses().len(), before);
 
@@ -118,23 +136,22 @@ async fn a_citizen_answers_on_a_phone_with_javascript_on_and_off(backend: Backen
     crate::survey::assert_counts_match_answers(&app);
 }
 
-/// Waits for Chromium to finish a download into `dir`: the file's bytes.
+/// Waits for Chromium to finish a download into `dir`: the file's bytes. (Chromium writes
+/// to a `.crdownload` file and renames it when done.)
 async fn downloaded(dir: &Path, extension: &str) -> Vec<u8> {
-    let started = Instant::now();
-    loop {
-        let done = std::fs::read_dir(dir)
+    let done = || {
+        std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .find(|p| p.extension().is_some_and(|e| e == extension));
-        if let Some(path) = done {
-            return std::fs::read(path).unwrap();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no .{extension} downloaded"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    }
+            .find(|p| p.extension().is_some_and(|e| e == extension))
+    };
+    wait_until_async(
+        &format!("a .{extension} downloaded"),
+        Duration::from_secs(2),
+        || async { done().is_some() },
+    )
+    .await;
+    std::fs::read(done().unwrap()).unwrap()
 }
 
 async fn desk_staff_sign_in_and_print_tickets_that_scan(backend: Backend) {

@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use crate::helpers::{
-    Backend, TestDb, national_units_csv, run, sipas, sipas_without_database, stderr, stdout, write_file,
+    Backend, TestDb, national_units_csv, run, run_ok, sipas, sipas_without_database, stderr, stdout,
+    write_file,
 };
 use crate::on_both_backends_sync;
 
@@ -239,8 +240,8 @@ fn configuration_file_environment_and_flags_are_layered() {
         "sipas.toml",
         b"language = \"en\"\nbase_url = \"https://from-file.example\"\n",
     );
-    run(sipas(&db).args(["units", "import"]).arg(national_units_csv()));
-    run(sipas(&db).args(["desks", "add", "--unit", "46", "--name", "Q"]));
+    run_ok(sipas(&db).args(["units", "import"]).arg(national_units_csv()));
+    run_ok(sipas(&db).args(["desks", "add", "--unit", "46", "--name", "Q"]));
     let list =
         |command: &mut std::process::Command| json(&run(command.args(["desks", "list", "--format", "json"])));
 

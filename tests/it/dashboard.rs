@@ -433,7 +433,58 @@ async fn a_public_page_opens_only_when_asked_and_hides_small_samples(backend: Ba
     assert_eq!(public("/public/units/P1?period=2025Q9").await.0, 400);
 }
 
+/// Tickets printed on 20 July 2025: eight at C1's desk, three of them answered, and two at
+/// C2's, none answered. The July page of C1 reads 8 issued, 3 answered, 3 / 8 = 37.50 %;
+/// P1's 10, 3 and 30.00 %; the page of a month without tickets, a dash.
+async fn the_response_rate_counts_the_tickets_answered_of_those_issued(backend: Backend) {
+    let app = app(backend).await;
+    let printed = |unit: &str, count: usize| {
+        let mut conn = app.prepared.db.conn().unwrap();
+        let desk = sipas::desks::add(
+            &mut conn,
+            unit,
+            "Một cửa",
+            "test-indices",
+            &app.prepared.forms.ids(),
+        )
+        .unwrap();
+        let issue = sipas::codes::tickets::Issue {
+            desk: &desk,
+            count,
+            procedure_code: None,
+            procedure_field: None,
+            // Printed in July, valid long enough to be answered today.
+            valid_days: 36_500,
+            now: utc(2025, 7, 20, 3, 0),
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        sipas::codes::tickets::issue(&mut conn, &issue).unwrap()
+    };
+    let c1 = printed("C1", 8);
+    printed("C2", 2);
+    let answers = crate::survey::full_answers(&app, "test-indices");
+    for ticket in &c1[..3] {
+        assert_eq!(app.answer(&ticket.code, &answers).await.status(), 303);
+    }
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let tickets = |html: &str| {
+        let section = between(html, r#"id="h-tickets""#, "</table>");
+        section
+            .split(r#"<td class="num">"#)
+            .skip(1)
+            .map(|cell| cell.split('<').next().unwrap().to_string())
+            .collect::<Vec<String>>()
+    };
+    let (_, html) = page(&browser, &app, "/units/C1?form=test-indices&period=2025-07").await;
+    assert_eq!(tickets(&html), ["8", "3", "37,50 %"]);
+    let (_, html) = page(&browser, &app, JULY).await;
+    assert_eq!(tickets(&html), ["10", "3", "30,00 %"]);
+    let (_, html) = page(&browser, &app, "/units/P1?form=test-indices&period=2025-06").await;
+    assert_eq!(tickets(&html), ["0", "0", "—"]);
+}
+
 on_both_backends!(
+    the_response_rate_counts_the_tickets_answered_of_those_issued,
     the_procedure_field_narrows_the_figures_comments_and_downloads,
     a_public_page_opens_only_when_asked_and_hides_small_samples,
     the_dashboard_shows_the_hand_computed_figures,

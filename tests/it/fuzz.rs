@@ -1,9 +1,12 @@
 //! Malformed input, generated at random from fixed seeds (so a failure repeats): the
 //! questionnaire handler, the paper import and the form parser never panic and never
-//! answer 500 — every bad input gets a clear refusal, and nothing is half-stored.
+//! answer 500 — every bad input gets a clear refusal, and nothing is half-stored: a
+//! refused import leaves the database as it was.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+use sipas::db::tallies::StoredTally;
 
 use crate::helpers::{Backend, spawn_app_with};
 use crate::on_both_backends;
@@ -103,12 +106,30 @@ async fn random_and_malformed_answers_never_get_a_500(backend: Backend) {
 
 on_both_backends!(random_and_malformed_answers_never_get_a_500);
 
-/// Random bytes and mangled copies of a good file, as CSV and as XLSX: each is read or
-/// refused with a reason; nothing is stored unless the whole file is good.
-#[test]
-fn random_import_files_are_refused_not_crashed_on() {
+/// Everything an import can change: the responses, and every tally row in a fixed order.
+fn stored(conn: &mut sipas::db::DbConnection) -> (Vec<sipas::db::responses::Response>, Vec<StoredTally>) {
+    let mut tallies = sipas::db::tallies::all(conn).unwrap();
+    for tally in &mut tallies {
+        tally.counts.sort();
+    }
+    tallies.sort_by(|a, b| {
+        (&a.unit_code, &a.period, a.start, &a.field).cmp(&(&b.unit_code, &b.period, b.start, &b.field))
+    });
+    (sipas::db::responses::all(conn).unwrap(), tallies)
+}
+
+/// Random bytes and mangled copies of a good file (two good rows first), as CSV and as
+/// XLSX, imported whole into a database that already holds answers: each is imported or
+/// refused with a reason, never a panic; and a refused file leaves the database exactly as
+/// it was — its good rows are not stored either.
+async fn random_import_files_are_refused_whole_not_crashed_on(backend: Backend) {
+    let app = crate::indices::app_with_test_form(backend).await;
+    crate::indices::seed_responses(&app);
+    let form = app.prepared.forms.current("test-indices").unwrap();
+    let mut conn = app.prepared.db.conn().unwrap();
     let mut rng = StdRng::seed_from_u64(5);
-    let good = "unit_code,submitted_at,q1\nC1,2025-07-01 10:00,4\n";
+    let good = "unit_code,submitted_at,q1\nC1,2025-07-01 10:00,4\nC2,2025-07-02 11:00,5\n";
+    let (mut refused, mut imported) = (0, 0);
     for round in 0..300 {
         let mut bytes = good.as_bytes().to_vec();
         match round % 3 {
@@ -126,14 +147,50 @@ fn random_import_files_are_refused_not_crashed_on() {
             _ => bytes.extend(junk(&mut rng).into_bytes()),
         }
         for name in ["phieu.csv", "phieu.xlsx", "phieu.txt"] {
+            let before = stored(&mut conn);
             // Either a table or a reason; never a panic.
-            if let Err(refused) = sipas::responses::import::read_table(name, &bytes) {
-                let message = sipas::i18n::Localized::message(&refused);
-                assert!(!message.vi.is_empty() && !message.en.is_empty());
+            let outcome = sipas::responses::import::read_table(name, &bytes).and_then(|table| {
+                sipas::responses::import::import(
+                    &mut conn,
+                    &form,
+                    &table,
+                    false,
+                    chrono_tz::Asia::Ho_Chi_Minh,
+                    &|_| {},
+                )
+            });
+            match outcome {
+                Ok(done) => {
+                    imported += 1;
+                    assert_eq!(
+                        stored(&mut conn).0.len(),
+                        before.0.len() + done.stored,
+                        "round {round}"
+                    );
+                }
+                Err(reason) => {
+                    refused += 1;
+                    let message = sipas::i18n::Localized::message(&reason);
+                    assert!(!message.vi.is_empty() && !message.en.is_empty());
+                    assert!(
+                        stored(&mut conn) == before,
+                        "round {round}, {name}: refused ({}) but the database changed",
+                        message.en
+                    );
+                }
             }
         }
     }
+    // Mostly refusals, including files whose good rows came before a bad one.
+    assert!(
+        refused > 600 && imported > 0,
+        "{refused} refused, {imported} imported"
+    );
+    drop(conn);
+    assert_counts_match_answers(&app);
 }
+
+on_both_backends!(random_import_files_are_refused_whole_not_crashed_on);
 
 /// Questionnaire files with bytes changed or lines dropped: each parses or is refused with
 /// problems that say where; never a panic.

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Once;
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -13,7 +13,11 @@ use sipas::config::Settings;
 use sipas::db::Database;
 use sipas::startup::{Application, Prepared, open_database, prepare};
 
-/// Runs the same test body on SQLite, and on PostgreSQL when it is configured.
+/// Runs the same test body on SQLite, and on PostgreSQL when it is configured. Without
+/// `SIPAS_TEST_POSTGRES_URL` the PostgreSQL variant is reported as ignored, not passed:
+/// `build.rs` sets the `sipas_test_postgres` cfg when the variable is set (and the crate
+/// is rebuilt when it changes). Tests that run on PostgreSQL only carry the same
+/// `cfg_attr(not(sipas_test_postgres), ignore = …)`.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {$(
@@ -23,12 +27,9 @@ macro_rules! on_both_backends {
                 super::$name($crate::helpers::Backend::Sqlite).await
             }
             #[actix_web::test]
+            #[cfg_attr(not(sipas_test_postgres), ignore = "SIPAS_TEST_POSTGRES_URL is not set")]
             async fn postgres() {
-                if $crate::helpers::postgres_url().is_some() {
-                    super::$name($crate::helpers::Backend::Postgres).await
-                } else {
-                    eprintln!("SIPAS_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
-                }
+                super::$name($crate::helpers::Backend::Postgres).await
             }
         }
     )*};
@@ -44,12 +45,9 @@ macro_rules! on_both_backends_sync {
                 super::$name($crate::helpers::Backend::Sqlite)
             }
             #[test]
+            #[cfg_attr(not(sipas_test_postgres), ignore = "SIPAS_TEST_POSTGRES_URL is not set")]
             fn postgres() {
-                if $crate::helpers::postgres_url().is_some() {
-                    super::$name($crate::helpers::Backend::Postgres)
-                } else {
-                    eprintln!("SIPAS_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped");
-                }
+                super::$name($crate::helpers::Backend::Postgres)
             }
         }
     )*};
@@ -66,6 +64,14 @@ pub fn postgres_url() -> Option<String> {
     std::env::var("SIPAS_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())
+}
+
+/// The same, for a test that runs on PostgreSQL only (and is ignored without it).
+pub fn required_postgres_url() -> String {
+    postgres_url().expect(
+        "SIPAS_TEST_POSTGRES_URL was set when the tests were built but is not set now: \
+         run them through `cargo test` (which rebuilds them) or set it",
+    )
 }
 
 fn init_logs() {
@@ -94,7 +100,7 @@ impl TestDb {
                 postgres: None,
             },
             Backend::Postgres => {
-                let admin = postgres_url().expect("SIPAS_TEST_POSTGRES_URL");
+                let admin = required_postgres_url();
                 let name = format!("sipas_test_{}", sipas::codes::random_code(12).to_lowercase());
                 let mut conn = admin_connection(&admin).expect("connect to the test PostgreSQL");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -281,6 +287,19 @@ pub fn run(command: &mut Command) -> Output {
     command.output().expect("run sipas")
 }
 
+/// Runs a command that must succeed (setup steps); what it printed.
+#[track_caller]
+pub fn run_ok(command: &mut Command) -> Output {
+    let output = run(command);
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    output
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -302,15 +321,30 @@ pub struct Server {
     pub url: String,
     /// Everything printed to standard output before the address.
     pub banner: String,
+    /// Its standard error (the log) so far, read as it comes.
+    log: Arc<Mutex<String>>,
+    log_reader: Option<std::thread::JoinHandle<()>>,
 }
 
-/// Starts `command` (a `serve` or `demo`) and waits for the address it prints.
+/// Starts `command` (a `serve` or `demo`, told to bind port 0) and waits for the address
+/// it prints: the port is the one the server bound, with no race for a free one.
 pub fn start_server(command: &mut Command) -> Server {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start sipas");
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let written = log.clone();
+    // Read to the end, whatever the bytes, so that the server never blocks on a full pipe.
+    let log_reader = std::thread::spawn(move || {
+        let mut line = Vec::new();
+        while stderr.read_until(b'\n', &mut line).is_ok_and(|read| read > 0) {
+            written.lock().unwrap().push_str(&String::from_utf8_lossy(&line));
+            line.clear();
+        }
+    });
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     // The banner ends with how to stop the server; the first address in it is the site.
@@ -336,32 +370,54 @@ pub fn start_server(command: &mut Command) -> Server {
     let url = url.expect("an address in the banner");
     // Keep draining standard output so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, url, banner }
+    Server {
+        child,
+        url,
+        banner,
+        log,
+        log_reader: Some(log_reader),
+    }
 }
 
 impl Server {
-    /// Sends SIGTERM and waits (up to a minute) for the process to exit.
-    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    /// Sends SIGTERM, without waiting.
+    pub fn send_sigterm(&self) {
         let status = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status()
             .expect("kill");
         assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "sipas did not stop after SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let mut err = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            use std::io::Read;
-            let _ = stderr.read_to_string(&mut err);
+    }
+
+    /// Waits until the log holds `needle`.
+    pub fn wait_for_log(&self, needle: &str) {
+        wait_until(
+            &format!("«{needle}» in the log"),
+            Duration::from_secs(2),
+            || self.log.lock().unwrap().contains(needle),
+        );
+    }
+
+    /// Waits for the process to exit; its status and its whole log.
+    pub fn wait_for_exit(mut self) -> (std::process::ExitStatus, String) {
+        let mut status = None;
+        wait_until("sipas stopped", Duration::from_secs(3), || {
+            status = self.child.try_wait().expect("wait");
+            status.is_some()
+        });
+        // The log ends when the process does.
+        if let Some(reader) = self.log_reader.take() {
+            reader.join().expect("the log reader");
         }
-        (status, err)
+        let log = self.log.lock().unwrap().clone();
+        (status.expect("an exit status"), log)
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; its status and its whole log.
+    pub fn terminate(self) -> (std::process::ExitStatus, String) {
+        self.send_sigterm();
+        self.wait_for_exit()
     }
 }
 
@@ -426,4 +482,55 @@ pub fn checkout_path(relative: &str) -> PathBuf {
 pub fn without_rate_limits(settings: &mut Settings) {
     settings.submission_limit_per_ip = 0;
     settings.submission_limit_per_desk = 0;
+}
+
+/// How long a test waits for something that takes about `typical` on an idle machine
+/// before calling it a failure. Tests wait for conditions, never for fixed times; the
+/// deadline only ends a test that would otherwise hang, so it is generous: the machines
+/// are shared (two cores, several test runs at once), debug builds are several times
+/// slower, and `SIPAS_TEST_PATIENCE` (a factor, default 1) stretches it further.
+pub fn patience(typical: Duration) -> Duration {
+    let build = if cfg!(debug_assertions) { 4.0 } else { 1.0 };
+    let asked = std::env::var("SIPAS_TEST_PATIENCE")
+        .ok()
+        .and_then(|factor| factor.parse::<f64>().ok())
+        .filter(|factor| *factor > 0.0)
+        .unwrap_or(1.0);
+    typical.mul_f64(10.0 * build * asked)
+}
+
+/// Waits until `condition` holds, looking again and again; fails naming `what` after
+/// [`patience`]`(typical)`.
+#[track_caller]
+pub fn wait_until(what: &str, typical: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + patience(typical);
+    let mut pause = Duration::from_millis(5);
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not after {:?}",
+            patience(typical)
+        );
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// The same in an async test, without blocking its runtime.
+pub async fn wait_until_async<F, Fut>(what: &str, typical: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + patience(typical);
+    let mut pause = Duration::from_millis(5);
+    while !condition().await {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not after {:?}",
+            patience(typical)
+        );
+        actix_web::rt::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
 }

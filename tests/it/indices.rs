@@ -554,10 +554,7 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
         "2025-07",
     ]));
     let table = stdout(&output);
-    assert!(
-        table.contains("Phường") || table.contains("Tỉnh Một (P1)"),
-        "{table}"
-    );
+    assert!(table.contains("Tỉnh Một (P1)"), "{table}");
     assert!(
         table.contains("66,67") && table.contains("18,76 – 81,24"),
         "{table}"

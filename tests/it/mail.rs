@@ -3,10 +3,10 @@
 //! is down for a while (every mail arrives once it is back, exactly once), and two workers
 //! sharing one outbox without sending any mail twice.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::Value;
@@ -17,24 +17,18 @@ use sipas::mail::send::{Mailer, deliver_due};
 use sipas::mail::{Composed, alerts, digest};
 
 use crate::auth::{PASSWORD, add_user, csrf_of, sign_in};
-use crate::helpers::{Backend, TestApp, page, run, stderr, stdout};
+use crate::helpers::{Backend, TestApp, page, run, stderr, stdout, wait_until};
 use crate::indices::{app_with_test_form_and, seed_responses, sipas_with_test_form};
 use crate::on_both_backends;
 
-/// aiosmtpd, writing each message it accepts as a JSON line.
+/// aiosmtpd, writing each message it accepts as a JSON line. It binds its own port (the
+/// system's choice) and says which, so no other process can take it meanwhile.
 struct SmtpSink {
     port: u16,
     out: PathBuf,
-    child: Option<Child>,
+    child: Child,
+    said: std::io::Lines<BufReader<std::process::ChildStdout>>,
     _dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Whether aiosmtpd is there to run (`pip install aiosmtpd`; `.ci/run` installs it and
@@ -57,31 +51,21 @@ fn smtp_server_available() -> bool {
 }
 
 impl SmtpSink {
-    /// A sink on a free port, not listening yet.
+    /// A sink that holds its port but refuses connections (a mail server that is down)
+    /// until [`SmtpSink::start`].
     fn stopped() -> SmtpSink {
-        let dir = tempfile::tempdir().unwrap();
-        SmtpSink {
-            port: free_port(),
-            out: dir.path().join("mail.jsonl"),
-            child: None,
-            _dir: dir,
-        }
+        SmtpSink::spawn(tempfile::tempdir().unwrap(), &[], true)
     }
 
     fn started() -> SmtpSink {
-        let mut sink = SmtpSink::stopped();
-        sink.start();
-        sink
+        SmtpSink::spawn(tempfile::tempdir().unwrap(), &[], false)
     }
 
     /// A sink speaking TLS (`mode`: `starttls` or `tls`) with a certificate for
     /// `localhost` made for it; returns it and the certificate's file.
     fn started_with_tls(mode: &str) -> (SmtpSink, PathBuf) {
-        let mut sink = SmtpSink::stopped();
-        let (cert, key) = (
-            sink._dir.path().join("cert.pem"),
-            sink._dir.path().join("key.pem"),
-        );
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
         let made = Command::new("openssl")
             .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
             .args([
@@ -97,30 +81,50 @@ impl SmtpSink {
             .output()
             .expect("openssl");
         assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-        sink.start_with(&[mode.as_ref(), cert.as_os_str(), key.as_os_str()]);
+        let sink = SmtpSink::spawn(dir, &[mode.as_ref(), cert.as_os_str(), key.as_os_str()], false);
         (sink, cert)
     }
 
-    fn start(&mut self) {
-        self.start_with(&[]);
-    }
-
-    fn start_with(&mut self, tls: &[&std::ffi::OsStr]) {
-        let script = crate::helpers::checkout_path("tests/it/smtp_sink.py");
+    fn spawn(dir: tempfile::TempDir, tls: &[&std::ffi::OsStr], wait: bool) -> SmtpSink {
+        let out = dir.path().join("mail.jsonl");
         let mut child = Command::new("python3")
-            .arg(&script)
-            .args(["127.0.0.1", &self.port.to_string()])
-            .arg(&self.out)
+            .arg(crate::helpers::checkout_path("tests/it/smtp_sink.py"))
+            .args(wait.then_some("--wait"))
+            .arg("127.0.0.1")
+            .arg(&out)
             .args(tls)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 with aiosmtpd");
-        let mut ready = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut ready)
-            .unwrap();
-        assert_eq!(ready.trim(), "ready", "the SMTP sink started");
-        self.child = Some(child);
+        let mut said = BufReader::new(child.stdout.take().unwrap()).lines();
+        let bound = said.next().expect("the sink's port").unwrap();
+        let port = bound
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the sink said «{bound}»"));
+        let mut sink = SmtpSink {
+            port,
+            out,
+            child,
+            said,
+            _dir: dir,
+        };
+        if !wait {
+            sink.ready();
+        }
+        sink
+    }
+
+    /// The stopped sink starts taking mail.
+    fn start(&mut self) {
+        writeln!(self.child.stdin.as_mut().unwrap()).unwrap();
+        self.ready();
+    }
+
+    fn ready(&mut self) {
+        let said = self.said.next().expect("the sink is ready").unwrap();
+        assert_eq!(said, "ready", "the SMTP sink started");
     }
 
     /// Every message received so far.
@@ -147,10 +151,8 @@ impl SmtpSink {
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -376,8 +378,11 @@ async fn an_alert_fires_once_per_rule_and_period(backend: Backend) {
             .unwrap()
             .contains("/units/P1?form=test-indices")
     );
-    // Removing the rule stops it.
+    // Removing the rule stops it. In August both rules hold: five more answers at 1 and 1
+    // beside r8 (5 and 5) make c1 = c2 = e = 1 of 6 = 16.67 %, below 60 and below 50;
+    // once the rule «below 60» is removed, only «below 50» is mailed.
     let rules = db::alerts::list(&mut conn, Some("P1")).unwrap();
+    assert_eq!(rules[0].threshold, 60.0);
     let removed = app
         .post_form(
             &browser,
@@ -387,6 +392,25 @@ async fn an_alert_fires_once_per_rule_and_period(backend: Backend) {
         .await;
     assert_eq!(removed.status(), 303);
     assert_eq!(db::alerts::list(&mut conn, Some("P1")).unwrap().len(), 1);
+    for day in 10..15 {
+        crate::indices::respond_with_comment(
+            &app,
+            "C1",
+            Utc.with_ymd_and_hms(2025, 8, day, 3, 0, 0).unwrap(),
+            sipas::responses::Channel::Paper,
+            &[("q1", "1"), ("q2", "1")],
+            None,
+        );
+    }
+    let august = Utc.with_ymd_and_hms(2025, 8, 31, 9, 0, 0).unwrap();
+    assert_eq!(alerts::check_all(&mut conn, forms, &settings, august).unwrap(), 1);
+    assert_eq!(deliver(&mut conn, &settings, chrono::Duration::zero()).sent, 1);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(
+        messages[1]["subject"],
+        "[sipas] Cảnh báo — Tỉnh Một: Yếu tố tháng 08/2025: 16,67 % (n = 6), dưới 50,00"
+    );
 }
 
 /// `count` mails, each with its own key and subject.
@@ -530,30 +554,20 @@ async fn the_command_line_previews_sends_and_shows_the_queue(backend: Backend) {
             .env("SIPAS_SMTP_TLS", "none");
         command
     };
-    // Last month's digest (the local day decides which month that is).
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        .date_naive();
-    let month = digest::Cadence::Monthly.last_period(today);
-    let preview = run(command().args(["digest", "send", "--dry-run"]));
+    // On 15 August 2025 the digest due is July's, with the figures of `indices.rs`.
+    let preview = run(command().args(["digest", "send", "--dry-run", "--date", "2025-08-15"]));
     assert!(preview.status.success(), "{}", stderr(&preview));
     let printed = stdout(&preview);
     assert!(printed.contains("Đến: lanhdao@p1.vn"), "{printed}");
-    assert!(
-        printed.contains(&format!(
-            "{} – {}",
-            sipas::i18n::Lang::Vi.date(month.from),
-            sipas::i18n::Lang::Vi.date(month.to)
-        )),
-        "{printed}"
-    );
+    assert!(printed.contains("01/07/2025 – 31/07/2025"), "{printed}");
+    assert!(printed.contains("Yếu tố: 55,00 % (+55,00)"), "{printed}");
     assert!(sink.messages().is_empty(), "a preview sends nothing");
     assert_eq!(
         db::outbox::status(&mut conn).unwrap(),
         Default::default(),
         "and queues nothing"
     );
-    let sent = run(command().args(["digest", "send"]));
+    let sent = run(command().args(["digest", "send", "--date", "2025-08-15"]));
     assert!(sent.status.success(), "{}", stderr(&sent));
     assert!(
         stderr(&sent).contains("1 bản tin mới xếp hàng; 1 thư đã gửi"),
@@ -561,7 +575,7 @@ async fn the_command_line_previews_sends_and_shows_the_queue(backend: Backend) {
         stderr(&sent)
     );
     assert_eq!(sink.messages().len(), 1);
-    let again = run(command().args(["digest", "send"]));
+    let again = run(command().args(["digest", "send", "--date", "2025-08-15"]));
     assert!(
         stderr(&again).contains("0 bản tin mới xếp hàng; 0 thư đã gửi"),
         "{}",
@@ -573,10 +587,17 @@ async fn the_command_line_previews_sends_and_shows_the_queue(backend: Backend) {
         (document["sent"].as_i64(), document["waiting"].as_i64()),
         (Some(1), Some(0))
     );
-    // Without a mail server, sending says why.
+    // Without a mail server, sending says why; a date that is not one is refused.
     let unset = run(sipas_with_test_form(&app.db).args(["digest", "send"]));
     assert!(!unset.status.success());
     assert!(stderr(&unset).contains("smtp_host"), "{}", stderr(&unset));
+    let bad = run(command().args(["digest", "send", "--date", "15/08/2025"]));
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("ngày «15/08/2025» không hợp lệ"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 /// Burst and comment rules: a desk that took more responses within the last hour than
@@ -607,7 +628,9 @@ async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend)
     // A desk named with markup, which the alert's HTML must show as text.
     db::desks::update(&mut conn, desk.id, "Một cửa <i>số 1</i>", &desk.form_id, true).unwrap();
     let form = app.prepared.forms.current("test-indices").unwrap();
-    let now = Utc::now();
+    // A fixed moment, a Wednesday morning (10:00 in Vietnam): the hour and the week the
+    // rules look at hold only the answers below, whenever the test runs.
+    let now = Utc.with_ymd_and_hms(2025, 9, 17, 3, 0, 0).unwrap();
     let respond = |conn: &mut DbConnection, minutes_ago: i64, comment: Option<&str>| {
         let submission = sipas::responses::Submission {
             desk_id: Some(desk.id),
@@ -632,8 +655,7 @@ async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend)
         alerts::check_all(&mut conn, &app.prepared.forms, &settings, now).unwrap(),
         0
     );
-    // Three more within the hour, each with a comment: three comments this week (minutes
-    // ago, so that the week is this one unless the test runs in its first minutes).
+    // Three more within the hour, each with a comment: three comments this week.
     respond(&mut conn, 1, Some("nhanh"));
     respond(&mut conn, 2, Some("tốt"));
     respond(&mut conn, 3, Some("ổn"));
@@ -695,12 +717,9 @@ async fn the_server_sends_queued_mail_by_itself(backend: Backend) {
     })
     .await;
     queue_mails(&mut app.prepared.db.conn().unwrap(), 3);
-    for _ in 0..100 {
-        if sink.messages().len() == 3 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_until("the worker sends three mails", Duration::from_secs(2), || {
+        sink.messages().len() >= 3
+    });
     each_once(&sink, 3);
 }
 
@@ -720,7 +739,7 @@ async fn starttls_and_tls_deliver_and_an_untrusted_certificate_keeps_the_mail(ba
     let send = |sink: &SmtpSink, mode: &str, trusted: Option<&PathBuf>| {
         let mut command = sipas_with_test_form(&app.db);
         command
-            .args(["digest", "send"])
+            .args(["digest", "send", "--date", "2025-08-15"])
             .env("SIPAS_SMTP_HOST", "localhost")
             .env("SIPAS_SMTP_PORT", sink.port.to_string())
             .env("SIPAS_SMTP_TLS", mode)
@@ -745,7 +764,9 @@ async fn starttls_and_tls_deliver_and_an_untrusted_certificate_keeps_the_mail(ba
         "{failing:?}"
     );
     assert!(starttls.messages().is_empty());
-    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    wait_until("the retry is due", Duration::from_secs(1), || {
+        db::now() >= failing.next_attempt_at
+    });
     let trusted = send(&starttls, "starttls", Some(&cert));
     assert!(
         trusted.contains("0 bản tin mới xếp hàng; 1 thư đã gửi"),

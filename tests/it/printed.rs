@@ -4,22 +4,52 @@
 
 use std::process::Command;
 
+/// A QR code read from pixels: its text, and the error-correction level its format bits
+/// carry, as ISO/IEC 18004 codes them ([`LEVEL_H`], [`LEVEL_Q`], 0 for M, 1 for L).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanned {
+    pub text: String,
+    pub level: u16,
+}
+
+/// Level H: 30% of the code may be lost (posters).
+pub const LEVEL_H: u16 = 2;
+/// Level Q: 25% (tickets).
+pub const LEVEL_Q: u16 = 3;
+
 /// Every QR code found in a greyscale image (0 black … 255 white), decoded. (With many
 /// codes on a page the detector also tries finder patterns of neighbouring codes as one
 /// code; those candidates do not decode and are left out, so callers count the codes.)
-pub fn decode_grey(width: usize, height: usize, pixels: &[u8]) -> Vec<String> {
+pub fn scan_grey(width: usize, height: usize, pixels: &[u8]) -> Vec<Scanned> {
     let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
     image
         .detect_grids()
         .iter()
         .filter_map(|grid| grid.decode().ok())
-        .map(|(_, text)| text)
+        .map(|(meta, text)| Scanned {
+            text,
+            level: meta.ecc_level,
+        })
         .collect()
+}
+
+/// The texts of [`scan_grey`].
+pub fn decode_grey(width: usize, height: usize, pixels: &[u8]) -> Vec<String> {
+    texts(scan_grey(width, height, pixels))
+}
+
+fn texts(scanned: Vec<Scanned>) -> Vec<String> {
+    scanned.into_iter().map(|s| s.text).collect()
 }
 
 /// The QR codes of an A4 sheet of cards (8 mm margins, `columns` × `rows` cards), each
 /// card read on its own as a phone held over it would.
 pub fn decode_cards(page: &(usize, usize, Vec<u8>), columns: usize, rows: usize) -> Vec<String> {
+    texts(scan_cards(page, columns, rows))
+}
+
+/// The same, with their error-correction levels.
+pub fn scan_cards(page: &(usize, usize, Vec<u8>), columns: usize, rows: usize) -> Vec<Scanned> {
     let (width, height, pixels) = page;
     let (margin_x, margin_y) = (width * 8 / 210, height * 8 / 297);
     let (card_w, card_h) = ((width - 2 * margin_x) / columns, (height - 2 * margin_y) / rows);
@@ -34,14 +64,14 @@ pub fn decode_cards(page: &(usize, usize, Vec<u8>), columns: usize, rows: usize)
                         .copied()
                 })
                 .collect();
-            found.extend(decode_grey(card_w, card_h, &card));
+            found.extend(scan_grey(card_w, card_h, &card));
         }
     }
     found
 }
 
 /// The QR codes in a PNG image (8-bit greyscale or RGB(A)).
-pub fn decode_png(bytes: &[u8]) -> Vec<String> {
+pub fn scan_png(bytes: &[u8]) -> Vec<Scanned> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().expect("a PNG");
@@ -58,12 +88,17 @@ pub fn decode_png(bytes: &[u8]) -> Vec<String> {
             }
         })
         .collect();
-    decode_grey(info.width as usize, info.height as usize, &grey)
+    scan_grey(info.width as usize, info.height as usize, &grey)
 }
 
 /// The QR code of an SVG made of a square `viewBox` and one path of `M{x} {y}h{n}v1h-{n}z`
 /// runs (what sipas draws), rasterised at 8 pixels per module.
 pub fn decode_svg(svg: &str) -> Vec<String> {
+    texts(scan_svg(svg))
+}
+
+/// The same, with its error-correction level.
+pub fn scan_svg(svg: &str) -> Vec<Scanned> {
     let view_box = svg.split("viewBox=\"0 0 ").nth(1).expect("a viewBox");
     let modules: usize = view_box.split(' ').next().unwrap().parse().unwrap();
     let path = svg
@@ -88,7 +123,7 @@ pub fn decode_svg(svg: &str) -> Vec<String> {
             }
         }
     }
-    decode_grey(side, side, &pixels)
+    scan_grey(side, side, &pixels)
 }
 
 /// The number of pages of a PDF, from its page objects.
@@ -98,9 +133,14 @@ pub fn pdf_page_count(pdf: &[u8]) -> usize {
 }
 
 /// Each page of a PDF rendered in grey at `dpi` by `pdftoppm`, as (width, height,
-/// pixels); `None` (said on standard error) where poppler-utils is not installed.
+/// pixels); `None` (said on standard error) where poppler-utils is not installed — a
+/// failure instead where `SIPAS_TEST_REQUIRE_PDFTOPPM` is set, as `.ci/run` sets it.
 pub fn render_pdf(pdf: &[u8], dpi: u32) -> Option<Vec<(usize, usize, Vec<u8>)>> {
     if Command::new("pdftoppm").arg("-v").output().is_err() {
+        assert!(
+            std::env::var_os("SIPAS_TEST_REQUIRE_PDFTOPPM").is_none(),
+            "SIPAS_TEST_REQUIRE_PDFTOPPM is set but pdftoppm cannot be run"
+        );
         eprintln!("pdftoppm is not installed (apt-get install poppler-utils): PDF pages not rendered");
         return None;
     }

@@ -1,7 +1,11 @@
 //! The binary as a newcomer and an operator meet it: the demo, serving, stopping.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
 use crate::helpers::{Backend, TestDb, blocking_get, run, sipas, start_server, stderr, stdout};
 use crate::on_both_backends_sync;
+use crate::survey::hidden_fields;
 use sipas::db;
 
 fn demo_seeds_a_real_province_once(backend: Backend) {
@@ -130,6 +134,59 @@ fn serve_stops_cleanly_on_sigterm() {
     assert!(log.contains("route=/healthz"), "{log}");
     assert!(!log.contains("client_ip") && !log.contains("user_agent"), "{log}");
 }
+
+/// SIGTERM while a slow citizen's answer is still on its way (the headers and half the
+/// body sent): the server stops taking connections, but finishes that request — the
+/// answer is acknowledged and stored — and then exits with 0.
+fn a_request_in_flight_at_sigterm_is_finished(backend: Backend) {
+    let db = TestDb::new(backend);
+    let code = {
+        let database = db.open();
+        let mut conn = database.conn().unwrap();
+        let csv = "code,name,kind,parent_code\nP,Tỉnh Thử,tỉnh,\nC,Xã Thử,xã,P\n";
+        sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
+        let forms = ["quick-2025".to_string()];
+        sipas::desks::add(&mut conn, "C", "Quầy", "quick-2025", &forms)
+            .unwrap()
+            .code
+    };
+    let server = start_server(sipas(&db).args(["--bind", "127.0.0.1:0", "serve"]));
+    let (status, html) = blocking_get(&format!("{}/s/{code}", server.url));
+    assert_eq!(status, 200);
+    let page = hidden_fields(&html);
+    let mut fields = vec![
+        ("_token", page.token.as_str()),
+        ("_version", page.version.as_str()),
+    ];
+    fields.push(("rating", "4"));
+    let body = serde_urlencoded::to_string(&fields).unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut stream = TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
+    write!(
+        stream,
+        "POST /s/{code} HTTP/1.1\r\nHost: sipas\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    server.send_sigterm();
+    server.wait_for_log("graceful worker shutdown; finishing 1 connections");
+    // A slow client: the rest comes two seconds later, longer than the server takes to
+    // notice (it looks at its workers every second) — one that stopped without waiting for
+    // the request would cut it.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    let (status, log) = server.wait_for_exit();
+    assert!(status.success(), "{status:?}\n{log}");
+    let stored = db::responses::all(&mut db.open().conn().unwrap()).unwrap();
+    assert_eq!(stored.len(), 1, "the answer finished during the shutdown is kept");
+}
+
+on_both_backends_sync!(a_request_in_flight_at_sigterm_is_finished);
 
 #[test]
 fn serve_refuses_a_port_already_taken() {

@@ -1,10 +1,8 @@
 //! `sipas codes`: posters and tickets printed from the command line.
 
-use sipas::desks::survey_url;
-
-use crate::helpers::{Backend, TestDb, run, sipas, stderr, stdout};
+use crate::helpers::{Backend, TestDb, blocking_get, run, sipas, start_server, stderr, stdout};
 use crate::on_both_backends_sync;
-use crate::printed::{decode_cards, decode_png, pdf_page_count, render_pdf};
+use crate::printed::{LEVEL_H, LEVEL_Q, Scanned, pdf_page_count, render_pdf, scan_cards, scan_png};
 
 /// A unit with one desk; returns the desk's code.
 fn seed(db: &TestDb) -> String {
@@ -25,7 +23,9 @@ fn seed(db: &TestDb) -> String {
 fn the_command_line_prints_posters_and_tickets(backend: Backend) {
     let db = TestDb::new(backend);
     let desk = seed(&db);
-    let base = "https://khaosat.hue.gov.vn";
+    // The site serving this database: what is printed must lead there.
+    let server = start_server(sipas(&db).args(["--bind", "127.0.0.1:0", "serve"]));
+    let base = server.url.as_str();
     let dir = db.dir.path();
 
     let poster = dir.join("poster.png");
@@ -43,10 +43,17 @@ fn the_command_line_prints_posters_and_tickets(backend: Backend) {
         ])
         .arg(&poster));
     assert!(output.status.success(), "{}", stderr(&output));
+    let desk_url = format!("{base}/s/{desk}");
     assert_eq!(
-        decode_png(&std::fs::read(&poster).unwrap()),
-        vec![survey_url(base, &desk)]
+        scan_png(&std::fs::read(&poster).unwrap()),
+        [Scanned {
+            text: desk_url.clone(),
+            level: LEVEL_H
+        }]
     );
+    let (status, page) = blocking_get(&desk_url);
+    assert_eq!(status, 200, "the scanned poster opens the survey");
+    assert!(page.contains("Khảo sát sự hài lòng của người dân"), "{page}");
 
     // Twenty-three tickets on A4 sheets, by the desk's ID this time.
     let sheet = dir.join("tickets.pdf");
@@ -77,13 +84,18 @@ fn the_command_line_prints_posters_and_tickets(backend: Backend) {
     let issued = sipas::db::tickets::of_desk(&mut conn, 1).unwrap();
     assert_eq!(issued.len(), 23);
     if let Some(pages) = render_pdf(&pdf, 150) {
-        let scanned = decode_cards(&pages[2], 2, 5);
+        let scanned = scan_cards(&pages[2], 2, 5);
         assert_eq!(scanned.len(), 3, "the last sheet holds the last three cards");
-        assert!(
-            scanned
-                .iter()
-                .all(|url| issued.iter().any(|t| survey_url(base, &t.code) == *url))
-        );
+        for code in &scanned {
+            assert!(
+                issued.iter().any(|t| format!("{base}/s/{}", t.code) == code.text),
+                "{code:?}"
+            );
+            assert_eq!(code.level, LEVEL_Q, "{code:?}");
+        }
+        let (status, page) = blocking_get(&scanned[0].text);
+        assert_eq!(status, 200, "a scanned ticket opens the survey");
+        assert!(page.contains(r#"name="_token""#), "{page}");
     }
 
     // CSV to standard output.

@@ -4,12 +4,13 @@
 use std::collections::BTreeSet;
 
 use sipas::auth::Role;
-use sipas::desks::survey_url;
 
 use crate::auth::{PASSWORD, add_user, seed_units, sign_in};
 use crate::helpers::{Backend, TestApp, client};
 use crate::on_both_backends;
-use crate::printed::{decode_cards, decode_grey, decode_png, decode_svg, pdf_page_count, render_pdf};
+use crate::printed::{
+    LEVEL_H, LEVEL_Q, decode_cards, decode_grey, pdf_page_count, render_pdf, scan_png, scan_svg,
+};
 use crate::tickets::issue;
 
 pub fn add_desk(app: &TestApp, unit: &str, name: &str) -> sipas::db::desks::Desk {
@@ -17,12 +18,13 @@ pub fn add_desk(app: &TestApp, unit: &str, name: &str) -> sipas::db::desks::Desk
     sipas::desks::add(&mut conn, unit, name, "sipas-2017", &app.prepared.forms.ids()).unwrap()
 }
 
-/// The survey addresses of the tickets issued at a desk.
+/// The survey addresses of the tickets issued at a desk, as a citizen's phone should
+/// read them: the site's address, `/s/` and the code.
 pub fn ticket_urls(app: &TestApp, desk_id: i64) -> BTreeSet<String> {
     sipas::db::tickets::of_desk(&mut app.prepared.db.conn().unwrap(), desk_id)
         .unwrap()
         .iter()
-        .map(|t| survey_url(&app.address, &t.code))
+        .map(|t| format!("{}/s/{}", app.address, t.code))
         .collect()
 }
 
@@ -64,10 +66,16 @@ async fn staff_print_posters_and_tickets_that_scan(backend: Backend) {
     );
 
     // The poster, in every format, carries the desk's address in a QR code that scans.
-    let desk_url = survey_url(&app.address, &desk.code);
+    // A poster hangs for months and gets worn: its code has the most error correction.
+    let desk_url = format!("{}/s/{}", app.address, desk.code);
     let png = get(format!("/staff/desks/{}/poster.png", desk.id)).await;
     assert_eq!(png.headers()["content-type"], "image/png");
-    assert_eq!(decode_png(&png.bytes().await.unwrap()), vec![desk_url.clone()]);
+    let scanned = scan_png(&png.bytes().await.unwrap());
+    assert_eq!(scanned.len(), 1);
+    assert_eq!(
+        (scanned[0].text.as_str(), scanned[0].level),
+        (desk_url.as_str(), LEVEL_H)
+    );
     let svg = get(format!("/staff/desks/{}/poster.svg", desk.id)).await;
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
     let svg = svg.text().await.unwrap();
@@ -168,13 +176,26 @@ async fn staff_print_posters_and_tickets_that_scan(backend: Backend) {
     assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
     let html = response.text().await.unwrap();
     assert!(html.contains("@page{size:A4"), "{html}");
-    let scanned: Vec<String> = html
+    let scanned: Vec<crate::printed::Scanned> = html
         .split("<svg")
         .skip(1)
-        .flat_map(|s| decode_svg(&format!("<svg{s}")))
+        .flat_map(|s| scan_svg(&format!("<svg{s}")))
         .collect();
     assert_eq!(scanned.len(), 2);
-    assert!(scanned.iter().all(|url| ticket_urls(&app, desk.id).contains(url)));
+    assert!(
+        scanned
+            .iter()
+            .all(|code| ticket_urls(&app, desk.id).contains(&code.text) && code.level == LEVEL_Q),
+        "{scanned:?}"
+    );
+    // A phone that scans one reaches the questionnaire.
+    let opened = client().get(&scanned[0].text).send().await.unwrap();
+    assert_eq!(opened.status(), 200);
+    let survey = opened.text().await.unwrap();
+    assert!(
+        survey.contains("Khảo sát sự hài lòng của người dân") && survey.contains(r#"name="_token""#),
+        "{survey}"
+    );
     // CSV for other software, as a download.
     let response = print(
         &app,

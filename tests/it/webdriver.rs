@@ -3,13 +3,15 @@
 //! run a script) as JSON over HTTP with the client the other tests use, rather than
 //! pulling in a WebDriver crate and its dependency tree for a dozen endpoints.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use crate::helpers::wait_until_async;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -77,17 +79,29 @@ pub struct Element<'a> {
 
 impl Browser {
     pub async fn start(options: Options) -> Browser {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // Port 0: chromedriver binds a free port itself and says which.
+        let mut driver = Command::new(CHROMEDRIVER)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
+        let mut said = BufReader::new(driver.stdout.take().unwrap()).lines();
+        let port = loop {
+            let line = said
+                .next()
+                .expect("chromedriver says its port")
+                .expect("chromedriver's output");
+            if let Some(port) = line
+                .split("started successfully on port ")
+                .nth(1)
+                .and_then(|p| p.trim_end_matches('.').parse::<u16>().ok())
+            {
+                break port;
+            }
+        };
+        // Keep reading, so that chromedriver never blocks on a full pipe.
+        std::thread::spawn(move || for _ in said {});
         let profile = tempfile::tempdir().unwrap();
         let mut browser = Browser {
             http: reqwest::Client::new(),
@@ -95,20 +109,6 @@ impl Browser {
             driver,
             _profile: profile,
         };
-        let started = Instant::now();
-        while browser
-            .http
-            .get(format!("{}/status", browser.session))
-            .send()
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "chromedriver did not start"
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-        }
         let capabilities = capabilities(&options, browser._profile.path());
         let created = browser
             .command(
@@ -211,23 +211,19 @@ impl Browser {
     pub async fn click_to_load(&self, css: &str) {
         self.run("window.sipasPageLeft = true", json!([])).await;
         self.find(css).await.click().await;
-        let started = Instant::now();
-        loop {
-            let loaded = self
-                .run(
+        wait_until_async(
+            &format!("a page loaded after clicking {css}"),
+            Duration::from_secs(2),
+            || async {
+                self.run(
                     "return window.sipasPageLeft === undefined && document.readyState === 'complete'",
                     json!([]),
                 )
-                .await;
-            if loaded == Value::Bool(true) {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "no page loaded after clicking {css}"
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-        }
+                .await
+                    == Value::Bool(true)
+            },
+        )
+        .await;
     }
 
     /// Fills the form field `css` (after clearing it).
