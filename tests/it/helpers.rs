@@ -227,6 +227,10 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // Shorter than the server's keep-alive (5 s): a connection the server may be
+        // closing is never reused for a POST, which would fail as an incomplete message
+        // when a slow step of a test (rendering a PDF) leaves it idle.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("HTTP client")
 }
