@@ -1,5 +1,6 @@
 //! sipas: citizen-satisfaction surveys for public administrative services.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod codes;
@@ -9,9 +10,11 @@ pub mod desks;
 pub mod dossiers;
 pub mod forms;
 pub mod i18n;
+pub mod inbox;
 pub mod indices;
 pub mod mail;
 pub mod present;
+pub mod report_files;
 pub mod responses;
 pub mod spreadsheet;
 pub mod startup;

@@ -50,7 +50,7 @@ pub fn encode_answers(values: &[(String, String)]) -> String {
     serde_json::to_string(values).expect("pairs of strings always serialize")
 }
 
-fn decode_answers(stored: &str) -> QueryResult<Vec<(String, String)>> {
+pub(crate) fn decode_answers(stored: &str) -> QueryResult<Vec<(String, String)>> {
     serde_json::from_str(stored).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 

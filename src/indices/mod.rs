@@ -4,10 +4,12 @@
 //! explained in [`compute`].
 
 pub mod compute;
+pub mod focus;
 pub mod period;
 pub mod report;
 pub mod rollup;
 pub mod sample;
+pub mod standing;
 pub mod stats;
 pub mod trend;
 

@@ -177,6 +177,7 @@ pub fn check(
                 to: today,
                 search: None,
                 field: None,
+                status: None,
             };
             let count = comments::count(conn, &query)?;
             if (count as f64) <= rule.threshold {

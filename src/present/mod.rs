@@ -3,5 +3,10 @@
 
 pub mod charts;
 mod figure;
+pub mod method;
+mod period;
+mod standing;
 
-pub use figure::{Element, Figure, Layout, layout, sample_text};
+pub use figure::{Element, Figure, Layout, band, cards, layout, sample_text};
+pub use period::period_name;
+pub use standing::standing_text;

@@ -193,6 +193,33 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+/// A report that cannot be built: what was asked for is wrong (a 400 that says why), or
+/// the storage failed (as any database error).
+impl From<crate::indices::ReportError> for AppError {
+    fn from(error: crate::indices::ReportError) -> AppError {
+        use crate::i18n::Localized;
+        use crate::indices::ReportError;
+        match error {
+            ReportError::Db(e) => e.into(),
+            ReportError::Tally(_) => {
+                AppError::internal(std::io::Error::other(error.message().en.to_string()))
+            }
+            refused => AppError::bad_request(refused.message()),
+        }
+    }
+}
+
+impl From<crate::app::inbox::InboxError> for AppError {
+    fn from(error: crate::app::inbox::InboxError) -> AppError {
+        use crate::app::inbox::InboxError;
+        use crate::i18n::Localized;
+        match error {
+            InboxError::Db(e) => e.into(),
+            missing @ InboxError::NotFound => AppError::not_found(missing.message()),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> AppError {
         AppError::internal(error)

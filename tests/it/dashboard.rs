@@ -483,7 +483,181 @@ async fn the_response_rate_counts_the_tickets_answered_of_those_issued(backend: 
     assert_eq!(tickets(&html), ["0", "0", "—"]);
 }
 
+/// The July figures with a minimum sample of 2, so that both communes may be ranked (C1's
+/// e rests on 3 answers, C2's on 2): C1 58.33 first, C2 50 second.
+async fn rankable_app(backend: Backend) -> TestApp {
+    let app = app_with_test_form_and(backend, |s| s.min_sample = 2).await;
+    seed_responses(&app);
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    add_user(&app, "lanhdao@c1.vn", Role::Official, Some("C1"));
+    add_user(&app, "lanhdao@c2.vn", Role::Official, Some("C2"));
+    app
+}
+
+/// The report document the API gives for the same filters.
+async fn report_document(browser: &reqwest::Client, app: &TestApp, query: &str) -> serde_json::Value {
+    browser
+        .get(format!("{}/api/v1/units/P1/report?{query}", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The page reads in the order an official asks: the headline, the element cards, what
+/// to fix first, the trend, the ranking, the comments, then the details; the statistics
+/// folded into «Cách tính». The cards and the weakest criteria are the report document's
+/// figures, the highest and lowest units its ranking's.
+async fn the_page_leads_with_cards_and_what_to_fix_first(backend: Backend) {
+    let app = rankable_app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (status, html) = page(&browser, &app, JULY).await;
+    assert_eq!(status, 200, "{html}");
+    let order = [
+        r#"class="headline""#,
+        r#"id="h-cards""#,
+        r#"id="h-focus""#,
+        r#"id="h-trend""#,
+        r#"id="h-children""#,
+        r#"id="h-comments""#,
+        r#"class="details-title""#,
+        r#"id="h-channels""#,
+    ];
+    let places: Vec<usize> = order
+        .iter()
+        .map(|marker| {
+            html.find(marker)
+                .unwrap_or_else(|| panic!("{marker} on the page"))
+        })
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{order:?} at {places:?}");
+    // The interval and n are in the folded «Cách tính», inside the headline box.
+    let headline = between(&html, r#"class="headline""#, "</section>");
+    let folded = between(
+        headline,
+        r#"<details class="method" id="cach-tinh">"#,
+        "</details>",
+    );
+    assert!(
+        folded.contains("n = 5") && folded.contains("[20,92 – 84,74]"),
+        "{folded}"
+    );
+    assert!(!headline.contains("<details class=\"method\" id=\"cach-tinh\" open"));
+
+    let document = report_document(&browser, &app, "form=test-indices&period=2025-07").await;
+    let value = |id: &str| document["indices"][id]["value"].as_f64().unwrap();
+    let written = |v: f64| format!("{v:.2}").replace('.', ",");
+    // The test form has no elements: its cards are the headline's components, c1 and c2
+    // (50 % and 60 %), each with its level in words.
+    let cards = between(&html, r#"<ul class="cards">"#, "</ul>");
+    let (c1, c2) = (
+        cards.find("Tiêu chí 1").unwrap(),
+        cards.find("Tiêu chí 2").unwrap(),
+    );
+    assert!(c1 < c2, "{cards}");
+    for id in ["c1", "c2"] {
+        assert!(
+            cards.contains(&format!(r#"<span class="value">{}</span>"#, written(value(id)))),
+            "{id}: {cards}"
+        );
+    }
+    assert_eq!(cards.matches("mức D (dưới 70)").count(), 2, "{cards}");
+    // The weakest criteria, lowest first, as the document has them.
+    let mut criteria = [("Tiêu chí 1", value("c1")), ("Tiêu chí 2", value("c2"))];
+    criteria.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let weakest = between(&html, r#"<ol class="weakest">"#, "</ol>");
+    let expected: String = criteria
+        .iter()
+        .map(|(name, v)| format!("<li>{name}: <strong>{}</strong></li>", written(*v)))
+        .collect();
+    assert_eq!(weakest, expected);
+    // The highest and the lowest ranked units: C1 (rank 1) and C2 (rank 2).
+    let ranks: Vec<(String, i64)> = document["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["rank"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ranks, [("Xã Một".to_string(), 1), ("Xã Hai".to_string(), 2)]);
+    let highest = between(&html, r#"<ul class="highest">"#, "</ul>");
+    assert!(
+        highest.contains("Hạng 1") && highest.contains("Xã Một") && highest.contains("58,33"),
+        "{highest}"
+    );
+    let lowest = between(&html, r#"<ul class="lowest">"#, "</ul>");
+    assert!(
+        lowest.contains("Hạng 2") && lowest.contains("Xã Hai") && lowest.contains("50,00"),
+        "{lowest}"
+    );
+    // A phone gets its own trend and the ranking as labelled cards.
+    assert!(html.contains(r#"<svg class="trend-narrow""#));
+    assert!(html.contains(r#"data-label="Số phiếu""#));
+}
+
+/// With the minimum sample at 5 neither commune may be ranked: the lists of units are
+/// left out rather than shown empty.
+async fn units_that_may_not_be_ranked_are_not_praised_or_blamed(backend: Backend) {
+    let app = app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, JULY).await;
+    assert!(html.contains(r#"id="h-focus""#) && html.contains(r#"<ol class="weakest">"#));
+    assert!(!html.contains(r#"<ul class="highest">"#) && !html.contains(r#"<ul class="lowest">"#));
+    // A period without answers has nothing to fix first.
+    let (_, html) = page(&browser, &app, "/units/P1?form=test-indices&period=2024").await;
+    assert!(!html.contains(r#"id="h-focus""#));
+}
+
+/// A commune official sees the commune's rank among its siblings and the province's
+/// figure, and nothing else of the siblings; the province's page stays closed to them.
+async fn a_commune_official_sees_where_the_commune_stands(backend: Backend) {
+    let app = rankable_app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@c2.vn", PASSWORD).await;
+    let (status, html) = page(&browser, &app, "/units/C2?form=test-indices&period=2025-07").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        between(&html, r#"<p class="standing">"#, "</p>"),
+        "Hạng 2/2 trong Tỉnh Một; chỉ số chung của Tỉnh Một: 55,00"
+    );
+    assert!(
+        !html.contains("Xã Một") && !html.contains("58,33"),
+        "a sibling shown"
+    );
+    let (_, english) = page(
+        &browser,
+        &app,
+        "/units/C2?form=test-indices&period=2025-07&lang=en",
+    )
+    .await;
+    assert_eq!(
+        between(&english, r#"<p class="standing">"#, "</p>"),
+        "Rank 2/2 in Tỉnh Một; overall figure of Tỉnh Một: 55.00"
+    );
+    let (status, _) = page(&browser, &app, JULY).await;
+    assert_eq!(status, 403);
+    // June: C1 has one answer (r7, below the minimum sample), C2 none; P1's e is 0.
+    let (browser, _) = sign_in(&app, "lanhdao@c1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, "/units/C1?form=test-indices&period=2025-06").await;
+    assert_eq!(
+        between(&html, r#"<p class="standing">"#, "</p>"),
+        "Chưa được xếp hạng trong Tỉnh Một (mẫu nhỏ; đã xếp hạng 0/2 đơn vị); chỉ số chung của Tỉnh Một: 0,00"
+    );
+    // The province itself has no parent, so no standing.
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, JULY).await;
+    assert!(!html.contains(r#"class="standing""#));
+}
+
 on_both_backends!(
+    the_page_leads_with_cards_and_what_to_fix_first,
+    units_that_may_not_be_ranked_are_not_praised_or_blamed,
+    a_commune_official_sees_where_the_commune_stands,
     the_response_rate_counts_the_tickets_answered_of_those_issued,
     the_procedure_field_narrows_the_figures_comments_and_downloads,
     a_public_page_opens_only_when_asked_and_hides_small_samples,

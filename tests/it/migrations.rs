@@ -9,10 +9,11 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 19] = [
+const ALL_TABLES: [&str; 20] = [
     "alert_rules",
     "api_tokens",
     "app_secrets",
+    "comment_statuses",
     "desks",
     "dossiers",
     "form_versions",
@@ -123,6 +124,7 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         form_versions,
         responses,
         text_answers,
+        comment_statuses,
         tallies,
         pending_recounts,
         dossiers,

@@ -327,6 +327,18 @@ fn capabilities(options: &Options, profile: &Path) -> Value {
 }
 
 impl Browser {
+    /// What the window shows, as PNG bytes; kept as `NAME.png` in the directory
+    /// `SIPAS_TEST_SCREENSHOTS` names, when it is set, for people to look at.
+    pub async fn screenshot(&self, name: &str) -> Vec<u8> {
+        let shot = self.get("/screenshot").await;
+        let png = decode_base64(shot.as_str().expect("a PNG in base64"));
+        if let Some(dir) = std::env::var_os("SIPAS_TEST_SCREENSHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(Path::new(&dir).join(format!("{name}.png")), &png).unwrap();
+        }
+        png
+    }
+
     /// The page printed by Chromium to an A4 PDF without margins (WebDriver's Print).
     pub async fn print_pdf(&self) -> Vec<u8> {
         let printed = self

@@ -287,7 +287,7 @@ pub async fn set_disabled(
     if ctx.identity.user_id() == Some(id) && form.disabled == "1" {
         let error = ctx
             .t(
-                "Không thể tự vô hiệu hoá tài khoản của mình.",
+                "Không thể tự vô hiệu hóa tài khoản của mình.",
                 "You cannot disable your own account.",
             )
             .to_string();

@@ -35,8 +35,11 @@ struct AlertsPage<'a> {
     unit: &'a Unit,
     rules: Vec<RuleRow>,
     forms: Vec<(String, String)>,
-    /// The form's indices for the index choice: (form, id, label).
-    indices: Vec<(String, String, String)>,
+    /// The indices for the index choice, grouped by questionnaire: (its title, [(id,
+    /// label)]).
+    indices: Vec<(String, Vec<(String, String)>)>,
+    /// No SMTP server is configured: rules are kept but no mail leaves.
+    mail_off: bool,
     form: RuleForm,
     notice: &'a str,
     error: String,
@@ -231,14 +234,17 @@ async fn render(
                 .collect(),
             indices: all
                 .iter()
-                .flat_map(|f| {
-                    f.form
+                .map(|f| {
+                    let indices = f
+                        .form
                         .indices
                         .iter()
-                        .map(|i| (f.form.id.clone(), i.id.clone(), i.label.get(lang).to_string()))
-                        .collect::<Vec<_>>()
+                        .map(|i| (i.id.clone(), i.label.get(lang).to_string()))
+                        .collect();
+                    (f.form.title.get(lang).to_string(), indices)
                 })
                 .collect(),
+            mail_off: settings.smtp_host.trim().is_empty(),
             form,
             notice,
             error,
@@ -261,7 +267,7 @@ pub async fn list(
     let lang = Lang::of_request(&req);
     let notice = match done.ok.as_str() {
         "added" => lang.pick("Đã thêm quy tắc.", "Rule added."),
-        "removed" => lang.pick("Đã xoá quy tắc.", "Rule removed."),
+        "removed" => lang.pick("Đã xóa quy tắc.", "Rule removed."),
         _ => "",
     };
     render(
