@@ -92,15 +92,15 @@ fn checked(
     Ok((filters, registered.form.clone(), status, rating))
 }
 
-fn row(item: Item, lang: Lang) -> Row {
+/// When a change was made, in the deployment's time zone (stored in UTC).
+fn local(at: chrono::NaiveDateTime, tz: chrono_tz::Tz, lang: Lang) -> String {
+    let at = at.and_utc().with_timezone(&tz);
+    format!("{} {}", lang.date(at.date_naive()), at.format("%H:%M"))
+}
+
+fn row(item: Item, lang: Lang, tz: chrono_tz::Tz) -> Row {
     let marked = item.marked.as_ref().map_or_else(String::new, |m| {
-        format!(
-            "{} — {}, {} {}",
-            m.status.label(lang),
-            m.by,
-            lang.date(m.at.date()),
-            m.at.format("%H:%M")
-        )
+        format!("{} — {}, {}", m.status.label(lang), m.by, local(m.at, tz, lang))
     });
     Row {
         response_id: item.comment.response_id,
@@ -132,6 +132,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let page = Page::signed_in(&req, &access.identity, &secrets, &settings);
     let lang = page.lang;
+    let tz = settings.tz().map_err(AppError::internal)?;
     let (filters, form, status, rating) = checked(&query, &forms, today(&settings)?)?;
     let (code, wanted) = (access.unit.code.clone(), filters.clone());
     let found = db
@@ -173,7 +174,7 @@ pub async fn list(
     let template = InboxPage {
         page: page.clone(),
         unit: &access.unit,
-        rows: found.items.into_iter().map(|item| row(item, lang)).collect(),
+        rows: found.items.into_iter().map(|item| row(item, lang, tz)).collect(),
         total: lang.number(found.total as f64, 0),
         status: status_value,
         rating: rating_value,
@@ -250,6 +251,7 @@ pub async fn negative_csv(
             inbox::negatives(conn, &scope)
         })
         .await?;
+    let tz = settings.tz().map_err(AppError::internal)?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let t = |vi: &'static str, en: &'static str| lang.pick(vi, en);
     let header = [
@@ -258,38 +260,41 @@ pub async fn negative_csv(
         t("Lĩnh vực", "Field"),
         t("Quầy", "Desk"),
         t("Đánh giá chung", "Overall rating"),
-        t("Mức (1 = thấp nhất)", "Level (1 = lowest)"),
+        t("Mức", "Level"),
+        t("Trên thang", "Of"),
         t("Ý kiến", "Comment"),
         t("Trạng thái", "Status"),
         t("Người cập nhật", "Changed by"),
+        t("Thời điểm cập nhật", "Changed at"),
     ];
     let broken = |e: csv::Error| AppError::internal(e);
     writer.write_record(header).map_err(broken)?;
     for item in items {
-        let row = row(item, lang);
-        let (who, level) = (
-            row.marked
-                .split_once(" — ")
-                .map_or(String::new(), |(_, w)| w.to_string()),
-            row.rating
-                .rsplit_once('(')
-                .map_or(String::new(), |(_, l)| l.trim_end_matches(')').to_string()),
-        );
-        let rating = row
-            .rating
-            .rsplit_once(" (")
-            .map_or(String::new(), |(r, _)| r.to_string());
+        let safe = |text: &str| crate::spreadsheet::safe_cell(text);
+        let (rating, level, most) = item.rating.as_ref().map_or_else(Default::default, |r| {
+            (
+                r.label.get(lang).to_string(),
+                r.level.to_string(),
+                r.most.to_string(),
+            )
+        });
+        let (status, by, at) = match &item.marked {
+            Some(m) => (m.status, m.by.clone(), local(m.at, tz, lang)),
+            None => (CommentStatus::New, String::new(), String::new()),
+        };
         writer
             .write_record([
-                row.when,
-                crate::spreadsheet::safe_cell(&row.unit),
-                crate::spreadsheet::safe_cell(&row.field),
-                crate::spreadsheet::safe_cell(&row.desk),
+                lang.date(item.comment.day),
+                safe(&item.unit_name),
+                safe(item.field.as_deref().unwrap_or_default()),
+                safe(item.desk.as_deref().unwrap_or_default()),
                 rating,
                 level,
-                crate::spreadsheet::safe_cell(&row.body),
-                row.status.label(lang).to_string(),
-                crate::spreadsheet::safe_cell(&who),
+                most,
+                safe(&item.comment.body),
+                status.label(lang).to_string(),
+                safe(&by),
+                at,
             ])
             .map_err(broken)?;
     }
