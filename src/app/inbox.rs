@@ -256,11 +256,11 @@ fn describe(
                     .get(&comment.unit_code)
                     .cloned()
                     .unwrap_or_else(|| comment.unit_code.clone()),
-                field: response.and_then(|(_, _, field)| field.clone()),
+                field: response.and_then(|r| r.field.clone()),
                 desk: response
-                    .and_then(|(_, desk, _)| *desk)
+                    .and_then(|r| r.desk)
                     .and_then(|id| desks.get(&id).cloned()),
-                rating: response.and_then(|(answers, _, _)| rating_of(question, answers)),
+                rating: response.and_then(|r| rating_of(question, &r.answers)),
                 marked: marked.remove(&(comment.response_id, comment.question_id.clone())),
                 comment,
             }

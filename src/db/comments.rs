@@ -215,12 +215,20 @@ pub fn set_status(
     Ok(())
 }
 
-/// The stored answers and desk of these responses, for the ratings and desks beside their
-/// comments.
+/// What the inbox shows of a comment's response: its answers (for the overall rating),
+/// desk and procedure field.
+#[derive(Debug, Clone)]
+pub struct ResponseFacts {
+    pub answers: Vec<(String, String)>,
+    pub desk: Option<i64>,
+    pub field: Option<String>,
+}
+
+/// The facts of these responses, by id.
 pub fn responses_of(
     conn: &mut DbConnection,
     ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, (Vec<(String, String)>, Option<i64>, Option<String>)>> {
+) -> QueryResult<std::collections::HashMap<i64, ResponseFacts>> {
     let rows: Vec<(i64, String, Option<i64>, Option<String>)> = responses::table
         .filter(responses::id.eq_any(ids))
         .select((
@@ -232,7 +240,8 @@ pub fn responses_of(
         .load(conn)?;
     rows.into_iter()
         .map(|(id, answers, desk, field)| {
-            Ok((id, (super::responses::decode_answers(&answers)?, desk, field)))
+            let answers = super::responses::decode_answers(&answers)?;
+            Ok((id, ResponseFacts { answers, desk, field }))
         })
         .collect()
 }

@@ -269,7 +269,7 @@ pub fn trend_sized(marks: &[TrendMark], title: &str, lang: Lang, size: TrendSize
     // The newest month is always named; the others as often as they fit.
     let last = marks.len().saturating_sub(1);
     for (i, mark) in marks.iter().enumerate() {
-        let labelled = (last - i) % size.label_every == 0;
+        let labelled = (last - i).is_multiple_of(size.label_every);
         if labelled {
             let _ = write!(
                 svg,

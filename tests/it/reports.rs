@@ -208,7 +208,9 @@ async fn the_official_report_is_a_workbook_of_numbers(backend: Backend) {
         ("Tiêu chí 1".into(), "Tiêu chí".into())
     );
     let ranking = workbook.worksheet_range("Xếp hạng").unwrap();
-    let rows: Vec<(Option<f64>, String, Option<f64>, Option<f64>, String)> = ranking
+    // (rank, code, n, sample target, target met)
+    type RankingRow = (Option<f64>, String, Option<f64>, Option<f64>, String);
+    let rows: Vec<RankingRow> = ranking
         .rows()
         .skip(1)
         .map(|row| {
