@@ -3,6 +3,7 @@
 //! in the style of Decree 30/2020), ready for the files of [`crate::report_files`]. The
 //! dashboard's «Tải báo cáo» and `sipas report --format xlsx|pdf` both call [`load`].
 
+use crate::app::breakdowns::{self, BreakdownQuery, Breakdowns};
 use crate::db::units::Unit;
 use crate::db::{self, DbConnection};
 use crate::forms::{Form, FormRegistry};
@@ -18,6 +19,8 @@ pub struct OfficialReport {
     pub lineage: Vec<Unit>,
     pub standing: Option<Standing>,
     pub focus: Focus,
+    /// Satisfaction by who answered.
+    pub breakdowns: Breakdowns,
     /// The local day the file is made.
     pub generated: chrono::NaiveDate,
 }
@@ -52,12 +55,24 @@ pub fn load(
     let lineage = db::units::lineage(conn, &report.unit)?;
     let standing = crate::app::dashboard::standing(conn, forms, &lineage, request)?;
     let focus = Focus::of(&form, &report);
+    let breakdowns = breakdowns::load(
+        conn,
+        &BreakdownQuery {
+            unit: &report.unit,
+            form: &form,
+            period: request.period,
+            field: request.field,
+            population: request.population,
+            min_sample: request.min_sample,
+        },
+    )?;
     Ok(OfficialReport {
         report,
         form,
         lineage,
         standing,
         focus,
+        breakdowns,
         generated,
     })
 }

@@ -3,6 +3,7 @@
 //! counts kept at submission time. How each kind of index and its interval is computed is
 //! explained in [`compute`].
 
+pub mod breakdown;
 pub mod compute;
 pub mod focus;
 pub mod period;

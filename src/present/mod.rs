@@ -1,6 +1,7 @@
 //! Presentation: how figures read for people, shared by every page, mail and file that
 //! shows them (so nothing outside the web layer needs the web layer to format a number).
 
+pub mod breakdown;
 pub mod charts;
 mod figure;
 pub mod method;

@@ -538,6 +538,7 @@ pub fn document(doc: &OfficialReport, lang: Lang) -> Result<Vec<u8>, String> {
     if !report.children.is_empty() {
         appendix(&mut flow, doc, lang);
     }
+    by_respondent(&mut flow, doc, lang);
     number_pages(&mut flow);
     crate::codes::render::pdf::render(&flow.pages, &title(doc, lang))
 }
@@ -612,6 +613,62 @@ fn appendix(flow: &mut Flow, doc: &OfficialReport, lang: Lang) {
         Weight::Regular,
         Align::Left,
     );
+}
+
+/// Phụ lục II: satisfaction by who answered, small groups merged or left out.
+fn by_respondent(flow: &mut Flow, doc: &OfficialReport, lang: Lang) {
+    let t = |vi: &'static str, en: &'static str| lang.pick(vi, en);
+    let views =
+        crate::present::breakdown::breakdown_views(&doc.form, &doc.breakdowns, doc.report.min_sample, lang);
+    let Some(measure) = &doc.breakdowns.measure else {
+        return;
+    };
+    if views.iter().all(|v| v.groups.is_empty()) {
+        return;
+    }
+    flow.new_page();
+    let numbered = if doc.report.children.is_empty() {
+        t("Phụ lục I", "Appendix I")
+    } else {
+        t("Phụ lục II", "Appendix II")
+    };
+    flow.text(numbered, 13.0, Weight::Bold, Align::Center);
+    flow.text(
+        &format!(
+            "{} — {}",
+            t("KẾT QUẢ THEO NHÓM NGƯỜI TRẢ LỜI", "RESULTS BY RESPONDENT"),
+            label(doc, &measure.index, lang).to_uppercase()
+        ),
+        12.0,
+        Weight::Bold,
+        Align::Center,
+    );
+    flow.gap(6.0);
+    for view in views.iter().filter(|v| !v.groups.is_empty()) {
+        let rows: Vec<Vec<String>> = view
+            .groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.name.clone(),
+                    lang.number(g.n as f64, 0),
+                    lang.number(g.value, 2),
+                ]
+            })
+            .collect();
+        flow.table(
+            &[
+                (view.title.as_str(), 0.6, false),
+                ("n", 0.15, true),
+                ("%", 0.25, true),
+            ],
+            &rows,
+            None,
+        );
+        if !view.note.is_empty() {
+            flow.text(&view.note, BODY - 1.5, Weight::Regular, Align::Left);
+        }
+    }
 }
 
 /// Page numbers centred in the top margin, none on the first page (Decree 30).

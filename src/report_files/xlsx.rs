@@ -54,6 +54,7 @@ pub fn workbook(doc: &OfficialReport, lang: Lang) -> Result<Vec<u8>, XlsxError> 
     indices(workbook.add_worksheet(), doc, lang, &styles)?;
     ranking(workbook.add_worksheet(), doc, lang, &styles)?;
     focus(workbook.add_worksheet(), doc, lang, &styles)?;
+    by_respondent(workbook.add_worksheet(), doc, lang, &styles)?;
     method(workbook.add_worksheet(), doc, lang, &styles)?;
     workbook.save_to_buffer()
 }
@@ -376,6 +377,50 @@ fn focus(sheet: &mut Worksheet, doc: &OfficialReport, lang: Lang, styles: &Style
             sheet.write_string(row, 3, crate::spreadsheet::safe_cell(&unit.name))?;
             sheet.write_number_with_format(row, 4, unit.value, &styles.percent)?;
             sheet.write_number(row, 5, unit.rank as f64)?;
+            row += 1;
+        }
+    }
+    sheet.autofilter(0, 0, row.max(1) - 1, columns.len() as u16 - 1)?;
+    Ok(())
+}
+
+fn by_respondent(
+    sheet: &mut Worksheet,
+    doc: &OfficialReport,
+    lang: Lang,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    let t = |vi: &'static str, en: &'static str| lang.pick(vi, en);
+    sheet.set_name(t("Theo người trả lời", "By respondent"))?;
+    a4(sheet);
+    let measured = doc
+        .breakdowns
+        .measure
+        .as_ref()
+        .map(|m| format!("{} (%)", label(doc, &m.index, lang)))
+        .unwrap_or_else(|| t("Tỷ lệ hài lòng (%)", "Satisfied (%)").to_string());
+    let columns = [
+        (t("Theo", "By"), 24.0),
+        (t("Nhóm", "Group"), 36.0),
+        ("n", 9.0),
+        (measured.as_str(), 24.0),
+        (t("Ghi chú", "Note"), 40.0),
+    ];
+    headers(sheet, 0, &columns, styles)?;
+    let views =
+        crate::present::breakdown::breakdown_views(&doc.form, &doc.breakdowns, doc.report.min_sample, lang);
+    let mut row = 1;
+    for view in views {
+        for group in &view.groups {
+            sheet.write_string(row, 0, &view.title)?;
+            sheet.write_string(row, 1, crate::spreadsheet::safe_cell(&group.name))?;
+            sheet.write_number_with_format(row, 2, group.n as f64, &styles.count)?;
+            sheet.write_number_with_format(row, 3, group.value, &styles.percent)?;
+            row += 1;
+        }
+        if !view.note.is_empty() {
+            sheet.write_string(row, 0, &view.title)?;
+            sheet.write_string(row, 4, &view.note)?;
             row += 1;
         }
     }

@@ -201,7 +201,7 @@ impl From<crate::indices::ReportError> for AppError {
         use crate::indices::ReportError;
         match error {
             ReportError::Db(e) => e.into(),
-            ReportError::Tally(_) => {
+            ReportError::Tally(_) | ReportError::Compute(_) => {
                 AppError::internal(std::io::Error::other(error.message().en.to_string()))
             }
             refused => AppError::bad_request(refused.message()),

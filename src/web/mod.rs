@@ -43,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/units/{code}").get(dashboard::show))
         .service(web::resource("/units/{code}/export.{format}").get(dashboard::export::download))
         .service(web::resource("/units/{code}/report.{format}").get(dashboard::report_file::download))
+        .service(web::resource("/units/{code}/breakdowns").get(dashboard::breakdowns::show))
         .service(web::resource("/units/{code}/comments").get(dashboard::inbox::list))
         .service(web::resource("/units/{code}/comments/status").post(dashboard::inbox::set_status))
         .service(web::resource("/units/{code}/comments/negative.csv").get(dashboard::inbox::negative_csv))

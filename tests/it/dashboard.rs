@@ -654,7 +654,114 @@ async fn a_commune_official_sees_where_the_commune_stands(backend: Backend) {
     assert!(!html.contains(r#"class="standing""#));
 }
 
+/// The cells of the table under a heading of the breakdown page: (group, n, %).
+fn breakdown_table(html: &str, title: &str) -> Vec<(String, String, String)> {
+    let table = between(html, &format!("<h2>{title}</h2>"), "</table>");
+    table
+        .split("<tr")
+        .skip(2)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .split("<td")
+                .skip(1)
+                .map(|c| {
+                    c.split('>')
+                        .nth(1)
+                        .unwrap()
+                        .split('<')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            (cells[0].clone(), cells[1].clone(), cells[2].clone())
+        })
+        .collect()
+}
+
+/// Satisfaction by who answered, on July's six answers in P1 (the share of q1 at 4–5,
+/// as «Tiêu chí 1» counts it): by channel, desk QR 4 answers (r1, r5 satisfied: 50 %),
+/// a ticket 1 (100 %), paper 1 (0 %). With a minimum sample of 2 the ticket and the paper
+/// are shown together (2 answers, 50 %); with 3, not at all — in the page and in the
+/// official workbook.
+async fn satisfaction_by_respondent_never_shows_a_small_group(backend: Backend) {
+    let app = rankable_app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (status, html) = page(
+        &browser,
+        &app,
+        "/units/P1/breakdowns?form=test-indices&period=2025-07",
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Tiêu chí 1 · Tháng 07/2025"), "{html}");
+    let row = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        breakdown_table(&html, "Kênh trả lời"),
+        [
+            row("Mã QR / mã quầy", "4", "50,00"),
+            row("Các nhóm dưới 2 phiếu (gộp)", "2", "50,00")
+        ]
+    );
+    assert_eq!(
+        breakdown_table(&html, "Quầy"),
+        [row("Không qua quầy", "6", "50,00")]
+    );
+    assert!(!html.contains("Phiếu một lần"), "a group of one shown alone");
+    let (dashboard_status, dashboard) = page(&browser, &app, JULY).await;
+    assert_eq!(dashboard_status, 200);
+    assert!(dashboard.contains(r#"href="/units/P1/breakdowns?form=test-indices&#38;period=2025-07""#));
+    // A minimum sample of 3: the two small groups stay out, and the page says so.
+    let path = app.db.dir.path().join("theo-nhom.xlsx");
+    run_ok_report(&app, &path, "3");
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let sheet = workbook.worksheet_range("Theo người trả lời").unwrap();
+    let channel: Vec<Vec<String>> = sheet
+        .rows()
+        .filter(|r| r[0] == "Kênh trả lời")
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(channel.len(), 2, "{channel:?}");
+    assert_eq!(&channel[0][1..4], ["Mã QR / mã quầy", "4", "50"]);
+    assert_eq!(
+        channel[1][4],
+        "Không hiện 2 nhóm dưới 3 phiếu (kể cả khi gộp lại)."
+    );
+    // The page refuses bad filters with a reason, like the dashboard.
+    let (status, _) = page(&browser, &app, "/units/P1/breakdowns?period=2025Q9").await;
+    assert_eq!(status, 400);
+    // A commune's official reads their own only.
+    let (commune, _) = sign_in(&app, "lanhdao@c1.vn", PASSWORD).await;
+    assert_eq!(
+        page(&commune, &app, "/units/P1/breakdowns?form=test-indices")
+            .await
+            .0,
+        403
+    );
+}
+
+/// `sipas report --format xlsx` for P1 in July with the minimum sample given.
+fn run_ok_report(app: &TestApp, path: &std::path::Path, min_sample: &str) {
+    crate::helpers::run_ok(
+        sipas_with_test_form(&app.db)
+            .env("SIPAS_MIN_SAMPLE", min_sample)
+            .args([
+                "report",
+                "--unit",
+                "P1",
+                "--form",
+                "test-indices",
+                "--period",
+                "2025-07",
+            ])
+            .args(["--format", "xlsx", "-o"])
+            .arg(path),
+    );
+}
+
 on_both_backends!(
+    satisfaction_by_respondent_never_shows_a_small_group,
     the_page_leads_with_cards_and_what_to_fix_first,
     units_that_may_not_be_ranked_are_not_praised_or_blamed,
     a_commune_official_sees_where_the_commune_stands,

@@ -596,7 +596,14 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
     let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
     assert_eq!(
         workbook.sheet_names(),
-        ["Thông tin", "Chỉ số", "Xếp hạng", "Cần cải thiện", "Phương pháp"]
+        [
+            "Thông tin",
+            "Chỉ số",
+            "Xếp hạng",
+            "Cần cải thiện",
+            "Theo người trả lời",
+            "Phương pháp"
+        ]
     );
     let indices = workbook.worksheet_range("Chỉ số").unwrap();
     let c1 = indices.rows().find(|row| row[0] == "c1").expect("a row for c1");

@@ -172,7 +172,14 @@ async fn the_official_report_is_a_workbook_of_numbers(backend: Backend) {
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(
         workbook.sheet_names(),
-        ["Thông tin", "Chỉ số", "Xếp hạng", "Cần cải thiện", "Phương pháp"]
+        [
+            "Thông tin",
+            "Chỉ số",
+            "Xếp hạng",
+            "Cần cải thiện",
+            "Theo người trả lời",
+            "Phương pháp"
+        ]
     );
     let cover = workbook.worksheet_range("Thông tin").unwrap();
     let fact = |name: &str| -> Data {
@@ -310,7 +317,21 @@ async fn the_official_report_is_an_a4_document(backend: Backend) {
         let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
         let appendix = "XẾP HẠNG CÁC ĐƠN VỊ TRỰC THUỘC";
         assert!(pages[0].contains("BÁO CÁO") && !pages[0].contains(appendix));
-        assert!(pages.last().unwrap().contains(appendix));
+        assert!(
+            pages[1..]
+                .iter()
+                .any(|p| p.contains(appendix) && p.contains("Phụ lục I"))
+        );
+        // Then satisfaction by who answered, as the second appendix.
+        let last = pages.last().unwrap();
+        assert!(
+            last.contains("Phụ lục II") && last.contains("KẾT QUẢ THEO NHÓM NGƯỜI TRẢ LỜI"),
+            "{last}"
+        );
+        assert!(
+            last.contains("Kênh trả lời") && last.contains("Mã QR / mã quầy"),
+            "{last}"
+        );
     }
     // The command line makes the same document.
     let path = app.db.dir.path().join("bao-cao.pdf");
@@ -373,7 +394,10 @@ async fn the_official_report_is_an_a4_document(backend: Backend) {
             text.contains("XÃ MỘT") && text.contains("TỈNH MỘT"),
             "the agency under its parent"
         );
-        assert!(!text.contains("Xã Hai") && !text.contains("Phụ lục I"), "{text}");
+        assert!(
+            !text.contains("Xã Hai") && !text.contains("XẾP HẠNG CÁC ĐƠN VỊ"),
+            "{text}"
+        );
     }
 }
 

@@ -5,6 +5,7 @@
 //! Every filter is in the address; everything is drawn on the server (no script).
 
 pub mod alerts;
+pub mod breakdowns;
 pub mod export;
 pub mod inbox;
 pub mod public;
