@@ -3,6 +3,7 @@
 //! these, and renders what it returns; errors come back as domain errors that convert
 //! into HTTP answers with `?`.
 
+pub mod alert_reach;
 pub mod breakdowns;
 pub mod dashboard;
 pub mod filters;
