@@ -48,6 +48,8 @@ pub struct Dashboard {
     pub standing: Option<Standing>,
     pub focus: Focus,
     pub trend: Vec<TrendPoint>,
+    /// The trend is by quarter: most months had too few answers to read alone.
+    pub trend_by_quarter: bool,
     /// Names of the unit and every unit below it, by code.
     pub names: HashMap<String, String>,
     pub comments_total: i64,
@@ -120,7 +122,23 @@ pub fn load(
             Population::All => None,
         },
     };
-    let trend = trend::monthly(conn, month_cache, &trend_request)?;
+    let mut trend = trend::monthly(conn, month_cache, &trend_request)?;
+    // A unit with too few answers a month reads better by quarter than as a line of
+    // small samples: switch when most months with answers are small samples.
+    let small = |point: &TrendPoint| point.estimate.n < i64::from(query.limits.min_sample);
+    let answered: Vec<&TrendPoint> = trend.iter().filter(|p| p.responses > 0).collect();
+    let trend_by_quarter = answered.iter().filter(|p| small(p)).count() * 2 > answered.len();
+    if trend_by_quarter {
+        let quarters = trend::quarters_ending(filters.period.to);
+        trend = trend::quarterly(
+            conn,
+            month_cache,
+            &trend::TrendRequest {
+                months: &quarters,
+                ..trend_request
+            },
+        )?;
+    }
     let comment_query = CommentQuery {
         units: &units,
         versions: &versions,
@@ -142,6 +160,7 @@ pub fn load(
         standing,
         focus,
         trend,
+        trend_by_quarter,
         names,
         comments_total,
         comments,

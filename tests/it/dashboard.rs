@@ -609,6 +609,8 @@ async fn units_that_may_not_be_ranked_are_not_praised_or_blamed(backend: Backend
     let (_, html) = page(&browser, &app, JULY).await;
     assert!(html.contains(r#"id="h-focus""#) && html.contains(r#"<ol class="weakest">"#));
     assert!(!html.contains(r#"<ul class="highest">"#) && !html.contains(r#"<ul class="lowest">"#));
+    // A unit without desks shows no empty «Quầy tiếp nhận (0)».
+    assert!(!html.contains(r#"id="h-desks""#));
     // A period without answers has nothing to fix first.
     let (_, html) = page(&browser, &app, "/units/P1?form=test-indices&period=2024").await;
     assert!(!html.contains(r#"id="h-focus""#));
@@ -760,7 +762,30 @@ fn run_ok_report(app: &TestApp, path: &std::path::Path, min_sample: &str) {
     );
 }
 
+/// A minimum sample of 6: June (r7) and July (e on 5 answers) are both small samples, so
+/// the trend reads by quarter: Q2/2025 holds r7 (e = 0), Q3/2025 July and r8 in August —
+/// c1 4 of 7 = 57.14 %, c2 4 of 6 = 66.67 %, e = 61.90 %.
+async fn a_unit_with_few_answers_a_month_reads_its_trend_by_quarter(backend: Backend) {
+    let app = app_with_test_form_and(backend, |s| s.min_sample = 6).await;
+    seed_responses(&app);
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (status, html) = page(&browser, &app, JULY).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Diễn biến 4 quý") && html.contains("Theo quý vì phần lớn các tháng"));
+    let trend = between(&html, r#"<svg class="trend""#, "</svg>");
+    for label in [">Q4/24<", ">Q1/25<", ">Q2/25<", ">Q3/25<", ">61,9<", ">0,0<"] {
+        assert!(trend.contains(label), "{label} in {trend}");
+    }
+    assert!(!trend.contains(">07/25<"));
+    assert!(
+        html.contains("<td>Quý 3/2025</td>"),
+        "the figures under the chart"
+    );
+}
+
 on_both_backends!(
+    a_unit_with_few_answers_a_month_reads_its_trend_by_quarter,
     satisfaction_by_respondent_never_shows_a_small_group,
     the_page_leads_with_cards_and_what_to_fix_first,
     units_that_may_not_be_ranked_are_not_praised_or_blamed,

@@ -106,6 +106,8 @@ struct DashboardPage<'a> {
     /// The same drawn for a phone's width.
     trend_narrow_svg: String,
     trend_rows: Vec<TrendRow>,
+    /// Most months had too few answers: the trend is by quarter.
+    trend_by_quarter: bool,
     trend_pooled_note: bool,
     children: Vec<ChildRow>,
     sort: Sort,
@@ -214,11 +216,23 @@ fn render(
         .map(|i| i.label.get(lang).to_string())
         .unwrap_or_else(|| form.headline.clone());
     let headline = Figure::new(form, &form.headline, report.indices.get(&form.headline), lang);
+    let by_quarter = loaded.trend_by_quarter;
+    let short = |month: chrono::NaiveDate| {
+        if by_quarter {
+            format!(
+                "Q{}/{}",
+                chrono::Datelike::month0(&month) / 3 + 1,
+                month.format("%y")
+            )
+        } else {
+            month.format("%m/%y").to_string()
+        }
+    };
     let marks: Vec<charts::TrendMark> = loaded
         .trend
         .iter()
         .map(|point| charts::TrendMark {
-            label: point.month.format("%m/%y").to_string(),
+            label: short(point.month),
             value: point.estimate.value.map(round2),
             low_sample: point.estimate.n < i64::from(min_sample),
         })
@@ -226,13 +240,26 @@ fn render(
     let trend_title = format!(
         "{} — {}",
         headline_label,
-        lang.pick("12 tháng, theo tháng", "12 months, by month")
+        if by_quarter {
+            lang.pick("4 quý, theo quý", "4 quarters, by quarter")
+        } else {
+            lang.pick("12 tháng, theo tháng", "12 months, by month")
+        }
     );
     let trend_rows = loaded
         .trend
         .iter()
         .map(|point| TrendRow {
-            month: point.month.format("%m/%Y").to_string(),
+            month: if by_quarter {
+                format!(
+                    "{} {}/{}",
+                    lang.pick("Quý", "Quarter"),
+                    chrono::Datelike::month0(&point.month) / 3 + 1,
+                    point.month.format("%Y")
+                )
+            } else {
+                point.month.format("%m/%Y").to_string()
+            },
             value: point
                 .estimate
                 .value
@@ -322,6 +349,7 @@ fn render(
         trend_svg: charts::trend(&marks, &trend_title, lang),
         trend_narrow_svg: charts::trend_sized(&marks, &trend_title, lang, charts::TrendSize::NARROW),
         trend_rows,
+        trend_by_quarter: by_quarter,
         trend_pooled_note: report.rollup != Rollup::Pooled,
         children: view::ranking(&report.children, form, &form.headline, filters.sort, lang),
         sort: filters.sort,
