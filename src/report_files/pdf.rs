@@ -62,7 +62,7 @@ impl Flow {
         self.need(lines as f32 * size * 1.25);
         let y = self.y + size;
         let (x, width) = (LEFT, Flow::width());
-        self.y = self.page().paragraph(x, y, width, size, weight, align, 0.0, text) - size + size * 0.5;
+        self.y = self.page().paragraph(x, y, width, size, weight, align, 0.0, text) - size + size * 0.35;
     }
 
     fn gap(&mut self, points: f32) {

