@@ -167,7 +167,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
                 &mut conn,
                 &commune.code,
                 DEMO_DESK,
-                DEFAULT_FORM,
+                desks::DeskForms::default(),
                 &prepared.forms.ids(),
             )
             .or_localized(ctx.lang)?;

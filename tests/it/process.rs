@@ -146,9 +146,15 @@ fn a_request_in_flight_at_sigterm_is_finished(backend: Backend) {
         let csv = "code,name,kind,parent_code\nP,Tỉnh Thử,tỉnh,\nC,Xã Thử,xã,P\n";
         sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
         let forms = ["quick-2025".to_string()];
-        sipas::desks::add(&mut conn, "C", "Quầy", "quick-2025", &forms)
-            .unwrap()
-            .code
+        sipas::desks::add(
+            &mut conn,
+            "C",
+            "Quầy",
+            sipas::desks::DeskForms::both("quick-2025"),
+            &forms,
+        )
+        .unwrap()
+        .code
     };
     let server = start_server(sipas(&db).args(["--bind", "127.0.0.1:0", "serve"]));
     let (status, html) = blocking_get(&format!("{}/s/{code}", server.url));
