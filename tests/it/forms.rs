@@ -268,8 +268,8 @@ fn forms_list_shows_the_versions_served() {
         .iter()
         .map(|f| f["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["quick-2025", "sipas-2017", "tt01-2018"]);
-    assert_eq!(forms[1]["questions"], 34);
+    assert_eq!(ids, ["quick-2025", "sipas-2017", "sipas-2023", "tt01-2018"]);
+    assert_eq!(forms[1]["questions"], 35, "34 and whether feedback was given");
     assert!(forms[1]["version"].as_str().unwrap().starts_with("2017.1+"));
     let table = stdout(&run(sipas(&db).args(["forms", "list"])));
     assert!(table.contains("Khảo sát sự hài lòng của người dân"), "{table}");
@@ -312,8 +312,8 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
 
     // A reworded question: a new version.
     let edited = original.replace(
-        "Bạn hài lòng thế nào với sự phục vụ tại quầy hôm nay?",
-        "Hôm nay bạn hài lòng với quầy ở mức nào?",
+        "Ông/Bà hài lòng thế nào với sự phục vụ tại quầy hôm nay?",
+        "Hôm nay Ông/Bà hài lòng với quầy ở mức nào?",
     );
     assert_ne!(edited, original);
     std::fs::write(dir.join("quick-2025.toml"), &edited).unwrap();
@@ -322,7 +322,7 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
     assert_ne!(current.version_id, first_version);
     assert_eq!(
         current.form.question("rating").unwrap().label.vi,
-        "Hôm nay bạn hài lòng với quầy ở mức nào?"
+        "Hôm nay Ông/Bà hài lòng với quầy ở mức nào?"
     );
 
     let stored = app.stored_responses();
@@ -338,7 +338,7 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
         .expect("old version readable");
     assert_eq!(
         old.form.question("rating").unwrap().label.vi,
-        "Bạn hài lòng thế nào với sự phục vụ tại quầy hôm nay?"
+        "Ông/Bà hài lòng thế nào với sự phục vụ tại quầy hôm nay?"
     );
     let versions = sipas::db::forms::versions_of(&mut conn, "quick-2025").unwrap();
     assert_eq!(versions.len(), 2);
@@ -489,7 +489,7 @@ fn the_binary_serves_its_built_in_forms_when_the_directory_is_missing() {
         .current_dir(db.dir.path()));
     assert!(output.status.success(), "{}", stderr(&output));
     let forms: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(forms.as_array().unwrap().len(), 3);
+    assert_eq!(forms.as_array().unwrap().len(), 4);
     // A directory asked for explicitly must exist.
     let missing = write_file(&db, "placeholder", b"").with_file_name("no-such-forms");
     let output = run(sipas(&db)

@@ -347,7 +347,121 @@ async fn not_applicable_and_conditions_leave_the_denominators(backend: Backend) 
     crate::survey::assert_counts_match_answers(&app);
 }
 
+/// A desk's poster opens the quick rating and its tickets the SIPAS form (the defaults of
+/// `desks add`); the page names the unit's agency and states the form's duration; the
+/// thank-you page gives the unit's contact.
+async fn a_desk_has_a_poster_form_and_a_ticket_form(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let mut conn = app.prepared.db.conn().unwrap();
+    let csv = "code,name,kind,parent_code,agency_name\nP,Tỉnh Thử,tỉnh,,\nC,Phường Phú Xuân,phường,P,UBND Phường Phú Xuân — Trung tâm Phục vụ hành chính công\n";
+    sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
+    sipas::db::units::set_feedback_contact(&mut conn, "C", Some("Đường dây nóng 0234 3 822 222")).unwrap();
+    let desk = sipas::desks::add(
+        &mut conn,
+        "C",
+        "Bộ phận Một cửa",
+        sipas::desks::DeskForms::default(),
+        &app.prepared.forms.ids(),
+    )
+    .unwrap();
+    assert_eq!(
+        (desk.form_id.as_str(), desk.ticket_form_id.as_str()),
+        ("quick-2025", "sipas-2023")
+    );
+    drop(conn);
+    let (_, poster) = app.open_survey(&desk.code).await;
+    assert!(poster.contains("Đánh giá nhanh sự phục vụ tại quầy"));
+    assert!(
+        poster.contains(r#"<p class="agency">UBND Phường Phú Xuân — Trung tâm Phục vụ hành chính công</p>"#)
+    );
+    assert!(poster.contains("mất khoảng 1 phút"), "{poster}");
+    assert!(!poster.contains("Phần 1/"), "a short form stays one page");
+    assert!(poster.contains(r#"class="face""#), "the quick form's faces");
+    let ticket = &crate::tickets::issue(&app, &desk.code, 1, None)[0];
+    let (_, page) = app.open_survey(&ticket.code).await;
+    assert!(
+        page.contains("phương pháp 2023–2026") && page.contains("Phần 1/7"),
+        "{page}"
+    );
+    let minutes = app.prepared.forms.current("sipas-2023").unwrap().form.minutes();
+    assert!(minutes >= 5, "a long form says so: {minutes}");
+    assert!(page.contains(&format!("mất khoảng {minutes} phút")));
+
+    let answers = crate::survey::full_answers(&app, "quick-2025");
+    assert_eq!(
+        app.answer(&desk.code, &answers).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let thanks = app
+        .get(&format!("/s/{}/thanks", desk.code))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(thanks.contains("Ông/Bà có thể đóng trang này."));
+    assert!(thanks.contains("Đường dây nóng 0234 3 822 222"), "{thanks}");
+}
+
+/// `sipas desks add` gives the poster and tickets their own forms, and refuses an unknown
+/// one with a clear message.
+fn desks_add_takes_a_poster_form_and_a_ticket_form(backend: Backend) {
+    use crate::helpers::{TestDb, run, run_ok, sipas, stderr, stdout};
+    let db = TestDb::new(backend);
+    let csv = crate::helpers::write_file(
+        &db,
+        "units.csv",
+        "code,name,kind,parent_code\nC,Xã,xã,\n".as_bytes(),
+    );
+    run_ok(sipas(&db).args(["units", "import"]).arg(&csv));
+    let added = run_ok(sipas(&db).args([
+        "desks", "add", "--unit", "C", "--name", "Quầy 1", "--format", "json",
+    ]));
+    let desks: serde_json::Value = serde_json::from_str(&stdout(&added)).unwrap();
+    assert_eq!(
+        (desks[0]["form"].as_str(), desks[0]["ticket_form"].as_str()),
+        (Some("quick-2025"), Some("sipas-2023"))
+    );
+    let added = run_ok(sipas(&db).args([
+        "desks",
+        "add",
+        "--unit",
+        "C",
+        "--name",
+        "Quầy 2",
+        "--form",
+        "sipas-2017",
+        "--ticket-form",
+        "tt01-2018",
+        "--format",
+        "json",
+    ]));
+    let desks: serde_json::Value = serde_json::from_str(&stdout(&added)).unwrap();
+    assert_eq!(
+        (desks[0]["form"].as_str(), desks[0]["ticket_form"].as_str()),
+        (Some("sipas-2017"), Some("tt01-2018"))
+    );
+    let refused = run(sipas(&db).args([
+        "desks",
+        "add",
+        "--unit",
+        "C",
+        "--name",
+        "Quầy 3",
+        "--ticket-form",
+        "khong-co",
+    ]));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("không có phiếu khảo sát «khong-co»"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+crate::on_both_backends_sync!(desks_add_takes_a_poster_form_and_a_ticket_form);
+
 on_both_backends!(
+    a_desk_has_a_poster_form_and_a_ticket_form,
     a_stepped_form_stores_one_response_at_the_last_step,
     a_step_skipped_or_posted_out_of_order_never_stores,
     not_applicable_and_conditions_leave_the_denominators,
