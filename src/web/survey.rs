@@ -11,7 +11,9 @@ use askama::Template;
 use super::AppError;
 use super::pages::{self, Page};
 use super::rate_limit::{Admission, Limits, client_address};
-use super::survey_view::{StepView, SurveyPage, body, first_step_with_problem, next_step};
+use super::survey_view::{
+    StepView, SurveyPage, body, first_step_with_problem, more_pages_may_follow, next_step,
+};
 use crate::auth::secrets::Secrets;
 use crate::codes::tickets::TicketState;
 use crate::config::Settings;
@@ -84,7 +86,7 @@ fn render_survey(
             index: step,
             count: form.step_count(),
             // The last page to show: later ones may all be skipped by their conditions.
-            last: next_step(form, given, step, 1) == step,
+            last: !more_pages_may_follow(form, given, step),
         },
         body: body(form, page.lang, given, problems, step),
     };

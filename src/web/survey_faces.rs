@@ -15,7 +15,7 @@ pub fn face(at: usize, count: usize) -> String {
     // The mouth's control point: below the corners for a smile, above them for a frown.
     let bend = 26.0 + (position - 0.5) * 16.0;
     format!(
-        r##"<svg class="face" viewBox="0 0 40 40" width="40" height="40" aria-hidden="true" focusable="false"><circle cx="20" cy="20" r="18" fill="{colour}" stroke="#1a1a1a" stroke-width="1.5"/><circle cx="14" cy="16" r="2.2" fill="#1a1a1a"/><circle cx="26" cy="16" r="2.2" fill="#1a1a1a"/><path d="M12 27 Q20 {bend:.0} 28 27" fill="none" stroke="#1a1a1a" stroke-width="2.5" stroke-linecap="round"/></svg>"##
+        r##"<svg class="face" viewBox="0 0 40 40" width="34" height="34" aria-hidden="true" focusable="false"><circle cx="20" cy="20" r="18" fill="{colour}" stroke="#1a1a1a" stroke-width="1.5"/><circle cx="14" cy="16" r="2.2" fill="#1a1a1a"/><circle cx="26" cy="16" r="2.2" fill="#1a1a1a"/><path d="M12 27 Q20 {bend:.0} 28 27" fill="none" stroke="#1a1a1a" stroke-width="2.5" stroke-linecap="round"/></svg>"##
     )
 }
 

@@ -20,6 +20,8 @@ use super::survey_faces::face;
 /// English words such as "dissatisfied" do not.
 const SHORT_OPTION_CHARS: usize = 20;
 const SHORT_WORD_CHARS: usize = 6;
+/// Options of at most this many characters fit half of a 320 px screen in two lines.
+const TWO_COLUMN_CHARS: usize = 26;
 
 fn fits_side_by_side(label: &str) -> bool {
     label.chars().count() <= SHORT_OPTION_CHARS
@@ -86,7 +88,8 @@ pub struct Jump {
 }
 
 pub struct SectionView<'a> {
-    pub title: &'a str,
+    /// `None` for the only section of a form: the page's title says it.
+    pub title: Option<&'a str>,
     pub intro: Option<&'a str>,
     pub questions: Vec<QuestionView<'a>>,
 }
@@ -104,6 +107,8 @@ pub struct QuestionView<'a> {
     pub input: &'static str,
     /// Options side by side (a short scale) rather than one per line.
     pub row: bool,
+    /// Options one per line, in two columns.
+    pub two_columns: bool,
     pub faces: bool,
     pub options: Vec<OptionView<'a>>,
     /// The not-applicable choice, set apart from the options.
@@ -154,6 +159,28 @@ pub fn next_step(form: &Form, given: &Given, from: usize, direction: isize) -> u
             return step;
         }
     }
+}
+
+/// Whether a page after `step` may still have a question to ask: one whose conditions
+/// hold, or depend on an answer not given yet (on this page or a later one). Only when
+/// none may is this page the last, with "Send" rather than "Next".
+pub fn more_pages_may_follow(form: &Form, given: &Given, step: usize) -> bool {
+    let asked = form.asked(|q, v| given.has(q, v));
+    let step_of: HashMap<&str, usize> = form
+        .sections
+        .iter()
+        .flat_map(|s| s.questions.iter().map(move |q| (q.id.as_str(), s.step)))
+        .collect();
+    let may_hold = |condition: &Option<Condition>| {
+        condition.as_ref().is_none_or(|c| {
+            step_of.get(c.question.as_str()).is_some_and(|s| *s >= step)
+                || (asked.contains(c.question.as_str()) && c.is.iter().any(|v| given.has(&c.question, v)))
+        })
+    };
+    form.sections
+        .iter()
+        .filter(|s| s.step > step && may_hold(&s.show_if))
+        .any(|s| s.questions.iter().any(|q| may_hold(&q.show_if)))
 }
 
 /// The first step with a problem, for answers sent whole that need another look.
@@ -257,7 +284,7 @@ pub fn body<'a>(
         }
         if !questions.is_empty() {
             sections.push(SectionView {
-                title: section.title.get(lang),
+                title: (form.sections.len() > 1).then(|| section.title.get(lang)),
                 intro: section.intro.as_ref().map(|t| t.get(lang)),
                 questions,
             });
@@ -347,8 +374,15 @@ fn question_view<'a>(
         QuestionKind::Number { min, max } => ("number", *min, *max, 0),
         QuestionKind::Text { max_length } => ("text", 0, 0, *max_length),
     };
+    // Faces too: a face over words broken mid-word reads worse than a face beside them.
     let row = matches!(question.kind, QuestionKind::Scale { .. })
-        && (faces || options.iter().all(|o| fits_side_by_side(o.label)));
+        && options.iter().all(|o| fits_side_by_side(o.label));
+    // Many short options (a reason checklist) in two columns: half the height.
+    let two_columns = !row
+        && options.len() >= 4
+        && options
+            .iter()
+            .all(|o| o.label.chars().count() <= TWO_COLUMN_CHARS);
     QuestionView {
         id: &question.id,
         number,
@@ -359,6 +393,7 @@ fn question_view<'a>(
         error,
         input,
         row,
+        two_columns,
         faces,
         options,
         na,

@@ -142,6 +142,8 @@ async fn a_citizen_answers_on_a_phone_with_javascript_on_and_off(backend: Backen
             assert!(summary.contains("câu chưa trả lời"), "{form}: {summary}");
             assert_eq!(app.stored_responses().len(), before);
 
+            // From the start, as a citizen scanning the code.
+            browser.open(&format!("{}/s/{code}", app.address)).await;
             let walk = complete_by_touch(&browser, &answers, async |_| {}).await;
             eprintln!(
                 "{form}, JavaScript {}: {} taps, {} pages, {:.1} screens at 390×844, largest page {} bytes",

@@ -370,7 +370,7 @@ async fn a_desk_has_a_poster_form_and_a_ticket_form(backend: Backend) {
     );
     drop(conn);
     let (_, poster) = app.open_survey(&desk.code).await;
-    assert!(poster.contains("Đánh giá nhanh sự phục vụ tại quầy"));
+    assert!(poster.contains("<h1>Đánh giá nhanh tại quầy</h1>"));
     assert!(
         poster.contains(r#"<p class="agency">UBND Phường Phú Xuân — Trung tâm Phục vụ hành chính công</p>"#)
     );
