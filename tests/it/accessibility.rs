@@ -94,7 +94,7 @@ async fn the_citizen_pages_have_no_serious_accessibility_violations(backend: Bac
     browser.open(&format!("{}/s?code=KHONGCO", app.address)).await;
     check("unknown code").await;
     browser.open(&format!("{}/s/{code}", app.address)).await;
-    assert!(browser.text().await.contains("câu có dấu * là bắt buộc"));
+    assert!(browser.text().await.contains("* là câu bắt buộc"));
     check("questionnaire").await;
     // Sent with nothing chosen: the server's summary and the questions marked.
     browser.click_to_load(".nav button:last-child").await;
