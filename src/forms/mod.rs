@@ -288,7 +288,7 @@ impl Form {
     /// `show_if` is asked when the question it names is asked and was given one of its
     /// values. Conditions name earlier questions only (the checker sees to it), so one
     /// pass in page order decides.
-    pub fn asked<'f>(&'f self, has: impl Fn(&str, &str) -> bool) -> std::collections::HashSet<&'f str> {
+    pub fn asked(&self, has: impl Fn(&str, &str) -> bool) -> std::collections::HashSet<&str> {
         let mut asked = std::collections::HashSet::new();
         let holds = |condition: &Option<Condition>, asked: &std::collections::HashSet<&str>| {
             condition.as_ref().is_none_or(|c| {

@@ -458,7 +458,66 @@ fn desks_add_takes_a_poster_form_and_a_ticket_form(backend: Backend) {
     );
 }
 
-crate::on_both_backends_sync!(desks_add_takes_a_poster_form_and_a_ticket_form);
+/// Paper questionnaires typed in: `na`, or a blank, where the form offers "not
+/// applicable"; a blank for a required question without it is refused with its line.
+/// q1's share is hand-computed: r1 5, r2 na, r3 blank, r4 2 → 1 of 2 = 50 %, n = 2.
+fn paper_imports_take_na_and_blanks_where_not_applicable_is_offered(backend: Backend) {
+    use crate::helpers::{TestDb, run, sipas, stderr, write_file};
+    let db = TestDb::new(backend);
+    let forms = db.dir.path().join("forms");
+    std::fs::create_dir_all(&forms).unwrap();
+    std::fs::write(forms.join("test-steps.toml"), STEPS_FORM).unwrap();
+    let mut conn = db.open().conn().unwrap();
+    sipas::units::import::import_csv(&mut conn, "code,name,kind,parent_code\nC,Xã,xã,\n".as_bytes()).unwrap();
+    drop(conn);
+    let import = |name: &str, body: &str| {
+        let file = write_file(&db, name, body.as_bytes());
+        run(sipas(&db)
+            .env("SIPAS_FORMS_DIR", &forms)
+            .args(["responses", "import", "--form", "test-steps"])
+            .arg(&file))
+    };
+    let refused = import(
+        "thieu.csv",
+        "unit_code,submitted_at,q1,sent\nC,2025-07-01,5,yes\nC,2025-07-01,4,\n",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("thieu.csv:3: sent: Ông/Bà vui lòng trả lời câu này."),
+        "{}",
+        stderr(&refused)
+    );
+    let output = import(
+        "giay.csv",
+        "unit_code,submitted_at,q1,sent,q2\nC,2025-07-01,5,yes,4\nC,2025-07-01,na,yes,2\nC,2025-07-01,,no,\nC,2025-07-01,2,no,\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let db_open = db.open();
+    let mut conn = db_open.conn().unwrap();
+    let responses = sipas::db::responses::all(&mut conn).unwrap();
+    assert_eq!(responses.len(), 4);
+    let forms_registry =
+        sipas::forms::FormRegistry::register(&mut conn, sipas::forms::load_dir(&forms).unwrap()).unwrap();
+    let request = ReportRequest {
+        unit: "C",
+        form: "test-steps",
+        period: Period::parse("2025-07").unwrap(),
+        rollup: None,
+        rank_by: None,
+        min_sample: 1,
+        field: None,
+        population: Population::All,
+        sample_margin: 0.05,
+    };
+    let report = build(&mut conn, &forms_registry, &request).unwrap();
+    let c1 = report.indices.get("c1").unwrap();
+    assert_eq!((c1.value, c1.n), (Some(50.0), 2));
+}
+
+crate::on_both_backends_sync!(
+    desks_add_takes_a_poster_form_and_a_ticket_form,
+    paper_imports_take_na_and_blanks_where_not_applicable_is_offered,
+);
 
 on_both_backends!(
     a_desk_has_a_poster_form_and_a_ticket_form,
