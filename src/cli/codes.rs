@@ -73,8 +73,12 @@ pub fn run(ctx: &Context, command: CodesCommand) -> anyhow::Result<()> {
     match command {
         CodesCommand::Poster { desk, format, output } => {
             let (desk, unit) = find_desk(ctx, &mut conn, &desk)?;
-            let document =
-                print::poster_document(&desk, &unit, &base_url, format).map_err(anyhow::Error::msg)?;
+            let minutes = prepared
+                .forms
+                .current(&desk.form_id)
+                .map_or(1, |f| f.form.minutes());
+            let document = print::poster_document(&desk, &unit, &base_url, minutes, format)
+                .map_err(anyhow::Error::msg)?;
             let default = format!("poster-{}.{}", desk.code, document.extension);
             let written = write_document(&document, output.as_deref(), &default)?;
             eprintln!(

@@ -167,7 +167,11 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
                 &mut conn,
                 &commune.code,
                 DEMO_DESK,
-                DEFAULT_FORM,
+                // Tickets answer the form the demo's responses and reports use.
+                desks::DeskForms {
+                    poster: desks::POSTER_FORM,
+                    ticket: DEFAULT_FORM,
+                },
                 &prepared.forms.ids(),
             )
             .or_localized(ctx.lang)?;

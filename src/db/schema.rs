@@ -10,6 +10,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         public -> Bool,
+        agency_name -> Nullable<Text>,
+        feedback_contact -> Nullable<Text>,
     }
 }
 
@@ -22,6 +24,7 @@ diesel::table! {
         form_id -> Text,
         enabled -> Bool,
         created_at -> Timestamp,
+        ticket_form_id -> Text,
     }
 }
 

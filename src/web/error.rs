@@ -97,7 +97,7 @@ pub fn generic_message(status: StatusCode) -> Message {
             "You do not have access to this page.",
         ),
         404 => (
-            "Không tìm thấy trang bạn yêu cầu. Hãy kiểm tra lại địa chỉ.",
+            "Không tìm thấy trang Ông/Bà yêu cầu. Ông/Bà vui lòng kiểm tra lại địa chỉ, hoặc nhập mã khảo sát in trên phiếu.",
             "The page you asked for does not exist. Please check the address.",
         ),
         405 => (
@@ -119,7 +119,7 @@ pub fn generic_message(status: StatusCode) -> Message {
             "Some of the data sent is not valid.",
         ),
         429 => (
-            "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
+            "Có quá nhiều yêu cầu trong thời gian ngắn. Ông/Bà vui lòng thử lại sau ít phút.",
             "Too many requests. Please try again in a few minutes.",
         ),
         503 => (

@@ -20,6 +20,8 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
+    /// The survey code the person typed or scanned, kept in the field to correct it.
+    code: String,
 }
 
 /// The middleware: applies to every 4xx and 5xx response.
@@ -81,7 +83,15 @@ fn json_error(req: &HttpRequest, status: actix_web::http::StatusCode, message: &
 fn html_error(req: &HttpRequest, status: actix_web::http::StatusCode, message: &Message) -> HttpResponse {
     let page = Page::new(req);
     let title = title(status);
+    // `/s/{code}` and its pages: the code goes back into the field as it was typed.
+    // Only an unknown code: an expired ticket's code is no use typed again.
+    let code: String = (req.path().starts_with("/s/") && status.as_u16() == 404)
+        .then(|| req.match_info().get("code"))
+        .flatten()
+        .map(|typed| typed.chars().take(20).collect())
+        .unwrap_or_default();
     let template = ErrorPage {
+        code,
         status: status.as_u16(),
         title: title.get(page.lang),
         message: message.get(page.lang),

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod rate_limit;
 mod staff;
 mod survey;
+mod survey_faces;
 mod survey_place;
 mod survey_token;
 mod survey_view;

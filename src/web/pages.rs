@@ -63,6 +63,14 @@ impl Page {
         }
     }
 
+    /// The same page in `lang`, chosen by the reader (a button that posts the page's
+    /// answers): remembered in the cookie like `?lang=`.
+    pub fn in_lang(mut self, lang: Lang) -> Page {
+        self.lang = lang;
+        self.chose_lang = true;
+        self
+    }
+
     /// A page with forms that change state: it carries this browser's CSRF token.
     pub fn with_forms(req: &HttpRequest, secrets: &Secrets, settings: &Settings) -> Page {
         let mut page = Page::new(req);

@@ -123,7 +123,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
         &mut app.prepared.db.conn().unwrap(),
         "C1",
         "Quầy",
-        "sipas-2017",
+        sipas::desks::DeskForms::both("sipas-2017"),
         &app.prepared.forms.ids(),
     )
     .unwrap();

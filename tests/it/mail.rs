@@ -183,7 +183,7 @@ async fn app(backend: Backend) -> TestApp {
         &mut conn,
         "C1",
         "Một cửa",
-        "test-indices",
+        sipas::desks::DeskForms::both("test-indices"),
         &["test-indices".to_string()],
     )
     .unwrap();
@@ -626,7 +626,14 @@ async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend)
         .unwrap()
         .remove(0);
     // A desk named with markup, which the alert's HTML must show as text.
-    db::desks::update(&mut conn, desk.id, "Một cửa <i>số 1</i>", &desk.form_id, true).unwrap();
+    db::desks::update(
+        &mut conn,
+        desk.id,
+        "Một cửa <i>số 1</i>",
+        (&desk.form_id, &desk.ticket_form_id),
+        true,
+    )
+    .unwrap();
     let form = app.prepared.forms.current("test-indices").unwrap();
     // A fixed moment, a Wednesday morning (10:00 in Vietnam): the hour and the week the
     // rules look at hold only the answers below, whenever the test runs.

@@ -24,6 +24,7 @@ mod pages;
 mod printed;
 mod privacy;
 mod process;
+mod questionnaire;
 mod replicas;
 mod reports;
 mod responses_io;

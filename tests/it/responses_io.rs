@@ -26,7 +26,7 @@ fn seeded(backend: Backend) -> (TestDb, String) {
         &mut conn,
         "C1",
         "Quầy",
-        "test-indices",
+        sipas::desks::DeskForms::both("test-indices"),
         &["test-indices".to_string()],
     )
     .unwrap();

@@ -344,6 +344,14 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// What the window shows, as a PNG (WebDriver's Take Screenshot).
+    pub async fn screenshot(&self) -> Vec<u8> {
+        let shot = self.get("/screenshot").await;
+        decode_base64(shot.as_str().expect("a PNG in base64"))
+    }
+}
+
 /// Standard base64 (WebDriver's encoding of printed pages), padding ignored.
 fn decode_base64(text: &str) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(text.len() / 4 * 3);

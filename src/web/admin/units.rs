@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::{Ctx, Done, see_other};
 use crate::db::units::Unit;
 use crate::db::{self, DbError};
-use crate::units::import::{ImportError, ImportSummary, Problem, import_csv, save_unit};
+use crate::i18n::Message;
+use crate::units::import::{ImportError, ImportSummary, Problem, clean_line, import_csv, save_unit};
 use crate::web::AppError;
 use crate::web::extract::Guarded;
 use crate::web::pages::Page;
@@ -243,6 +244,12 @@ pub struct Rename {
     /// The public page's checkbox: present (`on`) when ticked.
     #[serde(default)]
     public: Option<String>,
+    /// The agency line of its questionnaire (absent from an older page: kept).
+    #[serde(default)]
+    agency_name: Option<String>,
+    /// A hotline or feedback address for the thank-you page (absent: kept).
+    #[serde(default)]
+    feedback_contact: Option<String>,
 }
 
 /// `POST /admin/units/{code}`: a new name or kind (the code and place in the tree stay),
@@ -256,11 +263,40 @@ pub async fn save(
     let (code, parent) = (unit.code.clone(), unit.parent_code.clone());
     let (name, kind) = (rename.name.clone(), rename.kind.clone());
     let public = rename.public.is_some();
+    // The citizen-facing lines, checked before anything is saved.
+    let line = |text: &Option<String>, what: Message| -> Result<Option<Option<String>>, Problem> {
+        text.as_deref()
+            .map(|t| clean_line(t, 200))
+            .transpose()
+            .map_err(|m| Problem {
+                line: 1,
+                message: Message::new(format!("{}: {}", what.vi, m.vi), format!("{}: {}", what.en, m.en)),
+            })
+    };
+    let lines = line(
+        &rename.agency_name,
+        Message::new("cơ quan chủ quản", "agency line"),
+    )
+    .and_then(|agency| {
+        line(
+            &rename.feedback_contact,
+            Message::new("nơi nhận phản ánh", "feedback contact"),
+        )
+        .map(|contact| (agency, contact))
+    });
     let result = ctx
         .db
         .run(move |conn| -> Result<_, ImportError> {
+            let (agency, contact) = lines.map_err(|problem| ImportError::Rejected(vec![problem]))?;
             save_unit(conn, &code, &name, &kind, parent.as_deref())?;
-            Ok(db::units::set_public(conn, &code, public)?)
+            db::units::set_public(conn, &code, public)?;
+            if let Some(agency) = agency {
+                db::units::set_agency(conn, &code, agency.as_deref())?;
+            }
+            if let Some(contact) = contact {
+                db::units::set_feedback_contact(conn, &code, contact.as_deref())?;
+            }
+            Ok(())
         })
         .await;
     match result {
@@ -280,6 +316,8 @@ pub async fn save(
                 .join("; ");
             unit.name = rename.name;
             unit.kind = rename.kind;
+            unit.agency_name = rename.agency_name.or(unit.agency_name);
+            unit.feedback_contact = rename.feedback_contact.or(unit.feedback_contact);
             let page = EditPage {
                 page: ctx.page.clone(),
                 section: "units",

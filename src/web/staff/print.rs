@@ -10,6 +10,7 @@ use crate::codes::print::{self, Document, PosterFormat};
 use crate::codes::tickets::{MAX_BATCH, TicketError};
 use crate::config::Settings;
 use crate::db::{self, Database, DbError};
+use crate::forms::FormRegistry;
 use crate::i18n::{Lang, Localized, Message};
 use crate::web::AppError;
 use crate::web::extract::{DeskAccess, Guarded};
@@ -47,9 +48,12 @@ pub async fn poster(req: HttpRequest, access: DeskAccess) -> Result<HttpResponse
         .await
         .map_err(|e: DbError| AppError::from(e))?;
     let desk = access.desk;
+    let minutes = data::<FormRegistry>(&req)?
+        .current(&desk.form_id)
+        .map_or(1, |f| f.form.minutes());
     let base_url = settings.public_base_url();
     let name = format!("poster-{}", desk.code);
-    let document = web::block(move || print::poster_document(&desk, &unit, &base_url, format))
+    let document = web::block(move || print::poster_document(&desk, &unit, &base_url, minutes, format))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
