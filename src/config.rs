@@ -52,6 +52,9 @@ pub struct Settings {
     /// Lookups of survey codes that do not exist one network address may make per window
     /// before every lookup from it is refused for the rest of the window (0: no limit).
     pub unknown_code_limit_per_ip: u32,
+    /// Answers one API token (or signed-in user) may send to `POST /api/v1/responses`
+    /// per window, retries included (0: no limit).
+    pub api_submission_limit_per_token: u32,
     /// The window of the submission and code-lookup limits.
     pub submission_limit_window_seconds: u64,
     /// How long the server waits for a request's body to arrive (then 408).
@@ -204,6 +207,7 @@ impl Default for Settings {
             submission_burst_delay_seconds: 10,
             unknown_code_limit_per_ip: 30,
             submission_limit_window_seconds: 600,
+            api_submission_limit_per_token: 6000,
             request_body_timeout_seconds: 30,
             downloads_per_user: 2,
             download_send_timeout_seconds: 60,

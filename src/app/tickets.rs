@@ -12,7 +12,7 @@ use crate::db::{self, DbConnection, DbError};
 use crate::desks::find_by_code_or_id;
 
 /// Which desk a ticket is for: its number or its code.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(untagged)]
 pub enum DeskName {
     Id(i64),

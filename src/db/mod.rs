@@ -6,6 +6,7 @@ pub mod comments;
 pub mod desks;
 pub mod dossiers;
 pub mod forms;
+pub mod idempotency;
 pub mod migrations;
 pub mod outbox;
 mod pool;

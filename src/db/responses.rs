@@ -126,6 +126,15 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Response>> {
         .load(conn)
 }
 
+/// One response.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Response>> {
+    responses::table
+        .find(id)
+        .select(Response::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Whether any response answered this form version.
 pub fn any_for_version(conn: &mut DbConnection, version: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

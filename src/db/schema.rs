@@ -228,6 +228,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (key_hash) {
+        key_hash -> Text,
+        request_hash -> Text,
+        response_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> desks (desk_id));
 diesel::joinable!(ticket_counts -> desks (desk_id));
 
@@ -251,4 +260,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_sign_ins,
     tickets,
     ticket_counts,
+    idempotency_keys,
 );

@@ -21,8 +21,8 @@ pub struct TicketUse {
 /// What storing a submission did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
-    /// A new response.
-    New,
+    /// A new response, with its id.
+    New(i64),
     /// The same page was sent again; its response was already stored.
     SamePage,
 }
@@ -201,7 +201,7 @@ impl Batch {
         if self.texts.len() >= TEXTS_PER_FLUSH {
             self.flush_texts(conn)?;
         }
-        Ok(Stored::New)
+        Ok(Stored::New(response_id))
     }
 
     fn flush_texts(&mut self, conn: &mut DbConnection) -> Result<(), StoreError> {

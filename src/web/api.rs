@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::AppError;
+use crate::app::responses::{self as answers, AnswerRequest, IdempotencyKey};
 use crate::app::{dossiers, tickets};
 use crate::auth::Identity;
 use crate::codes::qr::{QrMatrix, Robustness};
@@ -19,6 +20,7 @@ use crate::i18n::Localized;
 use crate::indices::{Period, Population, ReportRequest, build_with_spare};
 use crate::responses::procedure::normalize_field;
 use crate::web::extract::{Guarded, SignedIn, UnitAccess};
+use crate::web::rate_limit::{Caller, Limits};
 
 /// `GET /api/v1/me`: who the token or session is, and what it may do.
 pub async fn me(SignedIn(identity): SignedIn) -> web::Json<Identity> {
@@ -146,4 +148,88 @@ pub async fn dossiers(
         .run(move |conn| dossiers::report(conn, &identity, rows))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "stored": stored })))
+}
+
+/// A form as a collector renders it: its current version's id, questions, choices,
+/// labels in both languages, and the indices it declares.
+#[derive(Serialize)]
+struct FormDocument<'a> {
+    /// What `POST /api/v1/responses` takes as `form_version`.
+    version_id: i64,
+    version_label: String,
+    #[serde(flatten)]
+    form: &'a crate::forms::Form,
+}
+
+/// `GET /api/v1/forms/{id}`: the current version of a form.
+pub async fn form(
+    SignedIn(_): SignedIn,
+    id: web::Path<String>,
+    forms: web::Data<FormRegistry>,
+) -> Result<HttpResponse, AppError> {
+    let registered = forms.current(&id).ok_or_else(|| {
+        let shown: String = id.chars().take(40).collect();
+        AppError::not_found(crate::i18n::Message::new(
+            format!("Không có phiếu khảo sát «{shown}»."),
+            format!("There is no form «{shown}»."),
+        ))
+    })?;
+    Ok(HttpResponse::Ok().json(FormDocument {
+        version_id: registered.version_id,
+        version_label: registered.version_label(),
+        form: &registered.form,
+    }))
+}
+
+/// `POST /api/v1/responses`: one response from a program that collects answers (201;
+/// with an `Idempotency-Key` seen before, 200 and the same response). A token of the
+/// desk's unit (staff) or a `collector` token of the unit or a unit above it.
+pub async fn submit_response(
+    req: actix_web::HttpRequest,
+    Guarded(SignedIn(identity), web::Json(request)): Guarded<SignedIn, web::Json<AnswerRequest>>,
+    db: web::Data<Database>,
+    forms: web::Data<FormRegistry>,
+    settings: web::Data<Settings>,
+    limits: web::Data<Limits>,
+) -> Result<HttpResponse, AppError> {
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        // A value that is not visible ASCII reads as empty, which the check refuses.
+        Some(value) => {
+            Some(IdempotencyKey::parse(value.to_str().unwrap_or_default()).map_err(AppError::bad_request)?)
+        }
+    };
+    let caller = match &identity.who {
+        crate::auth::Who::Token { id, .. } => Caller::Token(*id),
+        crate::auth::Who::User { id, .. } => Caller::User(*id),
+    };
+    if let Err(limited) = limits.api_submissions.try_acquire(caller) {
+        let seconds = limited.retry_after.as_secs().max(1);
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            crate::i18n::Message::new(
+                format!(
+                    "Mã truy cập này đã gửi quá nhiều phiếu trong thời gian ngắn. Thử lại sau {seconds} giây."
+                ),
+                format!(
+                    "This token has sent too many answers in a short time. Try again in {seconds} seconds."
+                ),
+            ),
+        )
+        .with_header(actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+    }
+    let registry = forms.get_ref().clone();
+    let time_zone = settings.tz();
+    let (submitted, new) = db
+        .run(move |conn| {
+            let context = answers::Context {
+                forms: &registry,
+                time_zone,
+                now: chrono::Utc::now(),
+            };
+            answers::submit(conn, &identity, &request, key.as_ref(), &context)
+        })
+        .await?;
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status).json(submitted))
 }

@@ -55,6 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/units/{code}/report").get(api::report))
         .service(web::resource("/api/v1/tickets").post(api::issue_ticket))
         .service(web::resource("/api/v1/dossiers").post(api::dossiers))
+        .service(web::resource("/api/v1/forms/{id}").get(api::form))
+        .service(web::resource("/api/v1/responses").post(api::submit_response))
         .configure(admin::routes)
         .default_service(web::to(not_found));
 }
