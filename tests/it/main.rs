@@ -5,6 +5,7 @@ mod helpers;
 mod accessibility;
 mod admin;
 mod alert_rules;
+mod api_responses;
 mod auth;
 mod browser;
 mod cli;
