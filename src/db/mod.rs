@@ -30,7 +30,7 @@ use diesel::sqlite::SqliteConnection;
 
 use crate::i18n::{Localized, Message};
 
-pub use pool::{Database, PooledConnection};
+pub use pool::{Database, PoolUse, PooledConnection};
 
 /// A connection to either backend. Queries that both backends understand run on it
 /// directly; the few that differ (upserts) go through [`with_backend!`].

@@ -191,6 +191,7 @@ pub async fn submit_response(
     forms: web::Data<FormRegistry>,
     settings: web::Data<Settings>,
     limits: web::Data<Limits>,
+    metrics: web::Data<crate::metrics::Metrics>,
 ) -> Result<HttpResponse, AppError> {
     let key = match req.headers().get("idempotency-key") {
         None => None,
@@ -230,6 +231,9 @@ pub async fn submit_response(
             answers::submit(conn, &identity, &request, key.as_ref(), &context)
         })
         .await?;
+    if new && let Ok(channel) = submitted.channel.parse::<crate::tally::Channel>() {
+        metrics.answer_stored(channel);
+    }
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).json(submitted))
 }

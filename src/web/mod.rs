@@ -10,6 +10,7 @@ pub mod error_pages;
 pub mod extract;
 mod health;
 mod home;
+pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod rate_limit;
@@ -27,6 +28,7 @@ pub use error::AppError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not bare routes) so that a wrong method gets 405, not 404.
     cfg.service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/metrics").get(metrics::metrics))
         .service(web::resource("/").get(home::home))
         .service(web::resource("/s").get(home::go_to_code))
         .service(web::resource("/s/{code}").get(survey::show).post(survey::submit))

@@ -19,6 +19,7 @@ mod health;
 mod indices;
 mod mail;
 mod method;
+mod metrics;
 mod migrations;
 mod outage;
 mod pages;
