@@ -30,31 +30,43 @@ const CLOCK_SKEW_SECONDS: i64 = 300;
 const MAX_KEY_LENGTH: usize = 255;
 
 /// What the program sends.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
-    /// The desk the answers are about: its number or its code. Either this or `unit`.
+    /// Quầy được đánh giá (số hoặc mã); hoặc nêu `unit`. — The desk the answers are about:
+    /// its number or its code. Either this or `unit`.
     pub desk: Option<DeskName>,
-    /// The unit the answers are about, when no desk is named.
+    /// Đơn vị được đánh giá khi không nêu quầy. — The unit the answers are about, when no
+    /// desk is named.
+    #[schema(example = "00004")]
     pub unit: Option<String>,
-    /// The form answered; with a desk, the desk's form when left out.
+    /// Phiếu khảo sát; mặc định là phiếu của quầy. — The form answered; with a desk, the
+    /// desk's form when left out.
+    #[schema(example = "quick-2025")]
     pub form: Option<String>,
-    /// The version answered (`version_id` of `GET /api/v1/forms/{id}`); the current one
-    /// when left out.
+    /// Phiên bản phiếu (`version_id` của `GET /api/v1/forms/{id}`); mặc định bản hiện hành.
+    /// — The version answered; the current one when left out.
     pub form_version: Option<i64>,
+    /// Câu trả lời theo mã câu hỏi: chuỗi hoặc số, danh sách cho câu nhiều lựa chọn. —
     /// Answers by question id: a string or number, a list of them for a multi question.
+    #[schema(value_type = Object, example = json!({"rating": 4, "reasons": ["wait"], "comment": "Nhanh gọn"}))]
     pub answers: serde_json::Map<String, Value>,
-    /// `api` (the default), `kiosk` or `paper`.
+    /// Kênh: `api` (mặc định), `kiosk` hoặc `paper`. — `api` (the default), `kiosk` or
+    /// `paper`.
     pub channel: Option<String>,
+    /// Mã thủ tục hành chính. — The national procedure code.
+    #[schema(example = "1.005129")]
     pub procedure_code: Option<String>,
-    /// The procedure's field (lĩnh vực).
+    /// Lĩnh vực của thủ tục. — The procedure's field (lĩnh vực).
     pub procedure_field: Option<String>,
-    /// When the person answered (RFC 3339 or local `YYYY-MM-DD HH:MM`); now when left out.
+    /// Thời điểm trả lời (RFC 3339); mặc định là lúc nhận. — When the person answered
+    /// (RFC 3339 or local `YYYY-MM-DD HH:MM`); now when left out.
+    #[schema(example = "2025-07-31T14:30:00+07:00")]
     pub submitted_at: Option<String>,
 }
 
 /// A stored response as the program is told about it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Submitted {
     pub id: i64,
     pub unit: String,

@@ -12,6 +12,7 @@ mod health;
 mod home;
 pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod pages;
 pub mod rate_limit;
 mod staff;
@@ -52,6 +53,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/units/{code}/alerts/{id}/delete").post(dashboard::alerts::delete))
         .service(web::resource("/public/units/{code}").get(dashboard::public::show))
         .configure(staff::routes)
+        .service(web::resource("/api/v1/openapi.json").get(openapi::openapi_json))
+        .service(web::resource("/api/v1/docs").get(openapi::docs))
         .service(web::resource("/api/v1/me").get(api::me))
         .service(web::resource("/api/v1/units/{code}").get(api::unit))
         .service(web::resource("/api/v1/units/{code}/report").get(api::report))

@@ -21,6 +21,7 @@ mod mail;
 mod method;
 mod metrics;
 mod migrations;
+mod openapi;
 mod outage;
 mod pages;
 mod printed;
