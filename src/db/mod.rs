@@ -2,6 +2,7 @@
 //! `MultiConnection`, pooled, with every call run off the async executor.
 
 pub mod alerts;
+pub mod backup;
 pub mod comments;
 pub mod desks;
 pub mod dossiers;

@@ -7,6 +7,7 @@ mod admin;
 mod alert_rules;
 mod api_responses;
 mod auth;
+mod backup;
 mod browser;
 mod cli;
 mod crash;
