@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not bare routes) so that a wrong method gets 405, not 404.
     cfg.service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/metrics").get(metrics::metrics))
+        .service(web::resource("/robots.txt").get(home::robots))
         .service(web::resource("/").get(home::home))
         .service(web::resource("/s").get(home::go_to_code))
         .service(web::resource("/s/{code}").get(survey::show).post(survey::submit))

@@ -23,6 +23,7 @@ mod method;
 mod metrics;
 mod migrations;
 mod openapi;
+mod operations;
 mod outage;
 mod pages;
 mod printed;
