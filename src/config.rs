@@ -52,6 +52,12 @@ pub struct Settings {
     /// Lookups of survey codes that do not exist one network address may make per window
     /// before every lookup from it is refused for the rest of the window (0: no limit).
     pub unknown_code_limit_per_ip: u32,
+    /// The bearer token Prometheus sends to read `GET /metrics`; empty: `/metrics` is
+    /// closed (404).
+    pub metrics_token: Secret,
+    /// Answers one API token (or signed-in user) may send to `POST /api/v1/responses`
+    /// per window, retries included (0: no limit).
+    pub api_submission_limit_per_token: u32,
     /// The window of the submission and code-lookup limits.
     pub submission_limit_window_seconds: u64,
     /// How long the server waits for a request's body to arrive (then 408).
@@ -145,6 +151,10 @@ impl<'de> Deserialize<'de> for Sender {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(secret: impl Into<String>) -> Secret {
+        Secret(secret.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -204,6 +214,8 @@ impl Default for Settings {
             submission_burst_delay_seconds: 10,
             unknown_code_limit_per_ip: 30,
             submission_limit_window_seconds: 600,
+            api_submission_limit_per_token: 6000,
+            metrics_token: Secret::default(),
             request_body_timeout_seconds: 30,
             downloads_per_user: 2,
             download_send_timeout_seconds: 60,

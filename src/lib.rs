@@ -12,6 +12,7 @@ pub mod forms;
 pub mod i18n;
 pub mod indices;
 pub mod mail;
+pub mod metrics;
 pub mod present;
 pub mod responses;
 pub mod spreadsheet;

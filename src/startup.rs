@@ -156,7 +156,12 @@ impl Application {
         let downloads = web::Data::new(DownloadSlots::default());
         let strict_transport = settings.secure_cookies();
         let settings = web::Data::new(settings);
-        let committer = web::Data::new(crate::responses::committer::Committer::start(prepared.db.clone()));
+        let metrics = crate::metrics::Metrics::new();
+        let committer = web::Data::new(crate::responses::committer::Committer::start(
+            prepared.db.clone(),
+            metrics.clone(),
+        ));
+        let metrics = web::Data::new(metrics);
         let db = web::Data::new(prepared.db);
         let forms = web::Data::new(prepared.forms);
         let secrets = web::Data::new(prepared.secrets);
@@ -166,6 +171,7 @@ impl Application {
                 .app_data(db.clone())
                 .app_data(months.clone())
                 .app_data(committer.clone())
+                .app_data(metrics.clone())
                 .app_data(forms.clone())
                 .app_data(secrets.clone())
                 .app_data(settings.clone())
@@ -190,6 +196,7 @@ impl Application {
                 .wrap(from_fn(private_responses))
                 .wrap(security_headers(strict_transport))
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::web::metrics::count_requests))
                 .wrap(TracingLogger::<RequestSpan>::new())
         })
         .listen(listener)

@@ -4,4 +4,5 @@
 //! into an answer with `From`.
 
 pub mod dossiers;
+pub mod responses;
 pub mod tickets;

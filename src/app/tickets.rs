@@ -12,7 +12,7 @@ use crate::db::{self, DbConnection, DbError};
 use crate::desks::find_by_code_or_id;
 
 /// Which desk a ticket is for: its number or its code.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum DeskName {
     Id(i64),
@@ -20,14 +20,18 @@ pub enum DeskName {
 }
 
 /// What the caller asks for.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketRequest {
+    /// Số hoặc mã của quầy. — The desk's number or code.
     pub desk: DeskName,
+    /// Mã thủ tục hành chính. — The national procedure code.
+    #[schema(example = "1.005129")]
     pub procedure_code: Option<String>,
-    /// The procedure's field (lĩnh vực), e.g. "Hộ tịch".
+    /// Lĩnh vực của thủ tục. — The procedure's field (lĩnh vực), e.g. "Hộ tịch".
     pub procedure_field: Option<String>,
-    /// The dossier the ticket is printed for: asking again gives the same ticket.
+    /// Mã hồ sơ: hỏi lại được đúng phiếu cũ. — The dossier the ticket is printed for:
+    /// asking again gives the same ticket.
     pub dossier_code: Option<String>,
 }
 

@@ -231,6 +231,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (key_hash) {
+        key_hash -> Text,
+        request_hash -> Text,
+        response_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> desks (desk_id));
 diesel::joinable!(ticket_counts -> desks (desk_id));
 
@@ -254,4 +263,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_sign_ins,
     tickets,
     ticket_counts,
+    idempotency_keys,
 );

@@ -352,7 +352,7 @@ pub fn import(
                 token: None,
                 ticket: None,
             };
-            batch.add(conn, &submission, &row.answers)?;
+            batch.queue(conn, &submission, &row.answers)?;
             stored += 1;
         }
         if !problems.is_empty() && !skip_invalid {

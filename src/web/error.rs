@@ -9,6 +9,7 @@ use actix_web::http::header::HeaderName;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::app::dossiers::ReportRefused;
+use crate::app::responses::SubmitRefused;
 use crate::app::tickets::IssueRefused;
 use crate::db::DbError;
 use crate::dossiers::DossierError;
@@ -24,6 +25,9 @@ pub struct AppError {
     cause: Option<Box<dyn StdError + Send + Sync>>,
     /// Headers the answer needs, e.g. `Retry-After` on a 429.
     headers: Vec<(HeaderName, String)>,
+    /// Each mistake of a request refused whole (JSON answers list them), by question
+    /// where it has one.
+    problems: Vec<(Option<String>, Message)>,
 }
 
 impl AppError {
@@ -34,7 +38,19 @@ impl AppError {
             message,
             cause: None,
             headers: Vec::new(),
+            problems: Vec::new(),
         }
+    }
+
+    /// Adds the mistakes that made the request fail, each to be told.
+    pub fn with_problems(mut self, problems: Vec<(Option<String>, Message)>) -> AppError {
+        self.problems = problems;
+        self
+    }
+
+    /// The mistakes listed with the message.
+    pub fn problems(&self) -> &[(Option<String>, Message)] {
+        &self.problems
     }
 
     /// Adds a header to the answer.
@@ -249,6 +265,52 @@ impl From<ReportRefused> for AppError {
                 )
             }
             ReportRefused::Rejected(DossierError::Db(e)) | ReportRefused::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<SubmitRefused> for AppError {
+    fn from(e: SubmitRefused) -> Self {
+        match e {
+            SubmitRefused::NoDesk => {
+                AppError::not_found(Message::new("Không có quầy này.", "There is no such desk."))
+            }
+            SubmitRefused::NoUnit(unit) => AppError::not_found(Message::new(
+                format!("Không có đơn vị mã «{unit}»."),
+                format!("There is no unit with code «{unit}»."),
+            )),
+            SubmitRefused::Forbidden => AppError::new(
+                StatusCode::FORBIDDEN,
+                Message::new(
+                    "Quầy hoặc đơn vị không tồn tại, hoặc mã truy cập này không được gửi phiếu cho nơi đó.",
+                    "The desk or unit does not exist, or this token may not submit answers for it.",
+                ),
+            ),
+            SubmitRefused::Invalid(problems) => {
+                let count = problems.len();
+                let listed = problems
+                    .by_question
+                    .into_iter()
+                    .map(|(question, message)| (Some(question), message))
+                    .chain(problems.general.into_iter().map(|message| (None, message)))
+                    .collect();
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Message::new(
+                        format!("Không lưu phiếu: {count} lỗi, xem danh sách «problems»."),
+                        format!("Nothing was stored: {count} problem(s), listed in «problems»."),
+                    ),
+                )
+                .with_problems(listed)
+            }
+            SubmitRefused::KeyReused => AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Message::new(
+                    "Idempotency-Key này đã được dùng cho một yêu cầu khác. Mỗi phiếu cần một khóa riêng; gửi lại đúng yêu cầu cũ nếu chỉ là thử lại.",
+                    "This Idempotency-Key was used for a different request. Use a new key for each response; resend the same request to retry.",
+                ),
+            ),
+            SubmitRefused::Db(e) => e.into(),
         }
     }
 }

@@ -586,9 +586,9 @@ async fn an_answer_refused_in_a_group_leaves_the_others_stored(backend: Backend)
         (submission("C"), &answers),
     ];
     let outcomes = sipas::responses::store::store_many(&mut app.prepared.db.conn().unwrap(), &items).unwrap();
-    assert!(matches!(outcomes[0], Ok(sipas::responses::Stored::New)));
+    assert!(matches!(outcomes[0], Ok(sipas::responses::Stored::New(_))));
     assert!(matches!(outcomes[1], Err(sipas::responses::StoreError::Db(_))));
-    assert!(matches!(outcomes[2], Ok(sipas::responses::Stored::New)));
+    assert!(matches!(outcomes[2], Ok(sipas::responses::Stored::New(_))));
     let stored = app.stored_responses();
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().all(|r| r.unit_code == "C"));
