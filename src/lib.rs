@@ -1,5 +1,6 @@
 //! sipas: citizen-satisfaction surveys for public administrative services.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod codes;

@@ -15,8 +15,9 @@ use crate::forms::registry::read_forms;
 use crate::forms::{FormProblem, FormRegistry};
 use crate::i18n::{Localized, Message};
 use crate::telemetry::RequestSpan;
+use crate::web::csrf::forms_carry_their_token;
 use crate::web::dashboard::export::DownloadSlots;
-use crate::web::error::{json_payload_error, query_error};
+use crate::web::error::{form_error, json_payload_error, query_error};
 use crate::web::error_pages::error_handlers;
 use crate::web::middleware::{body_deadline, private_responses};
 use crate::web::rate_limit::Limits;
@@ -171,7 +172,11 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(downloads.clone())
                 // Room for every answer and a 2,000-character comment, percent-encoded.
-                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(form_error),
+                )
                 .app_data(
                     web::JsonConfig::default()
                         .limit(16 * 1024)
@@ -179,6 +184,7 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(crate::web::routes)
+                .wrap(from_fn(forms_carry_their_token))
                 .wrap(from_fn(body_deadline))
                 .wrap(error_handlers())
                 .wrap(from_fn(private_responses))

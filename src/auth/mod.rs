@@ -2,8 +2,6 @@
 //! that decides every access.
 
 pub mod accounts;
-pub mod csrf;
-pub mod extract;
 pub mod login_limit;
 pub mod password;
 pub mod secrets;

@@ -107,7 +107,7 @@ fn seed_tickets(
     .or_localized(ctx.lang)?;
     // Most people answer their ticket; the first ones stay open to try.
     if let Some(form) = form {
-        super::demo_responses::answer_tickets(conn, form, &issued[DEMO_TICKETS_OPEN..], ctx.settings.tz()?)
+        super::demo_responses::answer_tickets(conn, form, &issued[DEMO_TICKETS_OPEN..], ctx.settings.tz())
             .or_localized(ctx.lang)?;
     }
     Ok(issued.first().map(|t| t.code.clone()))
@@ -200,7 +200,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         .map_err(DbError::from)
         .or_localized(ctx.lang)?;
     if let Some(form) = prepared.forms.current(DEFAULT_FORM) {
-        let seeded = super::demo_responses::seed(&mut conn, &form, &all_desks, settings.tz()?)
+        let seeded = super::demo_responses::seed(&mut conn, &form, &all_desks, settings.tz())
             .or_localized(ctx.lang)?;
         if seeded > 0 {
             println!(

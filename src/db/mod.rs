@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod comments;
+pub mod counts_codec;
 pub mod desks;
 pub mod dossiers;
 pub mod forms;

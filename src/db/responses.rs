@@ -158,3 +158,17 @@ pub fn texts_of_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i
         ))
         .load(conn)
 }
+
+/// How many answers each of `desks` received since `since` (desks with none are left out).
+pub fn per_desk_since(
+    conn: &mut DbConnection,
+    desks: &[i64],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(Option<i64>, i64)>> {
+    responses::table
+        .filter(responses::desk_id.eq_any(desks))
+        .filter(responses::submitted_at.ge(since))
+        .group_by(responses::desk_id)
+        .select((responses::desk_id, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -6,20 +6,19 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::AppError;
-use crate::auth::extract::{Guarded, SignedIn, UnitAccess};
-use crate::auth::{Identity, Permission, authorize};
+use crate::app::{dossiers, tickets};
+use crate::auth::Identity;
 use crate::codes::qr::{QrMatrix, Robustness};
-use crate::codes::tickets::{self, Issue, TicketError};
 use crate::config::Settings;
-use crate::db::tickets::Ticket;
 use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
-use crate::desks::{DEFAULT_FORM, find_by_code_or_id, survey_url};
-use crate::dossiers::{DossierCount, DossierError};
+use crate::desks::{DEFAULT_FORM, survey_url};
+use crate::dossiers::DossierCount;
 use crate::forms::{FormRegistry, Rollup};
-use crate::i18n::{Localized, Message};
-use crate::indices::{Period, Population, ReportError, ReportRequest, build_with_spare};
+use crate::i18n::Localized;
+use crate::indices::{Period, Population, ReportRequest, build_with_spare};
 use crate::responses::procedure::normalize_field;
+use crate::web::extract::{Guarded, SignedIn, UnitAccess};
 
 /// `GET /api/v1/me`: who the token or session is, and what it may do.
 pub async fn me(SignedIn(identity): SignedIn) -> web::Json<Identity> {
@@ -70,9 +69,7 @@ pub async fn report(
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let today = chrono::Utc::now()
-        .with_timezone(&settings.tz().map_err(AppError::internal)?)
-        .date_naive();
+    let today = chrono::Utc::now().with_timezone(&settings.tz()).date_naive();
     let period = Period::choose(
         query.period.as_deref(),
         query.from.as_deref(),
@@ -97,37 +94,10 @@ pub async fn report(
                 sample_margin,
             };
             let mut spare = pool.spare();
-            match build_with_spare(conn, spare.as_deref_mut(), &forms, &request) {
-                Err(ReportError::Db(e)) => Err(e),
-                other => Ok(other),
-            }
+            build_with_spare(conn, spare.as_deref_mut(), &forms, &request)
         })
         .await?;
-    match report {
-        Ok(report) => Ok(HttpResponse::Ok().json(report)),
-        Err(refused) => Err(AppError::bad_request(refused.message())),
-    }
-}
-
-/// A desk as the one-stop software names it: its number, or its code.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub enum DeskName {
-    Id(i64),
-    Code(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TicketRequest {
-    desk: DeskName,
-    #[serde(default)]
-    procedure_code: Option<String>,
-    /// The procedure's field (lĩnh vực), e.g. «Hộ tịch».
-    #[serde(default)]
-    procedure_field: Option<String>,
-    #[serde(default)]
-    dossier_code: Option<String>,
+    Ok(HttpResponse::Ok().json(report))
 }
 
 #[derive(Serialize)]
@@ -140,77 +110,18 @@ struct TicketDocument {
     qr_svg: String,
 }
 
-/// Why the API issued no ticket, other than the database.
-enum Refused {
-    NoDesk,
-    Forbidden,
-    Invalid(TicketError),
-}
-
 /// `POST /api/v1/tickets`: a ticket for the one-stop software to print on the result
 /// receipt. With a `dossier_code`, posting again returns the dossier's ticket (200)
 /// instead of a second one (201).
 pub async fn issue_ticket(
-    Guarded(SignedIn(identity), web::Json(request)): Guarded<SignedIn, web::Json<TicketRequest>>,
+    Guarded(SignedIn(identity), web::Json(request)): Guarded<SignedIn, web::Json<tickets::TicketRequest>>,
     db: web::Data<Database>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
     let config = settings.clone();
-    let outcome = db
-        .run(move |conn| -> Result<Result<(Ticket, bool), Refused>, DbError> {
-            let desk = match &request.desk {
-                DeskName::Id(id) => db::desks::find(conn, *id)?,
-                DeskName::Code(code) => find_by_code_or_id(conn, code)?,
-            };
-            let Some(desk) = desk else {
-                return Ok(Err(if identity.is_admin() {
-                    Refused::NoDesk
-                } else {
-                    Refused::Forbidden
-                }));
-            };
-            if !authorize(conn, &identity, &Permission::ServeDesksOf(desk.unit_code.clone()))? {
-                return Ok(Err(Refused::Forbidden));
-            }
-            let mut issue = Issue::now(&desk, 1, request.procedure_code.as_deref(), &config);
-            issue.procedure_field = request.procedure_field.as_deref();
-            let issued = match request
-                .dossier_code
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-            {
-                Some(dossier) => tickets::for_dossier(conn, &issue, dossier),
-                None => tickets::issue(conn, &issue).map(|mut batch| (batch.remove(0), true)),
-            };
-            match issued {
-                Ok(ticket) => Ok(Ok(ticket)),
-                Err(TicketError::Db(e)) => Err(e),
-                Err(invalid) => Ok(Err(Refused::Invalid(invalid))),
-            }
-        })
+    let (ticket, new) = db
+        .run(move |conn| tickets::issue(conn, &identity, &request, &config))
         .await?;
-    let (ticket, new) = match outcome {
-        Ok(issued) => issued,
-        Err(Refused::NoDesk) => {
-            return Err(AppError::not_found(Message::new(
-                "Không có quầy này.",
-                "There is no such desk.",
-            )));
-        }
-        Err(Refused::Forbidden) => {
-            return Err(AppError::new(
-                StatusCode::FORBIDDEN,
-                Message::new(
-                    "Quầy không tồn tại hoặc mã truy cập này không được phát phiếu cho quầy đó.",
-                    "The desk does not exist or this token may not issue tickets for it.",
-                ),
-            ));
-        }
-        Err(Refused::Invalid(error)) => {
-            return Err(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, error.message()));
-        }
-    };
     let url = survey_url(&settings.public_base_url(), &ticket.code);
     let qr = QrMatrix::encode(&url, Robustness::Ticket).map_err(|e| AppError::internal(e.0))?;
     let document = TicketDocument {
@@ -231,51 +142,8 @@ pub async fn dossiers(
     Guarded(SignedIn(identity), web::Json(rows)): Guarded<SignedIn, web::Json<Vec<DossierCount>>>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, AppError> {
-    let outcome = db
-        .run(move |conn| -> Result<Result<usize, AppError>, DbError> {
-            for row in &rows {
-                let permission = Permission::ReportDossiersOf(row.unit_code.trim().to_string());
-                if !authorize(conn, &identity, &permission)? {
-                    return Ok(Err(AppError::new(
-                        StatusCode::FORBIDDEN,
-                        Message::new(
-                            format!(
-                                "Mã truy cập này không được báo số hồ sơ của đơn vị «{}».",
-                                row.unit_code
-                            ),
-                            format!(
-                                "This token may not report the dossiers of unit «{}».",
-                                row.unit_code
-                            ),
-                        ),
-                    )));
-                }
-            }
-            let numbered: Vec<(u64, DossierCount)> = (1..).zip(rows).collect();
-            match crate::dossiers::store(conn, &numbered) {
-                Ok(stored) => Ok(Ok(stored)),
-                Err(DossierError::Db(e)) => Err(e),
-                Err(DossierError::Rejected(problems)) => {
-                    let each = |vi: bool| {
-                        problems
-                            .iter()
-                            .map(|p| {
-                                let text = if vi { &p.message.vi } else { &p.message.en };
-                                format!("{} {}: {text}", if vi { "mục" } else { "item" }, p.line)
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    };
-                    Ok(Err(AppError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        Message::new(
-                            format!("Không lưu gì: {}.", each(true)),
-                            format!("Nothing was stored: {}.", each(false)),
-                        ),
-                    )))
-                }
-            }
-        })
-        .await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "stored": outcome })))
+    let stored = db
+        .run(move |conn| dossiers::report(conn, &identity, rows))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "stored": stored })))
 }

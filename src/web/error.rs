@@ -8,8 +8,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderName;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::app::dossiers::ReportRefused;
+use crate::app::tickets::IssueRefused;
 use crate::db::DbError;
-use crate::i18n::Message;
+use crate::dossiers::DossierError;
+use crate::i18n::{Localized, Message};
+use crate::indices::ReportError;
 
 /// An error a handler answers with. Rendered as a Vietnamese (or English) page for HTML
 /// routes and as JSON under `/api/` by [`super::error_pages`].
@@ -187,6 +191,68 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<ReportError> for AppError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::Db(e) => e.into(),
+            refused => AppError::bad_request(refused.message()),
+        }
+    }
+}
+
+impl From<IssueRefused> for AppError {
+    fn from(e: IssueRefused) -> Self {
+        match e {
+            IssueRefused::NoDesk => {
+                AppError::not_found(Message::new("Không có quầy này.", "There is no such desk."))
+            }
+            IssueRefused::Forbidden => AppError::new(
+                StatusCode::FORBIDDEN,
+                Message::new(
+                    "Quầy không tồn tại hoặc mã truy cập này không được phát phiếu cho quầy đó.",
+                    "The desk does not exist or this token may not issue tickets for it.",
+                ),
+            ),
+            IssueRefused::Invalid(error) => AppError::new(StatusCode::UNPROCESSABLE_ENTITY, error.message()),
+            IssueRefused::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReportRefused> for AppError {
+    fn from(e: ReportRefused) -> Self {
+        match e {
+            ReportRefused::NotYours(unit) => AppError::new(
+                StatusCode::FORBIDDEN,
+                Message::new(
+                    format!("Mã truy cập này không được báo số hồ sơ của đơn vị «{unit}»."),
+                    format!("This token may not report the dossiers of unit «{unit}»."),
+                ),
+            ),
+            ReportRefused::Rejected(DossierError::Rejected(problems)) => {
+                let each = |vi: bool| {
+                    problems
+                        .iter()
+                        .map(|p| {
+                            let text = if vi { &p.message.vi } else { &p.message.en };
+                            format!("{} {}: {text}", if vi { "mục" } else { "item" }, p.line)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Message::new(
+                        format!("Không lưu gì: {}.", each(true)),
+                        format!("Nothing was stored: {}.", each(false)),
+                    ),
+                )
+            }
+            ReportRefused::Rejected(DossierError::Db(e)) | ReportRefused::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> AppError {
         DbError::from(error).into()
@@ -268,5 +334,26 @@ pub fn query_error(
         format!("Tham số truy vấn không hợp lệ: {error}"),
         format!("The query parameters are not valid: {error}"),
     ))
+    .into()
+}
+
+/// Said of a form body that cannot be read.
+pub fn unreadable_form() -> Message {
+    Message::new(
+        "Dữ liệu biểu mẫu không đọc được.",
+        "The form data could not be read.",
+    )
+}
+
+/// A form whose body is not what its route reads: 400 (or 413), with a sentence.
+pub fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    match error {
+        E::Overflow { .. } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Message::new("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
+        ),
+        _ => AppError::bad_request(unreadable_form()),
+    }
     .into()
 }

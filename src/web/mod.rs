@@ -3,9 +3,11 @@
 mod account;
 mod admin;
 mod api;
+pub mod csrf;
 pub(crate) mod dashboard;
 pub mod error;
 pub mod error_pages;
+pub mod extract;
 mod health;
 mod home;
 pub mod middleware;

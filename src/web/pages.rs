@@ -6,9 +6,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::auth::secrets::Secrets;
-use crate::auth::{Identity, Role, csrf};
+use crate::auth::{Identity, Role};
 use crate::config::Settings;
 use crate::i18n::{LANG_PARAM, Lang};
+use crate::web::csrf;
 
 use super::error::AppError;
 

@@ -3,6 +3,14 @@
 //! of unknown survey codes per address. Counters live in memory only (each replica limits
 //! on its own) and hold no address longer than a window; nothing is written anywhere.
 //! An IPv6 client is counted by its /64, the block one subscriber gets.
+//!
+//! Why not `governor`: its keyed limiters answer only "may this key take a cell now"
+//! (consuming it), by GCRA. The burst lane must read a desk's count and whether a sender
+//! is new at that desk *without* counting, and decide on both at once under one lock;
+//! and `submission_limit` promises "N answers per window" as fixed windows, which GCRA
+//! would turn into one answer every window/N after the first N (a family at one phone,
+//! or an office behind one address, would be slowed where today they are not). Three
+//! small counters of one shape cost less than bending a GCRA limiter to that.
 
 use std::collections::HashMap;
 use std::hash::Hash;

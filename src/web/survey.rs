@@ -323,7 +323,7 @@ pub async fn submit(
         }
     }
 
-    let time_zone = settings.tz().map_err(AppError::internal)?;
+    let time_zone = settings.tz();
     let unit_code = place.unit.code.clone();
     let desk_id = place.desk.id;
     let version_id = registered.version_id;

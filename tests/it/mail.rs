@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 use sipas::auth::Role;
-use sipas::config::{Settings, SmtpTls};
+use sipas::config::{Sender, Settings, SmtpTls};
 use sipas::db::{self, DbConnection};
 use sipas::mail::send::{Mailer, deliver_due};
 use sipas::mail::{Composed, alerts, digest};
@@ -142,7 +142,7 @@ impl SmtpSink {
             smtp_host: "127.0.0.1".into(),
             smtp_port: self.port,
             smtp_tls: SmtpTls::None,
-            mail_from: "Khảo sát SIPAS <khaosat@tinh.gov.vn>".into(),
+            mail_from: Sender("Khảo sát SIPAS <khaosat@tinh.gov.vn>".parse().unwrap()),
             min_sample: 5,
             ..app.db.settings()
         }

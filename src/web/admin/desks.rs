@@ -6,13 +6,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Ctx, Done, see_other};
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::Guarded;
 use crate::db::desks::Desk;
 use crate::db::{self, DbError};
 use crate::desks::{self as desk_ops, DeskError, DeskForms, POSTER_FORM, TICKET_FORM};
 use crate::i18n::Localized;
 use crate::web::AppError;
+use crate::web::extract::Guarded;
 use crate::web::pages::Page;
 
 /// A listing shows at most this many desks; narrow it with a unit.
@@ -112,8 +111,8 @@ pub async fn list(ctx: Ctx, query: web::Query<Filter>) -> Result<HttpResponse, A
 }
 
 /// `POST /admin/desks`
-pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewDesk>>) -> Result<HttpResponse, AppError> {
-    let CsrfForm(new) = form;
+pub async fn add(Guarded(ctx, form): Guarded<Ctx, web::Form<NewDesk>>) -> Result<HttpResponse, AppError> {
+    let new = form.into_inner();
     let known = ctx.forms.ids();
     let desk = new.clone();
     let result = ctx
@@ -202,10 +201,10 @@ pub struct DeskChange {
 
 /// `POST /admin/desks/{id}`
 pub async fn save(
-    Guarded(ctx, form): Guarded<Ctx, CsrfForm<DeskChange>>,
+    Guarded(ctx, form): Guarded<Ctx, web::Form<DeskChange>>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(change) = form;
+    let change = form.into_inner();
     let mut desk = find(&ctx, id.into_inner()).await?;
     let known = ctx.forms.ids();
     let ticket_form = change

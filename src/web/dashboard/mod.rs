@@ -18,7 +18,6 @@ use askama::Template;
 
 use super::AppError;
 use super::pages::{self, Page};
-use crate::auth::extract::UnitAccess;
 use crate::auth::secrets::Secrets;
 use crate::auth::{Permission, authorize};
 use crate::config::Settings;
@@ -33,6 +32,7 @@ use crate::indices::trend::{self, TrendPoint};
 use crate::indices::{Population, ReportError, ReportRequest, build_with_spare};
 use crate::present::{Figure, Layout, charts};
 use crate::tally::Channel;
+use crate::web::extract::UnitAccess;
 use filters::{FilterQuery, Filters, PeriodChoice, Sort, period_choices};
 use view::ChildRow;
 
@@ -43,9 +43,7 @@ const TREND_MONTHS: u32 = 12;
 
 /// The local day in the deployment's time zone.
 pub fn today(settings: &Settings) -> Result<chrono::NaiveDate, AppError> {
-    Ok(chrono::Utc::now()
-        .with_timezone(&settings.tz().map_err(AppError::internal)?)
-        .date_naive())
+    Ok(chrono::Utc::now().with_timezone(&settings.tz()).date_naive())
 }
 
 /// A comment as the page lists it.
