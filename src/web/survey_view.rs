@@ -22,6 +22,8 @@ const SHORT_OPTION_CHARS: usize = 20;
 const SHORT_WORD_CHARS: usize = 6;
 /// Options of at most this many characters fit half of a 320 px screen in two lines.
 const TWO_COLUMN_CHARS: usize = 26;
+/// ... and no word longer than this (Vietnamese syllables are short; "Complicated" is not).
+const TWO_COLUMN_WORD_CHARS: usize = 9;
 
 fn fits_side_by_side(label: &str) -> bool {
     label.chars().count() <= SHORT_OPTION_CHARS
@@ -378,11 +380,15 @@ fn question_view<'a>(
     let row = matches!(question.kind, QuestionKind::Scale { .. })
         && options.iter().all(|o| fits_side_by_side(o.label));
     // Many short options (a reason checklist) in two columns: half the height.
-    let two_columns = !row
+    // Not a scale: its levels read in one line or one column, worst first.
+    let two_columns = !matches!(question.kind, QuestionKind::Scale { .. })
         && options.len() >= 4
-        && options
-            .iter()
-            .all(|o| o.label.chars().count() <= TWO_COLUMN_CHARS);
+        && options.iter().all(|o| {
+            o.label.chars().count() <= TWO_COLUMN_CHARS
+                && o.label
+                    .split_whitespace()
+                    .all(|w| w.chars().count() <= TWO_COLUMN_WORD_CHARS)
+        });
     QuestionView {
         id: &question.id,
         number,
