@@ -28,7 +28,7 @@ pub struct Settings {
     /// exist, the questionnaires compiled into the binary are served.
     pub forms_dir: PathBuf,
     /// Time zone that decides which day a response belongs to (IANA name).
-    pub time_zone: String,
+    pub time_zone: TimeZone,
     /// Language of the command-line output and of pages when the browser does not ask.
     pub language: Lang,
     /// `text` for people, `json` for log collectors.
@@ -52,6 +52,12 @@ pub struct Settings {
     /// Lookups of survey codes that do not exist one network address may make per window
     /// before every lookup from it is refused for the rest of the window (0: no limit).
     pub unknown_code_limit_per_ip: u32,
+    /// The bearer token Prometheus sends to read `GET /metrics`; empty: `/metrics` is
+    /// closed (404).
+    pub metrics_token: Secret,
+    /// Answers one API token (or signed-in user) may send to `POST /api/v1/responses`
+    /// per window, retries included (0: no limit).
+    pub api_submission_limit_per_token: u32,
     /// The window of the submission and code-lookup limits.
     pub submission_limit_window_seconds: u64,
     /// How long the server waits for a request's body to arrive (then 408).
@@ -84,9 +90,9 @@ pub struct Settings {
     pub smtp_tls: SmtpTls,
     /// Empty: no authentication.
     pub smtp_username: String,
-    pub smtp_password: String,
+    pub smtp_password: Secret,
     /// The sender, e.g. `Khảo sát SIPAS <khaosat@tinh.gov.vn>`.
-    pub mail_from: String,
+    pub mail_from: Sender,
     /// How often the mail worker looks for mail to send.
     pub mail_poll_seconds: u64,
     /// Wait before the first retry of a mail that failed; each later retry waits twice as
@@ -94,6 +100,78 @@ pub struct Settings {
     pub mail_retry_seconds: u64,
     /// How often alert rules are checked (and digests due are queued).
     pub alert_check_seconds: u64,
+}
+
+/// A time zone, read from its IANA name (`Asia/Ho_Chi_Minh`) once, when the settings are
+/// read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl Serialize for TimeZone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map(TimeZone).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "«{name}» không phải tên múi giờ IANA (not an IANA time zone), e.g. Asia/Ho_Chi_Minh"
+            ))
+        })
+    }
+}
+
+/// The mail sender, read as a mailbox (`Tên <địa-chỉ>`) once, when the settings are read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sender(pub lettre::message::Mailbox);
+
+impl Serialize for Sender {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Sender {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map(Sender).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "«{text}» không phải địa chỉ thư (is not an e-mail address)"
+            ))
+        })
+    }
+}
+
+/// A secret (the SMTP password): never printed, in logs or `Debug` output.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Secret {
+        Secret(secret.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "Secret(empty)"
+        } else {
+            "Secret(…)"
+        })
+    }
 }
 
 /// Where the shipped questionnaires live in the source tree.
@@ -124,7 +202,7 @@ impl Default for Settings {
             database_url: String::new(),
             data_dir: PathBuf::from("data"),
             forms_dir: PathBuf::from(DEFAULT_FORMS_DIR),
-            time_zone: "Asia/Ho_Chi_Minh".into(),
+            time_zone: TimeZone(chrono_tz::Asia::Ho_Chi_Minh),
             language: Lang::Vi,
             log_format: LogFormat::Text,
             log_level: "info".into(),
@@ -136,6 +214,8 @@ impl Default for Settings {
             submission_burst_delay_seconds: 10,
             unknown_code_limit_per_ip: 30,
             submission_limit_window_seconds: 600,
+            api_submission_limit_per_token: 6000,
+            metrics_token: Secret::default(),
             request_body_timeout_seconds: 30,
             downloads_per_user: 2,
             download_send_timeout_seconds: 60,
@@ -151,8 +231,12 @@ impl Default for Settings {
             smtp_port: 587,
             smtp_tls: SmtpTls::Starttls,
             smtp_username: String::new(),
-            smtp_password: String::new(),
-            mail_from: "sipas <khaosat@localhost>".into(),
+            smtp_password: Secret::default(),
+            mail_from: Sender(
+                "sipas <khaosat@localhost>"
+                    .parse()
+                    .expect("the default sender is a mailbox"),
+            ),
             mail_poll_seconds: 10,
             mail_retry_seconds: 60,
             alert_check_seconds: 300,
@@ -261,14 +345,7 @@ impl Settings {
                 self.sample_margin
             )));
         }
-        self.tz()?;
         check_log_filter(&self.log_level).map_err(|e| ConfigError::Invalid(format!("log_level: {e}")))?;
-        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(ConfigError::Invalid(format!(
-                "mail_from không phải địa chỉ thư (is not an e-mail address): {}",
-                self.mail_from
-            )));
-        }
         if self.mail_poll_seconds == 0 || self.mail_retry_seconds == 0 || self.alert_check_seconds == 0 {
             return Err(ConfigError::Invalid(
                 "mail_poll_seconds, mail_retry_seconds và alert_check_seconds phải lớn hơn 0 (must be at least 1)"
@@ -288,14 +365,9 @@ impl Settings {
         }
     }
 
-    /// The time zone of the deployment.
-    pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
-        self.time_zone.parse().map_err(|_| {
-            ConfigError::Invalid(format!(
-                "time_zone «{}» không phải tên múi giờ IANA (not an IANA time zone), e.g. Asia/Ho_Chi_Minh",
-                self.time_zone
-            ))
-        })
+    /// The time zone of the deployment (checked when the settings were read).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.0
     }
 
     /// How long a sign-in lasts, in seconds.
@@ -439,6 +511,7 @@ mod tests {
             ("log_level", "\"verbose\""),
             ("log_level", "\"sipas=loud,info\""),
             ("request_body_timeout_seconds", "0"),
+            ("mail_from", "\"khaosat at tinh\""),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("sipas.toml");
@@ -446,6 +519,16 @@ mod tests {
             let result = Settings::load_from(Some(&path), no_env(), &Overrides::default());
             assert!(result.is_err(), "{key} = {value} was accepted");
         }
+    }
+
+    #[test]
+    fn the_smtp_password_never_prints() {
+        let settings = Settings {
+            smtp_password: Secret("mật-khẩu-thư".into()),
+            ..Settings::default()
+        };
+        assert!(!format!("{settings:?}").contains("mật-khẩu-thư"));
+        assert_eq!(settings.smtp_password.expose(), "mật-khẩu-thư");
     }
 
     #[test]

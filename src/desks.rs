@@ -8,8 +8,42 @@ use crate::db::desks::{Desk, NewDesk};
 use crate::db::{self, DbConnection, DbError};
 use crate::i18n::{Localized, Message};
 
-/// The questionnaire a new desk uses unless told otherwise.
+/// The official SIPAS questionnaire: what reports read unless told otherwise.
 pub const DEFAULT_FORM: &str = "sipas-2017";
+/// The form a new desk's poster opens unless told otherwise: anyone passing by answers
+/// it standing at the desk, so it is the one-screen rating.
+pub const POSTER_FORM: &str = "quick-2025";
+/// The form a new desk's tickets answer unless told otherwise: handed out with the
+/// result, they reach people who went through the whole procedure: the current SIPAS form.
+pub const TICKET_FORM: &str = "sipas-2023";
+
+/// The two forms of a desk.
+#[derive(Debug, Clone, Copy)]
+pub struct DeskForms<'a> {
+    /// What the poster's reusable code opens.
+    pub poster: &'a str,
+    /// What its tickets open.
+    pub ticket: &'a str,
+}
+
+impl<'a> DeskForms<'a> {
+    /// A desk whose poster and tickets answer the same form.
+    pub fn both(form: &'a str) -> DeskForms<'a> {
+        DeskForms {
+            poster: form,
+            ticket: form,
+        }
+    }
+}
+
+impl Default for DeskForms<'_> {
+    fn default() -> Self {
+        DeskForms {
+            poster: POSTER_FORM,
+            ticket: TICKET_FORM,
+        }
+    }
+}
 
 const MAX_NAME_CHARS: usize = 100;
 
@@ -21,6 +55,7 @@ pub struct DeskInfo {
     pub name: String,
     pub code: String,
     pub form: String,
+    pub ticket_form: String,
     pub enabled: bool,
     /// The survey address its QR code carries.
     pub url: String,
@@ -35,6 +70,7 @@ impl DeskInfo {
             name: desk.name,
             code: desk.code,
             form: desk.form_id,
+            ticket_form: desk.ticket_form_id,
             enabled: desk.enabled,
         }
     }
@@ -151,18 +187,19 @@ fn check_form(form: &str, known_forms: &[String]) -> Result<(), DeskError> {
     Ok(())
 }
 
-/// Renames a desk, changes its form, or takes it out of (or back into) service. Its code
+/// Renames a desk, changes its forms, or takes it out of (or back into) service. Its code
 /// stays: posters already printed keep working.
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
     name: &str,
-    form: &str,
+    forms: DeskForms<'_>,
     enabled: bool,
     known_forms: &[String],
 ) -> Result<Desk, DeskError> {
     let name = clean_name(name)?;
-    check_form(form, known_forms)?;
+    check_form(forms.poster, known_forms)?;
+    check_form(forms.ticket, known_forms)?;
     db::write_transaction(conn, |conn| {
         let desk = db::desks::find(conn, id)?.ok_or(DeskError::NoSuchDesk(id))?;
         if let Some(other) = db::desks::find_by_name(conn, &desk.unit_code, &name)?
@@ -173,22 +210,23 @@ pub fn update(
                 name,
             });
         }
-        db::desks::update(conn, id, &name, form, enabled)?;
+        db::desks::update(conn, id, &name, (forms.poster, forms.ticket), enabled)?;
         db::desks::find(conn, id)?.ok_or(DeskError::NoSuchDesk(id))
     })
 }
 
-/// Adds a desk to `unit` with a new, unused desk code, answering `form` (one of
-/// `known_forms`).
+/// Adds a desk to `unit` with a new, unused desk code, its poster and tickets answering
+/// `forms` (each one of `known_forms`).
 pub fn add(
     conn: &mut DbConnection,
     unit: &str,
     name: &str,
-    form: &str,
+    forms: DeskForms<'_>,
     known_forms: &[String],
 ) -> Result<Desk, DeskError> {
     let name = clean_name(name)?;
-    check_form(form, known_forms)?;
+    check_form(forms.poster, known_forms)?;
+    check_form(forms.ticket, known_forms)?;
     db::write_transaction(conn, |conn| {
         if db::units::find(conn, unit)?.is_none() {
             return Err(DeskError::UnknownUnit(unit.to_string()));
@@ -209,9 +247,10 @@ pub fn add(
             unit_code: unit,
             name: &name,
             code: &code,
-            form_id: form,
+            form_id: forms.poster,
             enabled: true,
             created_at: db::now(),
+            ticket_form_id: forms.ticket,
         };
         Ok(db::desks::insert(conn, &desk)?)
     })

@@ -14,12 +14,17 @@ use crate::i18n::Message;
 pub const COLUMNS: [&str; 3] = ["unit_code", "month", "dossiers"];
 
 /// One unit-month as given (a line of a file, an item of a posted list).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DossierCount {
+    /// Mã đơn vị. — The unit's code.
+    #[schema(example = "00004")]
     pub unit_code: String,
-    /// `2025-07`.
+    /// Tháng, dạng `2025-07`. — The month, as `2025-07`.
+    #[schema(example = "2025-07")]
     pub month: String,
+    /// Số hồ sơ đã tiếp nhận trong tháng. — Dossiers received that month.
+    #[schema(minimum = 0)]
     pub dossiers: i64,
 }
 

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod indices;
 pub mod mail;
+pub mod metrics;
 pub mod present;
 pub mod report_files;
 pub mod responses;

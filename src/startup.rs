@@ -15,8 +15,9 @@ use crate::forms::registry::read_forms;
 use crate::forms::{FormProblem, FormRegistry};
 use crate::i18n::{Localized, Message};
 use crate::telemetry::RequestSpan;
+use crate::web::csrf::forms_carry_their_token;
 use crate::web::dashboard::export::DownloadSlots;
-use crate::web::error::{json_payload_error, query_error};
+use crate::web::error::{form_error, json_payload_error, query_error};
 use crate::web::error_pages::error_handlers;
 use crate::web::middleware::{body_deadline, private_responses};
 use crate::web::rate_limit::Limits;
@@ -155,7 +156,12 @@ impl Application {
         let downloads = web::Data::new(DownloadSlots::default());
         let strict_transport = settings.secure_cookies();
         let settings = web::Data::new(settings);
-        let committer = web::Data::new(crate::responses::committer::Committer::start(prepared.db.clone()));
+        let metrics = crate::metrics::Metrics::new();
+        let committer = web::Data::new(crate::responses::committer::Committer::start(
+            prepared.db.clone(),
+            metrics.clone(),
+        ));
+        let metrics = web::Data::new(metrics);
         let db = web::Data::new(prepared.db);
         let forms = web::Data::new(prepared.forms);
         let secrets = web::Data::new(prepared.secrets);
@@ -165,13 +171,18 @@ impl Application {
                 .app_data(db.clone())
                 .app_data(months.clone())
                 .app_data(committer.clone())
+                .app_data(metrics.clone())
                 .app_data(forms.clone())
                 .app_data(secrets.clone())
                 .app_data(settings.clone())
                 .app_data(limits.clone())
                 .app_data(downloads.clone())
                 // Room for every answer and a 2,000-character comment, percent-encoded.
-                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(form_error),
+                )
                 .app_data(
                     web::JsonConfig::default()
                         .limit(16 * 1024)
@@ -179,11 +190,13 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(crate::web::routes)
+                .wrap(from_fn(forms_carry_their_token))
                 .wrap(from_fn(body_deadline))
                 .wrap(error_handlers())
                 .wrap(from_fn(private_responses))
                 .wrap(security_headers(strict_transport))
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::web::metrics::count_requests))
                 .wrap(TracingLogger::<RequestSpan>::new())
         })
         .listen(listener)

@@ -1,11 +1,14 @@
-//! Use cases: what a person asks of sipas, one function each, between the edges (the web
-//! handlers, the command line) and the domain. A handler parses the request, calls one of
-//! these, and renders what it returns; errors come back as domain errors that convert
-//! into HTTP answers with `?`.
+//! Use cases: one function per thing a person or a program does, between the handlers
+//! (which parse a request and render an answer) and storage. Each takes a connection and
+//! typed inputs and returns a typed result or its own error, which the web layer turns
+//! into an answer with `From`.
 
 pub mod alert_reach;
 pub mod breakdowns;
 pub mod dashboard;
+pub mod dossiers;
 pub mod filters;
 pub mod inbox;
 pub mod official_report;
+pub mod responses;
+pub mod tickets;

@@ -2,8 +2,6 @@
 //! that decides every access.
 
 pub mod accounts;
-pub mod csrf;
-pub mod extract;
 pub mod login_limit;
 pub mod password;
 pub mod secrets;
@@ -24,6 +22,9 @@ pub enum Role {
     Official,
     /// The desks of one unit: posters and tickets.
     Staff,
+    /// A program that submits answers for one unit's subtree (a provincial portal that
+    /// asks after an online dossier, a kiosk app): `POST /api/v1/responses` only.
+    Collector,
 }
 
 impl Role {
@@ -32,6 +33,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Official => "official",
             Role::Staff => "staff",
+            Role::Collector => "collector",
         }
     }
 
@@ -40,6 +42,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "official" => Some(Role::Official),
             "staff" => Some(Role::Staff),
+            "collector" => Some(Role::Collector),
             _ => None,
         }
     }
@@ -50,6 +53,7 @@ impl Role {
             Role::Admin => lang.pick("Quản trị", "Administrator"),
             Role::Official => lang.pick("Lãnh đạo, chuyên viên", "Official"),
             Role::Staff => lang.pick("Công chức một cửa", "Desk staff"),
+            Role::Collector => lang.pick("Phần mềm thu phiếu", "Answer collector"),
         }
     }
 }
@@ -106,6 +110,9 @@ pub enum Permission {
     /// Report the dossiers a unit received: its officials and staff, and those of the
     /// units above it.
     ReportDossiersOf(String),
+    /// Submit answers for a unit: its desk staff, and collectors of the unit or a unit
+    /// above it.
+    SubmitAnswersFor(String),
 }
 
 impl Identity {
@@ -156,6 +163,10 @@ pub fn authorize(
             let mut granted = identity.units_with(Role::Official);
             granted.extend(identity.units_with(Role::Staff));
             granted_at_or_above(conn, &granted, unit)?
+        }
+        Permission::SubmitAnswersFor(unit) => {
+            identity.units_with(Role::Staff).contains(&unit.as_str())
+                || granted_at_or_above(conn, &identity.units_with(Role::Collector), unit)?
         }
     })
 }

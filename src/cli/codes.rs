@@ -9,8 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::prepare;
 use super::{Context, OrLocalized};
+use crate::app;
 use crate::codes::print::{self, Document, Layout, PosterFormat, TicketFormat};
-use crate::codes::tickets::{self, Issue, Revoked};
+use crate::codes::tickets::{self, Revoked};
 use crate::db::desks::Desk;
 use crate::db::units::Unit;
 use crate::db::{self, DbConnection, DbError};
@@ -72,8 +73,12 @@ pub fn run(ctx: &Context, command: CodesCommand) -> anyhow::Result<()> {
     match command {
         CodesCommand::Poster { desk, format, output } => {
             let (desk, unit) = find_desk(ctx, &mut conn, &desk)?;
-            let document =
-                print::poster_document(&desk, &unit, &base_url, format).map_err(anyhow::Error::msg)?;
+            let minutes = prepared
+                .forms
+                .current(&desk.form_id)
+                .map_or(1, |f| f.form.minutes());
+            let document = print::poster_document(&desk, &unit, &base_url, minutes, format)
+                .map_err(anyhow::Error::msg)?;
             let default = format!("poster-{}.{}", desk.code, document.extension);
             let written = write_document(&document, output.as_deref(), &default)?;
             eprintln!(
@@ -92,18 +97,16 @@ pub fn run(ctx: &Context, command: CodesCommand) -> anyhow::Result<()> {
             layout,
             output,
         } => {
-            let (desk, unit) = find_desk(ctx, &mut conn, &desk)?;
-            let mut request = Issue::now(&desk, count, procedure.as_deref(), &ctx.settings);
-            request.procedure_field = field.as_deref();
-            let issued = tickets::issue(&mut conn, &request).or_localized(ctx.lang)?;
+            let (desk, _) = find_desk(ctx, &mut conn, &desk)?;
+            let procedure = (procedure.as_deref(), field.as_deref());
+            let (cards, date) = app::tickets::print_batch(&mut conn, &desk, count, procedure, &ctx.settings)
+                .or_localized(ctx.lang)?;
             drop(conn);
-            let cards = print::cards(&issued, &desk, &unit, &base_url, request.time_zone);
             let bar = progress_bar(ctx, cards.len());
             let document =
                 print::tickets_document(&cards, layout, format, &|done| bar.set_position(done as u64))
                     .map_err(anyhow::Error::msg)?;
             bar.finish_and_clear();
-            let date = request.now.with_timezone(&request.time_zone).format("%Y%m%d");
             let default = format!("tickets-{}-{date}.{}", desk.code, document.extension);
             let written = write_document(&document, output.as_deref(), &default)?;
             let last_day = cards
@@ -113,7 +116,7 @@ pub fn run(ctx: &Context, command: CodesCommand) -> anyhow::Result<()> {
             eprintln!(
                 "{} {} {} «{}» → {written} ({} {last_day})",
                 ctx.t("Đã phát hành", "Issued"),
-                issued.len(),
+                cards.len(),
                 ctx.t("phiếu cho quầy", "tickets for desk"),
                 desk.name,
                 ctx.t("dùng được đến hết ngày", "valid until the end of"),

@@ -107,7 +107,7 @@ fn seed_tickets(
     .or_localized(ctx.lang)?;
     // Most people answer their ticket; the first ones stay open to try.
     if let Some(form) = form {
-        super::demo_responses::answer_tickets(conn, form, &issued[DEMO_TICKETS_OPEN..], ctx.settings.tz()?)
+        super::demo_responses::answer_tickets(conn, form, &issued[DEMO_TICKETS_OPEN..], ctx.settings.tz())
             .or_localized(ctx.lang)?;
     }
     Ok(issued.first().map(|t| t.code.clone()))
@@ -167,7 +167,11 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
                 &mut conn,
                 &commune.code,
                 DEMO_DESK,
-                DEFAULT_FORM,
+                // Tickets answer the form the demo's responses and reports use.
+                desks::DeskForms {
+                    poster: desks::POSTER_FORM,
+                    ticket: DEFAULT_FORM,
+                },
                 &prepared.forms.ids(),
             )
             .or_localized(ctx.lang)?;
@@ -196,7 +200,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> anyhow::Result<()> {
         .map_err(DbError::from)
         .or_localized(ctx.lang)?;
     if let Some(form) = prepared.forms.current(DEFAULT_FORM) {
-        let seeded = super::demo_responses::seed(&mut conn, &form, &all_desks, settings.tz()?)
+        let seeded = super::demo_responses::seed(&mut conn, &form, &all_desks, settings.tz())
             .or_localized(ctx.lang)?;
         if seeded > 0 {
             println!(

@@ -113,7 +113,7 @@ pub fn seed(
                         token: None,
                         ticket: None,
                     };
-                    batch.add(conn, &submission, &answers)?;
+                    batch.queue(conn, &submission, &answers)?;
                     stored += 1;
                 }
             }

@@ -6,7 +6,7 @@ use super::output::{Format, print_json, print_table};
 use super::prepare;
 use super::{Context, OrLocalized};
 use crate::db::{self, DbError};
-use crate::desks::{self as desk_ops, DEFAULT_FORM, DeskInfo};
+use crate::desks::{self as desk_ops, DeskForms, DeskInfo, POSTER_FORM, TICKET_FORM};
 
 #[derive(Subcommand, Debug)]
 pub enum DesksCommand {
@@ -18,9 +18,12 @@ pub enum DesksCommand {
         /// Tên quầy / desk name
         #[arg(long)]
         name: String,
-        /// Phiếu khảo sát của quầy / the desk's questionnaire
-        #[arg(long, value_name = "ID", default_value = DEFAULT_FORM)]
+        /// Phiếu của áp phích tại quầy / the form the desk's poster opens
+        #[arg(long, value_name = "ID", default_value = POSTER_FORM)]
         form: String,
+        /// Phiếu của phiếu khảo sát phát kèm kết quả / the form the desk's tickets open
+        #[arg(long, value_name = "ID", default_value = TICKET_FORM)]
+        ticket_form: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -44,9 +47,14 @@ pub fn run(ctx: &Context, command: DesksCommand) -> anyhow::Result<()> {
             unit,
             name,
             form,
+            ticket_form,
             format,
         } => {
-            let desk = desk_ops::add(&mut conn, &unit, &name, &form, &prepared.forms.ids())
+            let forms = DeskForms {
+                poster: &form,
+                ticket: &ticket_form,
+            };
+            let desk = desk_ops::add(&mut conn, &unit, &name, forms, &prepared.forms.ids())
                 .or_localized(ctx.lang)?;
             print_desks(ctx, &[DeskInfo::new(desk, &base_url)], format)
         }
@@ -93,6 +101,7 @@ fn print_desks(ctx: &Context, desks: &[DeskInfo], format: Format) -> anyhow::Res
                         d.name.clone(),
                         d.code.clone(),
                         d.form.clone(),
+                        d.ticket_form.clone(),
                         d.url.clone(),
                     ]
                 })
@@ -103,7 +112,8 @@ fn print_desks(ctx: &Context, desks: &[DeskInfo], format: Format) -> anyhow::Res
                     ctx.t("ĐƠN VỊ", "UNIT"),
                     ctx.t("TÊN", "NAME"),
                     ctx.t("MÃ", "CODE"),
-                    ctx.t("PHIẾU", "FORM"),
+                    ctx.t("PHIẾU ÁP PHÍCH", "POSTER FORM"),
+                    ctx.t("PHIẾU PHÁT", "TICKET FORM"),
                     "URL",
                 ],
                 &rows,

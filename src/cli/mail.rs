@@ -44,7 +44,7 @@ pub fn run_digest(ctx: &Context, command: DigestCommand) -> anyhow::Result<()> {
     let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
     let today = match date {
         Some(day) => day,
-        None => chrono::Utc::now().with_timezone(&ctx.settings.tz()?).date_naive(),
+        None => chrono::Utc::now().with_timezone(&ctx.settings.tz()).date_naive(),
     };
     if dry_run {
         let due = digest::due(&mut conn, &prepared.forms, &ctx.settings, today).or_localized(ctx.lang)?;

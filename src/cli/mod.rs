@@ -1,5 +1,6 @@
 //! The `sipas` command line: one file per subcommand.
 
+mod backup;
 mod codes;
 mod demo;
 mod demo_responses;
@@ -111,6 +112,9 @@ enum Command {
     /// Thư đi: hàng đợi / outgoing mail: the queue
     #[command(subcommand)]
     Mail(mail::MailCommand),
+    /// Sao lưu SQLite khi máy chủ đang chạy, rồi kiểm tra bản sao / back up SQLite while
+    /// the server runs, then check the copy
+    Backup(backup::BackupArgs),
 }
 
 /// What every subcommand gets: the settings and the language to talk in.
@@ -202,6 +206,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tokens(command) => tokens::run(&ctx, command),
         Command::Digest(command) => mail::run_digest(&ctx, command),
         Command::Mail(command) => mail::run_mail(&ctx, command),
+        Command::Backup(args) => backup::run(&ctx, &args),
     }
 }
 

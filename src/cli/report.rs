@@ -72,7 +72,7 @@ pub struct ReportArgs {
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     let prepared = prepare(ctx, &ctx.settings)?;
-    let today = chrono::Utc::now().with_timezone(&ctx.settings.tz()?).date_naive();
+    let today = chrono::Utc::now().with_timezone(&ctx.settings.tz()).date_naive();
     let period = Period::choose(
         args.period.as_deref(),
         args.from.as_deref(),

@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, command: ResponsesCommand) -> anyhow::Result<()> {
             format,
             output,
         } => {
-            let today = chrono::Utc::now().with_timezone(&ctx.settings.tz()?).date_naive();
+            let today = chrono::Utc::now().with_timezone(&ctx.settings.tz()).date_naive();
             let period = Period::choose(period.as_deref(), from.as_deref(), to.as_deref(), today)
                 .or_localized(ctx.lang)?;
             export_file(ctx, &form, unit.as_deref(), period, format, &output)
@@ -161,7 +161,7 @@ fn import_file(ctx: &Context, form_id: &str, skip_invalid: bool, file: &PathBuf)
         &form,
         &table,
         skip_invalid,
-        ctx.settings.tz()?,
+        ctx.settings.tz(),
         &progress,
     );
     bar.finish_and_clear();

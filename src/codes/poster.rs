@@ -11,6 +11,8 @@ pub struct PosterText<'a> {
     pub desk: &'a str,
     pub code: &'a str,
     pub url: &'a str,
+    /// About how long the desk's form takes (see `Form::minutes`).
+    pub minutes: u64,
 }
 
 pub fn poster(text: &PosterText<'_>) -> Result<Page, QrError> {
@@ -106,7 +108,10 @@ pub fn poster(text: &PosterText<'_>) -> Result<Page, QrError> {
         Weight::Regular,
         Align::Center,
         0.0,
-        "Khảo sát ẩn danh, chỉ mất khoảng một phút. Ý kiến của bạn giúp chúng tôi phục vụ tốt hơn.",
+        &format!(
+            "Khảo sát ẩn danh, mất khoảng {} phút. Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
+            text.minutes
+        ),
     );
     page.paragraph(
         margin,
@@ -116,7 +121,11 @@ pub fn poster(text: &PosterText<'_>) -> Result<Page, QrError> {
         Weight::Regular,
         Align::Center,
         0.3,
-        "Scan the code to rate our service: anonymous, about one minute. English is available.",
+        &format!(
+            "Scan the code to rate our service: anonymous, about {} {}. English is available.",
+            text.minutes,
+            if text.minutes == 1 { "minute" } else { "minutes" }
+        ),
     );
     Ok(page)
 }

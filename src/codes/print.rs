@@ -87,11 +87,12 @@ pub fn last_day(ticket: &Ticket, time_zone: Tz) -> NaiveDate {
     }
 }
 
-/// A desk's poster.
+/// A desk's poster; its form takes about `minutes`.
 pub fn poster_document(
     desk: &Desk,
     unit: &Unit,
     base_url: &str,
+    minutes: u64,
     format: PosterFormat,
 ) -> Result<Document, String> {
     let url = survey_url(base_url, &desk.code);
@@ -100,6 +101,7 @@ pub fn poster_document(
         desk: &desk.name,
         code: &desk.code,
         url: &url,
+        minutes,
     })
     .map_err(|e| e.0)?;
     Ok(match format {

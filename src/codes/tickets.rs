@@ -144,7 +144,7 @@ impl<'a> Issue<'a> {
             valid_days: i64::from(settings.ticket_valid_days),
             now: Utc::now(),
             // Checked when the settings were loaded.
-            time_zone: settings.tz().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh),
+            time_zone: settings.tz(),
         }
     }
 }

@@ -6,14 +6,63 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::alert_rules;
 
+/// What a rule watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// An index under a threshold this month.
+    Below,
+    /// An index (or any) fallen more than a threshold since the month before.
+    Drop,
+    /// More comments than a threshold this week.
+    Comments,
+    /// A desk receiving more answers than a threshold within an hour.
+    Burst,
+}
+
+impl AlertKind {
+    /// As stored and as the rule form posts it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Below => "below",
+            AlertKind::Drop => "drop",
+            AlertKind::Comments => "comments",
+            AlertKind::Burst => "burst",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AlertKind> {
+        [
+            AlertKind::Below,
+            AlertKind::Drop,
+            AlertKind::Comments,
+            AlertKind::Burst,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+
+    /// Whether the rule compares an index with its threshold (in percentage points).
+    pub fn watches_an_index(self) -> bool {
+        matches!(self, AlertKind::Below | AlertKind::Drop)
+    }
+}
+
+impl TryFrom<String> for AlertKind {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        AlertKind::parse(&text).ok_or_else(|| format!("unknown alert kind «{text}»"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = alert_rules)]
 pub struct AlertRule {
     pub id: i64,
     pub unit_code: String,
     pub form_id: String,
-    /// `below`, `drop`, `comments` or `burst`.
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: AlertKind,
     pub index_id: Option<String>,
     pub threshold: f64,
     pub min_n: i64,

@@ -13,8 +13,11 @@ pub struct Desk {
     pub unit_code: String,
     pub name: String,
     pub code: String,
+    /// The poster's form (the reusable desk code).
     pub form_id: String,
     pub enabled: bool,
+    /// The form its tickets answer.
+    pub ticket_form_id: String,
 }
 
 /// A desk to create.
@@ -27,6 +30,7 @@ pub struct NewDesk<'a> {
     pub form_id: &'a str,
     pub enabled: bool,
     pub created_at: chrono::NaiveDateTime,
+    pub ticket_form_id: &'a str,
 }
 
 /// Inserts a desk and returns it with its id.
@@ -72,18 +76,20 @@ pub fn find_by_name(conn: &mut DbConnection, unit: &str, name: &str) -> QueryRes
         .optional()
 }
 
-/// Changes a desk's name, form and whether it takes answers.
+/// Changes a desk's name, forms and whether it takes answers.
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
     name: &str,
-    form_id: &str,
+    forms: (&str, &str),
     enabled: bool,
 ) -> QueryResult<usize> {
+    let (form_id, ticket_form_id) = forms;
     diesel::update(desks::table.find(id))
         .set((
             desks::name.eq(name),
             desks::form_id.eq(form_id),
+            desks::ticket_form_id.eq(ticket_form_id),
             desks::enabled.eq(enabled),
         ))
         .execute(conn)

@@ -2,10 +2,13 @@
 //! `MultiConnection`, pooled, with every call run off the async executor.
 
 pub mod alerts;
+pub mod backup;
 pub mod comments;
+pub mod counts_codec;
 pub mod desks;
 pub mod dossiers;
 pub mod forms;
+pub mod idempotency;
 pub mod migrations;
 pub mod outbox;
 mod pool;
@@ -29,7 +32,7 @@ use diesel::sqlite::SqliteConnection;
 
 use crate::i18n::{Localized, Message};
 
-pub use pool::{Database, PooledConnection};
+pub use pool::{Database, PoolUse, PooledConnection};
 
 /// A connection to either backend. Queries that both backends understand run on it
 /// directly; the few that differ (upserts) go through [`with_backend!`].

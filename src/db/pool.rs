@@ -42,7 +42,7 @@ impl ManageConnection for ConnectionManager {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(ConnectionError::CouldntSetupConfiguration)?;
-                super::tallies::register_sqlite_functions(&mut conn)
+                super::counts_codec::register_sqlite_functions(&mut conn)
                     .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -109,6 +109,17 @@ fn check_writable(path: &Path) -> Result<(), DbError> {
 pub struct Database {
     pool: r2d2::Pool<ConnectionManager>,
     location: DatabaseLocation,
+    /// Requests waiting for a free connection now (for `/metrics`).
+    waiting: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+/// The pool at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub size: u32,
+    pub in_use: u32,
+    pub idle: u32,
+    pub waiting: i64,
 }
 
 impl Database {
@@ -138,7 +149,19 @@ impl Database {
         Ok(Database {
             pool,
             location: location.clone(),
+            waiting: Default::default(),
         })
+    }
+
+    /// How many connections are open, in use and idle, and how many requests wait.
+    pub fn pool_use(&self) -> PoolUse {
+        let state = self.pool.state();
+        PoolUse {
+            size: self.pool.max_size(),
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            idle: state.idle_connections,
+            waiting: self.waiting.load(std::sync::atomic::Ordering::Relaxed).max(0),
+        }
     }
 
     /// Where this database lives.
@@ -166,10 +189,15 @@ impl Database {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let waiting = self.waiting.clone();
         let span = tracing::Span::current();
         let blocking = actix_web::web::block(move || {
             span.in_scope(|| {
-                let mut conn = pool.get().map_err(DbError::from)?;
+                use std::sync::atomic::Ordering::Relaxed;
+                waiting.fetch_add(1, Relaxed);
+                let conn = pool.get();
+                waiting.fetch_sub(1, Relaxed);
+                let mut conn = conn.map_err(DbError::from)?;
                 f(&mut conn)
             })
         });

@@ -68,6 +68,31 @@ pub fn insert(conn: &mut DbConnection, response: &NewResponse<'_>) -> QueryResul
     })
 }
 
+/// Inserts responses that carry no page token in one multi-row statement (an import's);
+/// returns their ids in the order given.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewResponse<'_>]) -> QueryResult<Vec<i64>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = crate::with_backend!(&mut *conn, |c| diesel::insert_into(responses::table)
+        .values(rows)
+        .returning(responses::id)
+        .get_results(c))?;
+    // Both databases number the rows of one statement in the order of its VALUES, but
+    // neither promises to return them in that order.
+    ids.sort_unstable();
+    if ids.len() != rows.len() {
+        return Err(diesel::result::Error::QueryBuilderError(
+            format!("{} responses inserted, {} ids returned", rows.len(), ids.len()).into(),
+        ));
+    }
+    Ok(ids)
+}
+
+/// Responses per multi-row statement: 10 columns each, well below SQLite's (32,766) and
+/// PostgreSQL's (65,535) bound-parameter limits.
+pub const RESPONSES_PER_STATEMENT: usize = 1_000;
+
 /// Free texts per multi-row statement: well below SQLite's and PostgreSQL's
 /// bound-parameter limits (6 columns each).
 const ROWS_PER_STATEMENT: usize = 2_000;
@@ -124,6 +149,15 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Response>> {
         .select(Response::as_select())
         .order(responses::id)
         .load(conn)
+}
+
+/// One response.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Response>> {
+    responses::table
+        .find(id)
+        .select(Response::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Whether any response answered this form version.
@@ -205,4 +239,18 @@ pub fn described(
         }
     }
     Ok(found)
+}
+
+/// How many answers each of `desks` received since `since` (desks with none are left out).
+pub fn per_desk_since(
+    conn: &mut DbConnection,
+    desks: &[i64],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(Option<i64>, i64)>> {
+    responses::table
+        .filter(responses::desk_id.eq_any(desks))
+        .filter(responses::submitted_at.ge(since))
+        .group_by(responses::desk_id)
+        .select((responses::desk_id, diesel::dsl::count_star()))
+        .load(conn)
 }

@@ -10,6 +10,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         public -> Bool,
+        agency_name -> Nullable<Text>,
+        feedback_contact -> Nullable<Text>,
     }
 }
 
@@ -22,6 +24,7 @@ diesel::table! {
         form_id -> Text,
         enabled -> Bool,
         created_at -> Timestamp,
+        ticket_form_id -> Text,
     }
 }
 
@@ -69,7 +72,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::tallies::CountsSql;
+    use crate::db::counts_codec::CountsSql;
 
     tallies (unit_code, form_version_id, period, field, start, channel) {
         unit_code -> Text,
@@ -239,6 +242,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (key_hash) {
+        key_hash -> Text,
+        request_hash -> Text,
+        response_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tickets -> desks (desk_id));
 diesel::joinable!(ticket_counts -> desks (desk_id));
 
@@ -263,4 +275,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     known_sign_ins,
     tickets,
     ticket_counts,
+    idempotency_keys,
 );

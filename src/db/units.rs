@@ -17,6 +17,12 @@ pub struct Unit {
     pub parent_code: Option<String>,
     /// Whether anyone may read its indices at `/public/units/{code}`.
     pub public: bool,
+    /// The agency it belongs to, the first line of its questionnaire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency_name: Option<String>,
+    /// A hotline or an address for feedback, on the thank-you page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback_contact: Option<String>,
 }
 
 /// A unit to create or update.
@@ -58,6 +64,29 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
         .select(Unit::as_select())
         .order(units::code)
         .load(conn)
+}
+
+/// Sets the agency line of the unit's questionnaire; `false` when there is no such unit.
+pub fn set_agency(conn: &mut DbConnection, code: &str, agency_name: Option<&str>) -> QueryResult<bool> {
+    let changed = diesel::update(units::table.find(code))
+        .set((
+            units::agency_name.eq(agency_name),
+            units::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Sets where citizens can reach the unit after answering; `false` when there is no such
+/// unit.
+pub fn set_feedback_contact(conn: &mut DbConnection, code: &str, contact: Option<&str>) -> QueryResult<bool> {
+    let changed = diesel::update(units::table.find(code))
+        .set((
+            units::feedback_contact.eq(contact),
+            units::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// Opens or closes the unit's public page; `false` when there is no such unit.

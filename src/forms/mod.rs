@@ -1,6 +1,10 @@
 //! Questionnaires: the model of a form, read from `survey-forms/ID.toml` (format in
 //! `survey-forms/README.md`), checked, and registered by version.
 
+mod check;
+mod check_conditions;
+mod check_indices;
+mod check_questions;
 pub mod load;
 mod raw;
 pub mod registry;
@@ -10,6 +14,7 @@ use serde::Serialize;
 use crate::i18n::Lang;
 use crate::tally::Channel;
 
+pub use crate::tally::NOT_APPLICABLE;
 pub use load::{FormProblem, load_dir, parse_form};
 pub use registry::{FormRegistry, RegisteredForm};
 
@@ -82,8 +87,36 @@ pub struct Form {
     pub official_channels: Option<Vec<Channel>>,
     /// The index shown as the official figure.
     pub headline: String,
+    /// Whether the form is answered a step (a section or a group of them) per page.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub paged: bool,
     pub sections: Vec<Section>,
     pub indices: Vec<IndexDef>,
+}
+
+/// `show_if`: shown (and asked, and counted) only when the answer to an earlier question
+/// is one of `is`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    pub question: String,
+    pub is: Vec<String>,
+}
+
+/// How a scale question is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleStyle {
+    /// Buttons with the option's words.
+    #[default]
+    Words,
+    /// Faces from frowning to smiling, with colour and words.
+    Faces,
+}
+
+impl ScaleStyle {
+    fn is_words(&self) -> bool {
+        *self == ScaleStyle::Words
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,7 +124,16 @@ pub struct Section {
     pub id: String,
     pub title: Text,
     pub intro: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<Condition>,
+    /// The page (from 0) the section is answered on; always 0 on a one-page form.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub step: usize,
     pub questions: Vec<Question>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -101,6 +143,13 @@ pub struct Question {
     pub help: Option<Text>,
     pub required: bool,
     pub kind: QuestionKind,
+    /// The label of the not-applicable choice (posted as [`NOT_APPLICABLE`]), if offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub na: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<Condition>,
+    #[serde(skip_serializing_if = "ScaleStyle::is_words")]
+    pub style: ScaleStyle,
 }
 
 /// What kind of answer a question takes.
@@ -211,5 +260,51 @@ impl Form {
 
     pub fn index(&self, id: &str) -> Option<&IndexDef> {
         self.indices.iter().find(|i| i.id == id)
+    }
+
+    /// How many pages the form is answered on.
+    pub fn step_count(&self) -> usize {
+        self.sections.last().map_or(1, |s| s.step + 1)
+    }
+
+    /// About how long answering takes, in whole minutes (at least one): what pages and
+    /// posters promise, derived from the form rather than written by hand. A choice
+    /// question takes about 6 seconds to read and tap (ten for a multi or a number),
+    /// a free text (optional) is not counted, and a page turn about 3 seconds.
+    pub fn minutes(&self) -> u64 {
+        let seconds: u64 = self
+            .questions()
+            .map(|q| match q.kind {
+                QuestionKind::Scale { .. } | QuestionKind::Single { .. } => 6,
+                QuestionKind::Multi { .. } | QuestionKind::Number { .. } => 10,
+                QuestionKind::Text { .. } => 0,
+            })
+            .sum::<u64>()
+            + 3 * self.step_count() as u64;
+        seconds.div_ceil(60).max(1)
+    }
+
+    /// Which questions are asked given the answers so far: a section or question with a
+    /// `show_if` is asked when the question it names is asked and was given one of its
+    /// values. Conditions name earlier questions only (the checker sees to it), so one
+    /// pass in page order decides.
+    pub fn asked(&self, has: impl Fn(&str, &str) -> bool) -> std::collections::HashSet<&str> {
+        let mut asked = std::collections::HashSet::new();
+        let holds = |condition: &Option<Condition>, asked: &std::collections::HashSet<&str>| {
+            condition.as_ref().is_none_or(|c| {
+                asked.contains(c.question.as_str()) && c.is.iter().any(|v| has(&c.question, v))
+            })
+        };
+        for section in &self.sections {
+            if !holds(&section.show_if, &asked) {
+                continue;
+            }
+            for question in &section.questions {
+                if holds(&question.show_if, &asked) {
+                    asked.insert(question.id.as_str());
+                }
+            }
+        }
+        asked
     }
 }

@@ -22,6 +22,10 @@ pub struct RawForm {
     #[serde(default)]
     pub official_channels: Option<Spanned<Vec<Spanned<String>>>>,
     pub headline: Spanned<String>,
+    /// `"sections"`: the form is answered a section (or a declared group of sections) per
+    /// page; one page when absent.
+    #[serde(default)]
+    pub steps: Option<Spanned<String>>,
     /// Named option lists that questions share through `choices = "name"`.
     #[serde(default)]
     pub choices: BTreeMap<String, Spanned<Vec<RawChoice>>>,
@@ -45,7 +49,21 @@ pub struct RawSection {
     pub title: RawText,
     #[serde(default)]
     pub intro: Option<RawText>,
+    /// Shown only when an earlier answer holds.
+    #[serde(default)]
+    pub show_if: Option<Spanned<RawCondition>>,
+    /// Consecutive sections naming the same step are answered on one page.
+    #[serde(default)]
+    pub step: Option<String>,
     pub questions: Spanned<Vec<RawQuestion>>,
+}
+
+/// `show_if = { question = "id", is = ["value", …] }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    pub question: Spanned<String>,
+    pub is: Spanned<Vec<Spanned<toml::Value>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +89,15 @@ pub struct RawQuestion {
     pub max: Option<Spanned<i64>>,
     #[serde(default)]
     pub max_length: Option<Spanned<i64>>,
+    /// The not-applicable choice, posted as `na`.
+    #[serde(default)]
+    pub na: Option<Spanned<RawText>>,
+    /// Shown only when an earlier answer holds.
+    #[serde(default)]
+    pub show_if: Option<Spanned<RawCondition>>,
+    /// How a scale is drawn: `"faces"`, or buttons with words when absent.
+    #[serde(default)]
+    pub style: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -13,9 +13,10 @@ use crate::db::{self, DbConnection, DbError};
 
 /// The shipped forms, compiled in: used when the forms directory does not exist, so the
 /// binary alone can serve the national questionnaires.
-const BUILT_IN: [(&str, &str); 3] = [
+const BUILT_IN: [(&str, &str); 4] = [
     ("quick-2025", include_str!("../../survey-forms/quick-2025.toml")),
     ("sipas-2017", include_str!("../../survey-forms/sipas-2017.toml")),
+    ("sipas-2023", include_str!("../../survey-forms/sipas-2023.toml")),
     ("tt01-2018", include_str!("../../survey-forms/tt01-2018.toml")),
 ];
 

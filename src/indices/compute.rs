@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use super::stats::{Z95, wilson};
 use crate::forms::{Accept, Form, IndexRule, Question, Text};
-use crate::tally::Tally;
+use crate::tally::{NOT_APPLICABLE, Tally};
 
 /// An index before rounding: a percentage, its sample size and 95% interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,10 +186,11 @@ fn share(tally: &Tally, questions: &[String], accept: &Accept) -> Estimate {
     if n == 0 {
         return Estimate::empty();
     }
+    // `answered` leaves not-applicable answers out, and no accepted set holds them.
     let k: i64 = questions
         .iter()
         .flat_map(|q| tally.values(q))
-        .filter(|(value, _)| accepts(accept, value))
+        .filter(|(value, _)| *value != NOT_APPLICABLE && accepts(accept, value))
         .map(|(_, count)| count)
         .sum();
     let (low, high) = wilson(k as f64, n as f64);
@@ -250,7 +251,8 @@ fn points(form: &Form, tally: &Tally, questions: &[String], grades: &[crate::for
             continue;
         }
         let (mut sum, mut squares) = (0.0, 0.0);
-        for (value, count) in tally.values(&question.id) {
+        // A not-applicable answer is not an answer: `answered` leaves it out already.
+        for (value, count) in tally.values(&question.id).filter(|(v, _)| *v != NOT_APPLICABLE) {
             let p = points_of(question, value).unwrap_or(0.0);
             sum += p * count as f64;
             squares += p * p * count as f64;

@@ -6,6 +6,7 @@
 //! DESIGN.md §5; other programs parse it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
@@ -16,8 +17,9 @@ use super::rollup::{Dossiers, Rolled, Snapshot, Tree};
 use super::sample::Sample;
 use super::stats::round2;
 use crate::db::reports::Rows;
+use crate::db::units::Unit;
 use crate::db::{self, DbConnection, DbError};
-use crate::forms::{FormRegistry, IndexRule, Rollup, Text};
+use crate::forms::{Form, FormRegistry, IndexRule, RegisteredForm, Rollup, Text};
 use crate::i18n::{Localized, Message};
 use crate::tally::{Channel, TallyError};
 
@@ -390,22 +392,8 @@ pub fn build_with_spare(
     forms: &FormRegistry,
     request: &ReportRequest<'_>,
 ) -> Result<Report, ReportError> {
-    let unit = db::units::find(conn, request.unit)?
-        .ok_or_else(|| ReportError::UnknownUnit(request.unit.to_string()))?;
-    let registered = forms
-        .current(request.form)
-        .ok_or_else(|| ReportError::UnknownForm {
-            form: request.form.to_string(),
-            known: forms.ids(),
-        })?;
+    let (unit, registered, rank_by) = resolve(conn, forms, request)?;
     let form = &registered.form;
-    let rank_by = request.rank_by.unwrap_or(&form.headline).to_string();
-    if form.index(&rank_by).is_none() {
-        return Err(ReportError::UnknownIndex {
-            index: rank_by,
-            form: form.id.clone(),
-        });
-    }
     let versions: Vec<i64> = db::forms::versions_of(conn, &form.id)?
         .iter()
         .map(|v| v.id)
@@ -413,29 +401,9 @@ pub fn build_with_spare(
     let below = db::units::descendants(conn, &unit.code)?;
     let tree = Tree::new(form, &unit, below);
 
-    // Every channel is read once; the official population is those rows the form names.
-    let which = Rows {
-        versions: &versions,
-        field: request.field,
-        channels: None,
-    };
     let official = form.official_channels.as_deref();
     let previous_period = request.period.previous();
-    let (now, before) = match spare {
-        Some(spare) => std::thread::scope(|scope| {
-            let before = scope.spawn(|| Counts::load(spare, &tree, which, official, &previous_period));
-            let now = Counts::load(conn, &tree, which, official, &request.period);
-            let before = before
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (now, before)
-        }),
-        None => (
-            Counts::load(conn, &tree, which, official, &request.period),
-            Counts::load(conn, &tree, which, official, &previous_period),
-        ),
-    };
-    let (now, before) = (now?, before?);
+    let (now, before) = load_both(conn, spare, &tree, &versions, official, request)?;
     let month = |d: chrono::NaiveDate| d - chrono::Days::new(u64::from(chrono::Datelike::day0(&d)));
     let dossier_rows = db::dossiers::of_units(
         conn,
@@ -511,16 +479,7 @@ pub fn build_with_spare(
         roll(tree, &before, &dossiers_before, population.other(), rollup),
     );
 
-    let tickets = db::reports::ticket_counts(
-        conn,
-        &tree.subtree,
-        request.field,
-        request.period.from,
-        request.period.to,
-    )?;
-    let (issued, answered) = tickets
-        .iter()
-        .fold((0, 0), |(i, a), (_, issued, answered)| (i + issued, a + answered));
+    let tickets = ticket_figures(conn, tree, request)?;
     let counted_channels = match (population, official) {
         (Population::Official, Some(channels)) => channels.to_vec(),
         _ => Channel::ALL.to_vec(),
@@ -540,34 +499,13 @@ pub fn build_with_spare(
         headline: form.headline.clone(),
         rank_by,
         min_sample: request.min_sample,
-        method: Method {
+        method: method_of(
+            form,
             rollup,
-            weights: match rollup {
-                Rollup::Pooled => "responses",
-                Rollup::MeanOfChildren => "equal",
-                Rollup::Weighted => "dossiers",
-            },
-            population,
-            channels: counted_channels,
-            composite_rule: "every_component",
-            partial_allowed: form
-                .indices
-                .iter()
-                .filter(|i| {
-                    matches!(
-                        i.rule,
-                        IndexRule::Mean {
-                            allow_partial: true,
-                            ..
-                        }
-                    )
-                })
-                .map(|i| i.id.clone())
-                .collect(),
-            min_sample: request.min_sample,
-            sample_margin: request.sample_margin,
-            form_version: registered.version_label(),
-        },
+            &counted_channels,
+            request,
+            registered.version_label(),
+        ),
         population,
         sample: sample_of(&unit.code),
         other_rollup: OtherRollup {
@@ -581,17 +519,133 @@ pub fn build_with_spare(
         },
         left_out_of_weights,
         channels: now.of(Population::All).pooled(&unit.code).channels(),
-        tickets: TicketFigures {
-            issued,
-            answered,
-            response_rate: (issued > 0).then(|| round2(answered as f64 / issued as f64 * 100.0)),
-        },
+        tickets,
         previous: PreviousPeriod {
             from: previous_period.from,
             to: previous_period.to,
             responses: before.of(population).pooled(&unit.code).responses,
         },
         field: request.field.map(str::to_string),
+    })
+}
+
+/// The unit, the form and the ranking index asked for, each known.
+fn resolve(
+    conn: &mut DbConnection,
+    forms: &FormRegistry,
+    request: &ReportRequest<'_>,
+) -> Result<(Unit, Arc<RegisteredForm>, String), ReportError> {
+    let unit = db::units::find(conn, request.unit)?
+        .ok_or_else(|| ReportError::UnknownUnit(request.unit.to_string()))?;
+    let registered = forms
+        .current(request.form)
+        .ok_or_else(|| ReportError::UnknownForm {
+            form: request.form.to_string(),
+            known: forms.ids(),
+        })?;
+    let form = &registered.form;
+    let rank_by = request.rank_by.unwrap_or(&form.headline).to_string();
+    if form.index(&rank_by).is_none() {
+        return Err(ReportError::UnknownIndex {
+            index: rank_by,
+            form: form.id.clone(),
+        });
+    }
+    Ok((unit, registered, rank_by))
+}
+
+/// The counts of the period and of the one before, the two read at once when a spare
+/// connection is at hand. Every channel is read once; the official population is those
+/// rows the form names.
+fn load_both(
+    conn: &mut DbConnection,
+    spare: Option<&mut DbConnection>,
+    tree: &Tree<'_>,
+    versions: &[i64],
+    official: Option<&[Channel]>,
+    request: &ReportRequest<'_>,
+) -> Result<(Counts, Counts), ReportError> {
+    let which = Rows {
+        versions,
+        field: request.field,
+        channels: None,
+    };
+    let previous_period = request.period.previous();
+    let (now, before) = match spare {
+        Some(spare) => std::thread::scope(|scope| {
+            let before = scope.spawn(|| Counts::load(spare, tree, which, official, &previous_period));
+            let now = Counts::load(conn, tree, which, official, &request.period);
+            let before = before
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (now, before)
+        }),
+        None => (
+            Counts::load(conn, tree, which, official, &request.period),
+            Counts::load(conn, tree, which, official, &previous_period),
+        ),
+    };
+    Ok((now?, before?))
+}
+
+/// How the figures were formed, as the report states it.
+fn method_of(
+    form: &Form,
+    rollup: Rollup,
+    channels: &[Channel],
+    request: &ReportRequest<'_>,
+    form_version: String,
+) -> Method {
+    Method {
+        rollup,
+        weights: match rollup {
+            Rollup::Pooled => "responses",
+            Rollup::MeanOfChildren => "equal",
+            Rollup::Weighted => "dossiers",
+        },
+        population: request.population,
+        channels: channels.to_vec(),
+        composite_rule: "every_component",
+        partial_allowed: form
+            .indices
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.rule,
+                    IndexRule::Mean {
+                        allow_partial: true,
+                        ..
+                    }
+                )
+            })
+            .map(|i| i.id.clone())
+            .collect(),
+        min_sample: request.min_sample,
+        sample_margin: request.sample_margin,
+        form_version,
+    }
+}
+
+/// Tickets issued in the period and answered, in the unit's subtree.
+fn ticket_figures(
+    conn: &mut DbConnection,
+    tree: &Tree<'_>,
+    request: &ReportRequest<'_>,
+) -> Result<TicketFigures, ReportError> {
+    let tickets = db::reports::ticket_counts(
+        conn,
+        &tree.subtree,
+        request.field,
+        request.period.from,
+        request.period.to,
+    )?;
+    let (issued, answered) = tickets
+        .iter()
+        .fold((0, 0), |(i, a), (_, issued, answered)| (i + issued, a + answered));
+    Ok(TicketFigures {
+        issued,
+        answered,
+        response_rate: (issued > 0).then(|| round2(answered as f64 / issued as f64 * 100.0)),
     })
 }
 

@@ -46,10 +46,10 @@ impl Mailer {
         if !settings.smtp_username.is_empty() {
             builder = builder.credentials(Credentials::new(
                 settings.smtp_username.clone(),
-                settings.smtp_password.clone(),
+                settings.smtp_password.expose().to_string(),
             ));
         }
-        let from = settings.mail_from.parse::<Mailbox>().map_err(|e| e.to_string())?;
+        let from = settings.mail_from.0.clone();
         Ok(Some(Mailer {
             transport: builder.build(),
             from,

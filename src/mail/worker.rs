@@ -24,9 +24,7 @@ pub fn queue_due(
     settings: &Settings,
 ) -> Result<usize, ReportError> {
     let now = Utc::now();
-    let today = now
-        .with_timezone(&settings.tz().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh))
-        .date_naive();
+    let today = now.with_timezone(&settings.tz()).date_naive();
     Ok(digest::queue_due(conn, forms, settings, today)? + alerts::check_all(conn, forms, settings, now)?)
 }
 

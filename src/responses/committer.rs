@@ -12,6 +12,7 @@ use super::Channel;
 use super::store::{StoreError, Stored, Submission, TicketUse, store_many};
 use super::validate::Answers;
 use crate::db::{Database, DbError};
+use crate::metrics::Metrics;
 
 /// Answers stored in one transaction at most: far below the batch's own flush of free
 /// texts, so a failed answer never leaves part of itself in the batch.
@@ -62,12 +63,13 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the writing thread; it ends when the last handle is dropped.
-    pub fn start(db: Database) -> Committer {
+    /// Starts the writing thread; it ends when the last handle is dropped. Each batch is
+    /// counted in `metrics`.
+    pub fn start(db: Database, metrics: Metrics) -> Committer {
         let (jobs, waiting) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sipas-commit".into())
-            .spawn(move || write(&db, &waiting))
+            .spawn(move || write(&db, &waiting, &metrics))
             .expect("a thread for storing answers");
         Committer { jobs }
     }
@@ -88,7 +90,7 @@ impl Committer {
     }
 }
 
-fn write(db: &Database, waiting: &mpsc::Receiver<Job>) {
+fn write(db: &Database, waiting: &mpsc::Receiver<Job>, metrics: &Metrics) {
     while let Ok(first) = waiting.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -97,6 +99,7 @@ fn write(db: &Database, waiting: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let outcomes = match db.conn() {
             Ok(mut conn) => {
                 let items: Vec<(Submission<'_>, &Answers)> = jobs
@@ -109,7 +112,11 @@ fn write(db: &Database, waiting: &mpsc::Receiver<Job>) {
         };
         match outcomes {
             Ok(outcomes) => {
+                metrics.group_committed(jobs.len(), started.elapsed());
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    if let Ok(Stored::New(_)) = outcome {
+                        metrics.answer_stored(job.submission.channel);
+                    }
                     let _ = job.outcome.send(outcome);
                 }
             }

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 use super::procedure::normalize_field;
 use super::store::{Batch, StoreError, Submission};
-use super::validate::validate;
+use super::validate::{Scope, validate_in};
 use crate::codes::tickets::check_field;
 use crate::db::{self, DbConnection, DbError};
 use crate::forms::RegisteredForm;
@@ -352,7 +352,7 @@ pub fn import(
                 token: None,
                 ticket: None,
             };
-            batch.add(conn, &submission, &row.answers)?;
+            batch.queue(conn, &submission, &row.answers)?;
             stored += 1;
         }
         if !problems.is_empty() && !skip_invalid {
@@ -478,7 +478,7 @@ fn check_row(
             fields.extend(parts.into_iter().map(|p| (name.clone(), p.trim().to_string())));
         }
     }
-    let (_, checked) = validate(&form.form, &fields);
+    let (_, checked) = validate_in(&form.form, &fields, Scope::Paper);
     let answers = checked.map_err(|problems| {
         let mut parts: Vec<String> = problems
             .by_question

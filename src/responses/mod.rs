@@ -9,4 +9,4 @@ pub mod validate;
 
 pub use crate::tally::Channel;
 pub use store::{StoreError, Stored, Submission, TicketUse, store};
-pub use validate::{Answers, Given, Problems, validate};
+pub use validate::{Answers, Given, Problems, Scope, validate, validate_in};

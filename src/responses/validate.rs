@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::forms::{Form, Question, QuestionKind};
-use crate::i18n::Message;
+use crate::forms::{Form, NOT_APPLICABLE, Question, QuestionKind};
+use crate::i18n::{Lang, Message};
 
 /// Form fields that are not answers start with this.
 pub const RESERVED_PREFIX: char = '_';
@@ -24,6 +24,11 @@ impl Given {
         self.values
             .get(question)
             .is_some_and(|v| v.iter().any(|x| x == value))
+    }
+
+    /// Everything sent for `question`.
+    pub fn values(&self, question: &str) -> &[String] {
+        self.values.get(question).map_or(&[], Vec::as_slice)
     }
 
     /// The first thing typed for `question` (number and text questions).
@@ -49,6 +54,9 @@ pub struct Answers {
 pub struct Problems {
     /// One message per question that needs another look.
     pub by_question: BTreeMap<String, Message>,
+    /// The required questions left unanswered, in page order (each also in
+    /// `by_question`): the page sums them up as "Còn N câu chưa trả lời".
+    pub unanswered: Vec<String>,
     /// Problems that belong to no question on the page.
     pub general: Vec<Message>,
 }
@@ -72,16 +80,40 @@ pub fn answer_fields(fields: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Which questions a check covers, and how it treats blanks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A whole questionnaire sent from a phone: a required question must be answered
+    /// (its not-applicable choice is an answer).
+    Whole,
+    /// The questions of one page of a stepped questionnaire.
+    Step(usize),
+    /// A paper questionnaire typed in: a question that offers "not applicable" may also be
+    /// left blank (the clerk could not tell which), as if it were optional.
+    Paper,
+}
+
 /// Checks `fields` (the answer fields of a submission) against `form`.
 pub fn validate(form: &Form, fields: &[(String, String)]) -> (Given, Result<Answers, Problems>) {
+    validate_in(form, fields, Scope::Whole)
+}
+
+/// Checks `fields` against the questions `scope` covers. A question whose `show_if` does
+/// not hold is not asked: not required, and whatever was sent for it is dropped (a page
+/// without JavaScript shows it anyway), so it is neither stored nor counted.
+pub fn validate_in(
+    form: &Form,
+    fields: &[(String, String)],
+    scope: Scope,
+) -> (Given, Result<Answers, Problems>) {
     let mut given = Given::default();
     let mut problems = Problems::default();
     for (name, value) in fields {
         if form.question(name).is_none() {
             let shown: String = name.chars().take(40).collect();
             problems.general.push(Message::new(
-                format!("Phiếu gửi lên có câu hỏi không tồn tại: «{shown}»."),
-                format!("The submission holds an unknown question: «{shown}»."),
+                format!("Phiếu gửi lên có câu hỏi không tồn tại: “{shown}”."),
+                format!("The submission holds an unknown question: “{shown}”."),
             ));
             continue;
         }
@@ -94,11 +126,23 @@ pub fn validate(form: &Form, fields: &[(String, String)]) -> (Given, Result<Answ
                 .push(value.to_string());
         }
     }
+    let asked = form.asked(|question, value| given.has(question, value));
     let mut answers = Answers::default();
-    for question in form.questions() {
-        let chosen = given.values.get(&question.id).cloned().unwrap_or_default();
-        if let Err(message) = check_question(question, &chosen, &mut answers) {
-            problems.by_question.insert(question.id.clone(), message);
+    for section in &form.sections {
+        if let Scope::Step(step) = scope
+            && section.step != step
+        {
+            continue;
+        }
+        for question in section.questions.iter().filter(|q| asked.contains(q.id.as_str())) {
+            let chosen = given.values.get(&question.id).cloned().unwrap_or_default();
+            let blank_allowed = scope == Scope::Paper && question.na.is_some();
+            if let Err(message) = check_question(question, &chosen, blank_allowed, &mut answers) {
+                if chosen.is_empty() {
+                    problems.unanswered.push(question.id.clone());
+                }
+                problems.by_question.insert(question.id.clone(), message);
+            }
         }
     }
     let result = if problems.is_empty() {
@@ -109,11 +153,16 @@ pub fn validate(form: &Form, fields: &[(String, String)]) -> (Given, Result<Answ
     (given, result)
 }
 
-fn check_question(question: &Question, chosen: &[String], answers: &mut Answers) -> Result<(), Message> {
+fn check_question(
+    question: &Question,
+    chosen: &[String],
+    blank_allowed: bool,
+    answers: &mut Answers,
+) -> Result<(), Message> {
     if chosen.is_empty() {
-        return if question.required {
+        return if question.required && !blank_allowed {
             Err(Message::new(
-                "Vui lòng trả lời câu này.",
+                "Ông/Bà vui lòng trả lời câu này.",
                 "Please answer this question.",
             ))
         } else {
@@ -121,6 +170,16 @@ fn check_question(question: &Question, chosen: &[String], answers: &mut Answers)
         };
     }
     let id = &question.id;
+    if question.na.is_some() && chosen.iter().any(|v| v == NOT_APPLICABLE) {
+        if chosen.len() > 1 {
+            return Err(Message::new(
+                "Đã chọn “không áp dụng” thì không chọn thêm phương án khác.",
+                "“Not applicable” cannot be chosen together with another option.",
+            ));
+        }
+        answers.values.push((id.clone(), NOT_APPLICABLE.to_string()));
+        return Ok(());
+    }
     let not_an_option = || {
         Message::new(
             "Lựa chọn này không có trong phiếu.",
@@ -177,9 +236,18 @@ fn check_question(question: &Question, chosen: &[String], answers: &mut Answers)
             let text = clean_text(&chosen[0]);
             let length = text.chars().count();
             if length > *max_length {
+                let (vi, en) = (Lang::Vi, Lang::En);
                 return Err(Message::new(
-                    format!("Tối đa {max_length} ký tự (bạn đã nhập {length})."),
-                    format!("At most {max_length} characters (you wrote {length})."),
+                    format!(
+                        "Tối đa {} ký tự (Ông/Bà đã nhập {}).",
+                        vi.number(*max_length as f64, 0),
+                        vi.number(length as f64, 0)
+                    ),
+                    format!(
+                        "At most {} characters (you wrote {}).",
+                        en.number(*max_length as f64, 0),
+                        en.number(length as f64, 0)
+                    ),
                 ));
             }
             if !text.is_empty() {
@@ -292,7 +360,11 @@ levels = [2]
         let problems = result.unwrap_err();
         let questions: Vec<&str> = problems.by_question.keys().map(String::as_str).collect();
         assert_eq!(questions, ["age", "note", "rate", "why"]);
-        assert_eq!(problems.by_question["rate"].vi, "Vui lòng trả lời câu này.");
+        assert_eq!(
+            problems.by_question["rate"].vi,
+            "Ông/Bà vui lòng trả lời câu này."
+        );
+        assert_eq!(problems.unanswered, ["rate"], "the one left blank");
         assert_eq!(
             problems.by_question["age"].en,
             "Enter a whole number from 15 to 100."
@@ -300,7 +372,7 @@ levels = [2]
         assert!(
             problems.by_question["note"]
                 .vi
-                .starts_with("Tối đa 10 ký tự (bạn đã nhập 14)")
+                .starts_with("Tối đa 10 ký tự (Ông/Bà đã nhập 14)")
         );
         assert_eq!(problems.general.len(), 1);
         // What was typed is kept for the page.
@@ -322,6 +394,83 @@ levels = [2]
         );
         let (_, result) = validate(&form(), &fields(&[("rate", "1"), ("age", "4.5")]));
         assert!(result.unwrap_err().by_question.contains_key("age"));
+    }
+
+    const CONDITIONAL: &str = r#"
+id = "c"
+title.vi = "Thử"
+rollup = "pooled"
+headline = "result"
+[[sections]]
+id = "s"
+title.vi = "Phần"
+[[sections.questions]]
+id = "result"
+type = "scale"
+required = true
+label.vi = "Kết quả"
+na = { vi = "Chưa nhận kết quả", en = "No result yet" }
+options = [{ value = 1, vi = "Kém" }, { value = 2, vi = "Tốt" }]
+[[sections.questions]]
+id = "sent"
+type = "single"
+label.vi = "Đã góp ý?"
+options = [{ value = "yes", vi = "Có" }, { value = "no", vi = "Không" }]
+[[sections]]
+id = "feedback"
+title.vi = "Góp ý"
+show_if = { question = "sent", is = ["yes"] }
+[[sections.questions]]
+id = "handled"
+type = "scale"
+required = true
+label.vi = "Được xử lý"
+options = [{ value = 1, vi = "Kém" }, { value = 2, vi = "Tốt" }]
+[[indices]]
+id = "result"
+type = "share"
+questions = ["result"]
+levels = [2]
+"#;
+
+    fn conditional() -> Form {
+        parse_form("c.toml", "c", CONDITIONAL).unwrap()
+    }
+
+    #[test]
+    fn not_applicable_is_an_answer_where_offered_and_blank_only_on_paper() {
+        let (_, result) = validate(&conditional(), &fields(&[("result", "na")]));
+        assert_eq!(result.unwrap().values, [("result".to_string(), "na".to_string())]);
+        let (_, result) = validate(&conditional(), &fields(&[]));
+        assert_eq!(result.unwrap_err().unanswered, ["result"]);
+        let (_, result) = validate_in(&conditional(), &fields(&[]), Scope::Paper);
+        assert_eq!(result.unwrap(), Answers::default(), "a blank on paper is missing");
+        // Where the form offers none, `na` is not an option.
+        let (_, result) = validate(&form(), &fields(&[("rate", "na")]));
+        assert_eq!(
+            result.unwrap_err().by_question["rate"].en,
+            "That is not one of the options."
+        );
+    }
+
+    #[test]
+    fn a_condition_that_does_not_hold_asks_nothing_and_drops_what_was_sent() {
+        // Not sent feedback: the feedback section's required question is not asked, and
+        // an answer to it (a page without JavaScript shows it) is not stored.
+        let (_, result) = validate(
+            &conditional(),
+            &fields(&[("result", "2"), ("sent", "no"), ("handled", "1")]),
+        );
+        let values = result.unwrap().values;
+        assert_eq!(
+            values,
+            [
+                ("result".to_string(), "2".to_string()),
+                ("sent".to_string(), "no".to_string())
+            ]
+        );
+        let (_, result) = validate(&conditional(), &fields(&[("result", "2"), ("sent", "yes")]));
+        assert_eq!(result.unwrap_err().unanswered, ["handled"], "asked, so required");
     }
 
     #[test]

@@ -214,7 +214,13 @@ impl Tally {
             .unwrap_or(0)
     }
 
-    /// The values chosen for `question`, with how many chose each.
+    /// How many said `question` did not apply to them (counted apart from its answers).
+    pub fn not_applicable(&self, question: &str) -> i64 {
+        self.count(question, super::NOT_APPLICABLE)
+    }
+
+    /// The values chosen for `question`, with how many chose each (not-applicable
+    /// included: an index's arithmetic leaves it out).
     pub fn values(&self, question: &str) -> impl Iterator<Item = (&str, i64)> {
         self.questions
             .get(question)

@@ -11,6 +11,11 @@ pub enum CountKey {
     Chose { question: String, value: String },
 }
 
+/// The value a not-applicable answer holds ("Chưa nhận kết quả", "Không phải nộp phí"):
+/// counted as chosen, apart from the options, but never as an answer to the question, so
+/// it stays out of every denominator and every `n`.
+pub const NOT_APPLICABLE: &str = "na";
+
 /// The value part of the text form of [`CountKey::Answered`].
 const ANSWERED: &str = "*";
 

@@ -13,5 +13,5 @@ mod totals;
 
 pub use channel::{Channel, UnknownChannel};
 pub use counted::{CountKeys, StoredRow, Tally, TallyError};
-pub use key::{CountKey, NotAKey};
+pub use key::{CountKey, NOT_APPLICABLE, NotAKey};
 pub use totals::{ALL_FIELDS, CountTotals, Counted, TallyKey, TotalRow, Totals};

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use super::periods::{CountPeriod, periods_of};
-use super::{Channel, CountKey};
+use super::{Channel, CountKey, NOT_APPLICABLE};
 
 /// The `field` of the rows that count every response, whatever its field.
 pub const ALL_FIELDS: &str = "";
@@ -112,10 +112,12 @@ pub struct Totals {
 impl CountTotals {
     /// Counts one response from its answers: the values it chose (`(question, value)`, one
     /// per option of a multi question) and the questions it gave a free text to. A
-    /// question counts as answered once, whatever it was given.
+    /// question counts as answered once, whatever it was given; a not-applicable answer
+    /// is counted as chosen but not as answered (it is in no denominator).
     pub fn add_answers(&mut self, key: TallyKey<'_>, values: &[(&str, &str)], texts: &[&str]) {
         let mut answered: Vec<&str> = values
             .iter()
+            .filter(|(_, v)| *v != NOT_APPLICABLE)
             .map(|(q, _)| *q)
             .chain(texts.iter().copied())
             .collect();
@@ -313,5 +315,21 @@ mod tests {
         assert_eq!(count(CountKey::Answered("comment".into())), 1);
         assert_eq!(count(CountKey::chose("why", "gọn")), 1);
         assert_eq!(totals.keys.len(), 6);
+    }
+
+    #[test]
+    fn a_not_applicable_answer_is_counted_apart_and_not_as_answered() {
+        let mut totals = CountTotals::default();
+        totals.add_answers(
+            key("A", None, Channel::Paper),
+            &[("result", NOT_APPLICABLE), ("rating", "4")],
+            &[],
+        );
+        let totals = totals.into_totals();
+        let day = &totals.rows[0].counted.keys;
+        let count = |key: CountKey| totals.keys.iter().position(|k| *k == key).map_or(0, |at| day[at]);
+        assert_eq!(count(CountKey::chose("result", NOT_APPLICABLE)), 1);
+        assert_eq!(count(CountKey::Answered("result".into())), 0);
+        assert_eq!(count(CountKey::Answered("rating".into())), 1);
     }
 }

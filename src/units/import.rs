@@ -11,6 +11,9 @@ use crate::i18n::Message;
 
 /// The columns a units file must have, in any order.
 pub const COLUMNS: [&str; 4] = ["code", "name", "kind", "parent_code"];
+/// Columns a units file may have: the agency line of the unit's questionnaire (a blank
+/// cell clears it; without the column, what is stored stays).
+pub const OPTIONAL_COLUMNS: [&str; 1] = ["agency_name"];
 
 const MAX_CODE_CHARS: usize = 32;
 const MAX_NAME_CHARS: usize = 200;
@@ -60,6 +63,8 @@ struct Row {
     name: String,
     kind: String,
     parent: Option<String>,
+    /// `None` when the file has no `agency_name` column.
+    agency: Option<Option<String>>,
 }
 
 /// Imports the units of a CSV file in one transaction. Units already stored keep their
@@ -105,6 +110,11 @@ fn apply(conn: &mut DbConnection, rows: &[Row]) -> Result<ImportSummary, ImportE
             })
             .collect();
         db::units::upsert(conn, &records)?;
+        for row in rows {
+            if let Some(agency) = &row.agency {
+                db::units::set_agency(conn, &row.code, agency.as_deref())?;
+            }
+        }
         Ok(summary)
     })
 }
@@ -148,7 +158,15 @@ fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<Problem>> {
                     field("kind"),
                     field("parent_code"),
                 ) {
-                    Ok(row) => rows.push(row),
+                    Ok(mut row) => {
+                        if let Some(at) = columns.get("agency_name") {
+                            match clean_line(record.get(*at).unwrap_or(""), MAX_NAME_CHARS) {
+                                Ok(agency) => row.agency = Some(agency),
+                                Err(message) => problems.push(Problem { line, message }),
+                            }
+                        }
+                        rows.push(row)
+                    }
                     Err(mut found) => problems.append(&mut found),
                 }
             }
@@ -212,7 +230,7 @@ fn column_positions(header: &csv::StringRecord) -> Result<HashMap<&'static str, 
     let mut problems = Vec::new();
     for (index, name) in header.iter().enumerate() {
         let name = name.to_ascii_lowercase();
-        match COLUMNS.iter().find(|c| **c == name) {
+        match COLUMNS.iter().chain(&OPTIONAL_COLUMNS).find(|c| **c == name) {
             Some(column) if positions.contains_key(column) => problems.push(problem(
                 1,
                 format!("cột «{column}» xuất hiện hai lần"),
@@ -223,8 +241,8 @@ fn column_positions(header: &csv::StringRecord) -> Result<HashMap<&'static str, 
             }
             None => problems.push(problem(
                 1,
-                format!("cột không rõ «{name}»; các cột là code,name,kind,parent_code"),
-                format!("unknown column «{name}»; the columns are code,name,kind,parent_code"),
+                format!("cột không rõ «{name}»; các cột là code,name,kind,parent_code và agency_name (tùy chọn)"),
+                format!("unknown column «{name}»; the columns are code,name,kind,parent_code and, optionally, agency_name"),
             )),
         }
     }
@@ -294,7 +312,27 @@ fn check_row(line: u64, code: &str, name: &str, kind: &str, parent: &str) -> Res
         name: name.nfc().collect(),
         kind: kind.nfc().collect(),
         parent: (!parent.is_empty()).then(|| parent.to_string()),
+        agency: None,
     })
+}
+
+/// A line of text a citizen reads (an agency's name, a hotline): trimmed, composed
+/// (NFC), at most `max` characters, no control characters; `None` when blank.
+pub fn clean_line(text: &str, max: usize) -> Result<Option<String>, Message> {
+    let text: String = text.trim().nfc().collect();
+    if text.chars().count() > max {
+        return Err(Message::new(
+            format!("dài quá {max} ký tự"),
+            format!("longer than {max} characters"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Message::new(
+            "chứa ký tự điều khiển",
+            "contains control characters",
+        ));
+    }
+    Ok((!text.is_empty()).then_some(text))
 }
 
 /// What is wrong with a code, in Vietnamese and English, if anything.
@@ -459,6 +497,8 @@ mod tests {
             kind: "xã".into(),
             parent_code: parent.map(Into::into),
             public: false,
+            agency_name: None,
+            feedback_contact: None,
         }
     }
 
@@ -505,6 +545,29 @@ mod tests {
         assert_eq!(rows[1].code, "00004");
         assert_eq!(rows[1].parent.as_deref(), Some("01"));
         assert_eq!(rows[1].name, "Ba Đình");
+    }
+
+    #[test]
+    fn an_agency_column_sets_or_clears_the_agency_line_and_its_absence_keeps_it() {
+        let rows = parse(
+            "code,name,kind,parent_code,agency_name\n01,Phú Xuân,phường,,UBND Phường Phú Xuân — Trung tâm Phục vụ hành chính công\n02,Thuận Hóa,phường,,\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            rows[0].agency,
+            Some(Some(
+                "UBND Phường Phú Xuân — Trung tâm Phục vụ hành chính công".into()
+            ))
+        );
+        assert_eq!(rows[1].agency, Some(None), "a blank cell clears it");
+        let rows = parse("code,name,kind,parent_code\n01,Phú Xuân,phường,\n".as_bytes()).unwrap();
+        assert_eq!(rows[0].agency, None, "no column: what is stored stays");
+        let long = format!(
+            "code,name,kind,parent_code,agency_name\n01,A,xã,,{}\n",
+            "x".repeat(201)
+        );
+        assert_eq!(lines_of(parse(long.as_bytes())), [2]);
     }
 
     #[test]

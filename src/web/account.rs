@@ -10,8 +10,6 @@ use super::AppError;
 use super::pages::{self, Page};
 use super::rate_limit::client_address;
 use crate::auth::accounts::{self, AccountError};
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::{Guarded, SignedIn, identify};
 use crate::auth::login_limit::{self, LoginLimits, Subjects};
 use crate::auth::secrets::Secrets;
 use crate::auth::session;
@@ -19,6 +17,7 @@ use crate::auth::{Identity, Role, password};
 use crate::config::Settings;
 use crate::db::{self, Database, DbError};
 use crate::i18n::{Localized, Message};
+use crate::web::extract::{Guarded, SignedIn, identify};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -183,12 +182,12 @@ pub struct LoginForm {
 /// account; limits on failures per account and per address.
 pub async fn login(
     req: HttpRequest,
-    form: CsrfForm<LoginForm>,
+    form: web::Form<LoginForm>,
     db: web::Data<Database>,
     secrets: web::Data<Secrets>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(form) = form;
+    let form = form.into_inner();
     let page = Page::with_forms(&req, &secrets, &settings);
     let email = form.email.trim().to_lowercase();
     let limits = LoginLimits {
@@ -298,14 +297,10 @@ fn too_many_attempts(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 /// `POST /logout`: ends the session on the server (a copy of the cookie no longer signs
 /// anyone in, on any replica) and clears the browser's cookie.
 pub async fn logout(
     req: HttpRequest,
-    _form: CsrfForm<Empty>,
     db: web::Data<Database>,
     secrets: web::Data<Secrets>,
 ) -> Result<HttpResponse, AppError> {
@@ -347,13 +342,13 @@ pub struct DigestForm {
 
 /// `POST /account/digest`: weekly, monthly or no digests by mail.
 pub async fn choose_digest(
-    Guarded(SignedIn(identity), form): Guarded<SignedIn, CsrfForm<DigestForm>>,
+    Guarded(SignedIn(identity), form): Guarded<SignedIn, web::Form<DigestForm>>,
     req: HttpRequest,
     db: web::Data<Database>,
     secrets: web::Data<Secrets>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(form) = form;
+    let form = form.into_inner();
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let Some(user_id) = identity.user_id() else {
         return Err(AppError::bad_request(Message::new(
@@ -415,13 +410,13 @@ pub struct PasswordForm {
 /// `POST /account/password`: a new password ends every other session; this one gets a
 /// fresh cookie.
 pub async fn change_password(
-    Guarded(SignedIn(identity), form): Guarded<SignedIn, CsrfForm<PasswordForm>>,
+    Guarded(SignedIn(identity), form): Guarded<SignedIn, web::Form<PasswordForm>>,
     req: HttpRequest,
     db: web::Data<Database>,
     secrets: web::Data<Secrets>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(form) = form;
+    let form = form.into_inner();
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let digest = digest_of(&db, &identity).await?;
     let refused_with = |message: Message| message.get(page.lang).to_string();
@@ -449,22 +444,19 @@ pub async fn change_password(
     let started_secrets = secrets.clone();
     let (lifetime, secure) = (settings.session_seconds(), settings.secure_cookies());
     let result = db
-        .run(move |conn| -> Result<Result<_, AccountError>, DbError> {
-            match accounts::change_own_password(conn, user_id, &form.current, &form.new) {
-                // Every session ended with the old password; this browser gets a new one.
-                Ok(()) => Ok(Ok(session::start(
-                    conn,
-                    &started_secrets,
-                    user_id,
-                    db::now(),
-                    lifetime,
-                    secure,
-                )?)),
-                Err(AccountError::Db(e)) => Err(e),
-                Err(refused) => Ok(Err(refused)),
-            }
+        .run(move |conn| -> Result<_, AccountError> {
+            accounts::change_own_password(conn, user_id, &form.current, &form.new)?;
+            // Every session ended with the old password; this browser gets a new one.
+            Ok(session::start(
+                conn,
+                &started_secrets,
+                user_id,
+                db::now(),
+                lifetime,
+                secure,
+            )?)
         })
-        .await?;
+        .await;
     match result {
         Ok(cookie) => {
             let notice = page.t("Đã đổi mật khẩu.", "Your password was changed.");
@@ -474,6 +466,7 @@ pub async fn change_password(
             response.add_cookie(&cookie).map_err(AppError::internal)?;
             Ok(response)
         }
+        Err(AccountError::Db(e)) => Err(e.into()),
         Err(refused) => {
             let error = refused_with(refused.message());
             let context = (&page, db.get_ref(), settings.get_ref());

@@ -8,8 +8,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderName;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::app::dossiers::ReportRefused;
+use crate::app::responses::SubmitRefused;
+use crate::app::tickets::IssueRefused;
 use crate::db::DbError;
-use crate::i18n::Message;
+use crate::dossiers::DossierError;
+use crate::i18n::{Localized, Message};
 
 /// An error a handler answers with. Rendered as a Vietnamese (or English) page for HTML
 /// routes and as JSON under `/api/` by [`super::error_pages`].
@@ -20,6 +24,9 @@ pub struct AppError {
     cause: Option<Box<dyn StdError + Send + Sync>>,
     /// Headers the answer needs, e.g. `Retry-After` on a 429.
     headers: Vec<(HeaderName, String)>,
+    /// Each mistake of a request refused whole (JSON answers list them), by question
+    /// where it has one.
+    problems: Vec<(Option<String>, Message)>,
 }
 
 impl AppError {
@@ -30,7 +37,19 @@ impl AppError {
             message,
             cause: None,
             headers: Vec::new(),
+            problems: Vec::new(),
         }
+    }
+
+    /// Adds the mistakes that made the request fail, each to be told.
+    pub fn with_problems(mut self, problems: Vec<(Option<String>, Message)>) -> AppError {
+        self.problems = problems;
+        self
+    }
+
+    /// The mistakes listed with the message.
+    pub fn problems(&self) -> &[(Option<String>, Message)] {
+        &self.problems
     }
 
     /// Adds a header to the answer.
@@ -93,7 +112,7 @@ pub fn generic_message(status: StatusCode) -> Message {
             "You do not have access to this page.",
         ),
         404 => (
-            "Không tìm thấy trang bạn yêu cầu. Hãy kiểm tra lại địa chỉ.",
+            "Không tìm thấy trang Ông/Bà yêu cầu. Ông/Bà vui lòng kiểm tra lại địa chỉ, hoặc nhập mã khảo sát in trên phiếu.",
             "The page you asked for does not exist. Please check the address.",
         ),
         405 => (
@@ -115,7 +134,7 @@ pub fn generic_message(status: StatusCode) -> Message {
             "Some of the data sent is not valid.",
         ),
         429 => (
-            "Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút.",
+            "Có quá nhiều yêu cầu trong thời gian ngắn. Ông/Bà vui lòng thử lại sau ít phút.",
             "Too many requests. Please try again in a few minutes.",
         ),
         503 => (
@@ -183,6 +202,105 @@ impl From<DbError> for AppError {
                 AppError::unavailable(error)
             }
             _ => AppError::internal(error),
+        }
+    }
+}
+
+impl From<IssueRefused> for AppError {
+    fn from(e: IssueRefused) -> Self {
+        match e {
+            IssueRefused::NoDesk => {
+                AppError::not_found(Message::new("Không có quầy này.", "There is no such desk."))
+            }
+            IssueRefused::Forbidden => AppError::new(
+                StatusCode::FORBIDDEN,
+                Message::new(
+                    "Quầy không tồn tại hoặc mã truy cập này không được phát phiếu cho quầy đó.",
+                    "The desk does not exist or this token may not issue tickets for it.",
+                ),
+            ),
+            IssueRefused::Invalid(error) => AppError::new(StatusCode::UNPROCESSABLE_ENTITY, error.message()),
+            IssueRefused::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReportRefused> for AppError {
+    fn from(e: ReportRefused) -> Self {
+        match e {
+            ReportRefused::NotYours(unit) => AppError::new(
+                StatusCode::FORBIDDEN,
+                Message::new(
+                    format!("Mã truy cập này không được báo số hồ sơ của đơn vị «{unit}»."),
+                    format!("This token may not report the dossiers of unit «{unit}»."),
+                ),
+            ),
+            ReportRefused::Rejected(DossierError::Rejected(problems)) => {
+                let each = |vi: bool| {
+                    problems
+                        .iter()
+                        .map(|p| {
+                            let text = if vi { &p.message.vi } else { &p.message.en };
+                            format!("{} {}: {text}", if vi { "mục" } else { "item" }, p.line)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Message::new(
+                        format!("Không lưu gì: {}.", each(true)),
+                        format!("Nothing was stored: {}.", each(false)),
+                    ),
+                )
+            }
+            ReportRefused::Rejected(DossierError::Db(e)) | ReportRefused::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<SubmitRefused> for AppError {
+    fn from(e: SubmitRefused) -> Self {
+        match e {
+            SubmitRefused::NoDesk => {
+                AppError::not_found(Message::new("Không có quầy này.", "There is no such desk."))
+            }
+            SubmitRefused::NoUnit(unit) => AppError::not_found(Message::new(
+                format!("Không có đơn vị mã «{unit}»."),
+                format!("There is no unit with code «{unit}»."),
+            )),
+            SubmitRefused::Forbidden => AppError::new(
+                StatusCode::FORBIDDEN,
+                Message::new(
+                    "Quầy hoặc đơn vị không tồn tại, hoặc mã truy cập này không được gửi phiếu cho nơi đó.",
+                    "The desk or unit does not exist, or this token may not submit answers for it.",
+                ),
+            ),
+            SubmitRefused::Invalid(problems) => {
+                let count = problems.len();
+                let listed = problems
+                    .by_question
+                    .into_iter()
+                    .map(|(question, message)| (Some(question), message))
+                    .chain(problems.general.into_iter().map(|message| (None, message)))
+                    .collect();
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Message::new(
+                        format!("Không lưu phiếu: {count} lỗi, xem danh sách «problems»."),
+                        format!("Nothing was stored: {count} problem(s), listed in «problems»."),
+                    ),
+                )
+                .with_problems(listed)
+            }
+            SubmitRefused::KeyReused => AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Message::new(
+                    "Idempotency-Key này đã được dùng cho một yêu cầu khác. Mỗi phiếu cần một khóa riêng; gửi lại đúng yêu cầu cũ nếu chỉ là thử lại.",
+                    "This Idempotency-Key was used for a different request. Use a new key for each response; resend the same request to retry.",
+                ),
+            ),
+            SubmitRefused::Db(e) => e.into(),
         }
     }
 }
@@ -295,5 +413,26 @@ pub fn query_error(
         format!("Tham số truy vấn không hợp lệ: {error}"),
         format!("The query parameters are not valid: {error}"),
     ))
+    .into()
+}
+
+/// Said of a form body that cannot be read.
+pub fn unreadable_form() -> Message {
+    Message::new(
+        "Dữ liệu biểu mẫu không đọc được.",
+        "The form data could not be read.",
+    )
+}
+
+/// A form whose body is not what its route reads: 400 (or 413), with a sentence.
+pub fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    match error {
+        E::Overflow { .. } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Message::new("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
+        ),
+        _ => AppError::bad_request(unreadable_form()),
+    }
     .into()
 }

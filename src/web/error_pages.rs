@@ -20,6 +20,8 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
+    /// The survey code the person typed or scanned, kept in the field to correct it.
+    code: String,
 }
 
 /// The middleware: applies to every 4xx and 5xx response.
@@ -39,15 +41,14 @@ fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let message = res
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<AppError>())
+    let app_error = res.response().error().and_then(|e| e.as_error::<AppError>());
+    let message = app_error
         .map(|e| e.message().clone())
         .unwrap_or_else(|| generic_message(status));
+    let problems = app_error.map(|e| e.problems().to_vec()).unwrap_or_default();
     let (req, original) = res.into_parts();
     let mut response = if req.path().starts_with("/api/") {
-        json_error(&req, status, &message)
+        json_error(&req, status, &message, &problems)
     } else {
         html_error(&req, status, &message)
     };
@@ -65,14 +66,26 @@ fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRes
     ))
 }
 
-fn json_error(req: &HttpRequest, status: actix_web::http::StatusCode, message: &Message) -> HttpResponse {
+fn json_error(
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    message: &Message,
+    problems: &[(Option<String>, Message)],
+) -> HttpResponse {
     let lang = Lang::of_request(req);
-    let body = serde_json::json!({
-        "error": {
-            "status": status.as_u16(),
-            "message": message.get(lang),
-        }
+    let mut error = serde_json::json!({
+        "status": status.as_u16(),
+        "message": message.get(lang),
     });
+    if !problems.is_empty() {
+        error["problems"] = problems
+            .iter()
+            .map(
+                |(question, message)| serde_json::json!({"question": question, "message": message.get(lang)}),
+            )
+            .collect();
+    }
+    let body = serde_json::json!({ "error": error });
     HttpResponse::build(status)
         .content_type("application/json")
         .body(body.to_string())
@@ -81,7 +94,15 @@ fn json_error(req: &HttpRequest, status: actix_web::http::StatusCode, message: &
 fn html_error(req: &HttpRequest, status: actix_web::http::StatusCode, message: &Message) -> HttpResponse {
     let page = Page::new(req);
     let title = title(status);
+    // `/s/{code}` and its pages: the code goes back into the field as it was typed.
+    // Only an unknown code: an expired ticket's code is no use typed again.
+    let code: String = (req.path().starts_with("/s/") && status.as_u16() == 404)
+        .then(|| req.match_info().get("code"))
+        .flatten()
+        .map(|typed| typed.chars().take(20).collect())
+        .unwrap_or_default();
     let template = ErrorPage {
+        code,
         status: status.as_u16(),
         title: title.get(page.lang),
         message: message.get(page.lang),

@@ -59,3 +59,24 @@ pub async fn go_to_code(req: HttpRequest, query: web::Query<CodeQuery>) -> Resul
     };
     pages::render(&page, StatusCode::UNPROCESSABLE_ENTITY, &template)
 }
+
+/// What search engines may read: the home page only. Survey pages (whose addresses hold
+/// desk and ticket codes), units' pages and everything behind a sign-in stay out.
+const ROBOTS: &str = "User-agent: *\n\
+Disallow: /s/\n\
+Disallow: /s?\n\
+Disallow: /units/\n\
+Disallow: /public/\n\
+Disallow: /staff/\n\
+Disallow: /admin/\n\
+Disallow: /api/\n\
+Disallow: /kiosk\n\
+Disallow: /login\n\
+Disallow: /account\n";
+
+/// `GET /robots.txt`
+pub async fn robots() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(ROBOTS)
+}

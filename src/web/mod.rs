@@ -3,17 +3,22 @@
 mod account;
 mod admin;
 mod api;
+pub mod csrf;
 pub(crate) mod dashboard;
 pub mod error;
 pub mod error_pages;
+pub mod extract;
 mod favicon;
 mod health;
 mod home;
+pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod pages;
 pub mod rate_limit;
 mod staff;
 mod survey;
+mod survey_faces;
 mod survey_place;
 mod survey_token;
 mod survey_view;
@@ -27,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not bare routes) so that a wrong method gets 405, not 404.
     cfg.service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/favicon.ico").get(favicon::favicon))
+        .service(web::resource("/metrics").get(metrics::metrics))
+        .service(web::resource("/robots.txt").get(home::robots))
         .service(web::resource("/").get(home::home))
         .service(web::resource("/s").get(home::go_to_code))
         .service(web::resource("/s/{code}").get(survey::show).post(survey::submit))
@@ -55,11 +62,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/units/{code}/alerts/{id}/delete").post(dashboard::alerts::delete))
         .service(web::resource("/public/units/{code}").get(dashboard::public::show))
         .configure(staff::routes)
+        .service(web::resource("/api/v1/openapi.json").get(openapi::openapi_json))
+        .service(web::resource("/api/v1/docs").get(openapi::docs))
         .service(web::resource("/api/v1/me").get(api::me))
         .service(web::resource("/api/v1/units/{code}").get(api::unit))
         .service(web::resource("/api/v1/units/{code}/report").get(api::report))
         .service(web::resource("/api/v1/tickets").post(api::issue_ticket))
         .service(web::resource("/api/v1/dossiers").post(api::dossiers))
+        .service(web::resource("/api/v1/forms/{id}").get(api::form))
+        .service(web::resource("/api/v1/responses").post(api::submit_response))
         .configure(admin::routes)
         .default_service(web::to(not_found));
 }

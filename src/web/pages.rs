@@ -6,9 +6,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::auth::secrets::Secrets;
-use crate::auth::{Identity, Role, csrf};
+use crate::auth::{Identity, Role};
 use crate::config::Settings;
 use crate::i18n::{LANG_PARAM, Lang};
+use crate::web::csrf;
 
 use super::error::AppError;
 
@@ -60,6 +61,14 @@ impl Page {
             nav: None,
             cookies: Vec::new(),
         }
+    }
+
+    /// The same page in `lang`, chosen by the reader (a button that posts the page's
+    /// answers): remembered in the cookie like `?lang=`.
+    pub fn in_lang(mut self, lang: Lang) -> Page {
+        self.lang = lang;
+        self.chose_lang = true;
+        self
     }
 
     /// A page with forms that change state: it carries this browser's CSRF token.

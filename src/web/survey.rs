@@ -11,36 +11,39 @@ use askama::Template;
 use super::AppError;
 use super::pages::{self, Page};
 use super::rate_limit::{Admission, Limits, client_address};
-use super::survey_view::{SurveyPage, sections};
+use super::survey_view::{
+    StepView, SurveyPage, body, first_step_with_problem, more_pages_may_follow, next_step,
+};
 use crate::auth::secrets::Secrets;
 use crate::codes::tickets::TicketState;
 use crate::config::Settings;
 use crate::db::Database;
-use crate::db::desks::Desk;
 use crate::forms::{FormRegistry, RegisteredForm};
-use crate::i18n::Message;
+use crate::i18n::{Lang, Message};
 use crate::responses::committer::{Committer, OwnedSubmission};
 use crate::responses::validate::answer_fields;
-use crate::responses::{Given, Problems, StoreError, validate};
+use crate::responses::{Given, Problems, Scope, StoreError, validate, validate_in};
 
-use super::survey_place::{Place, Seeker, find_place, ticket_closed};
+use super::survey_place::{Place, Seeker, find_place, ticket_closed, unit_of_code};
 use super::survey_token;
 
 #[derive(Template)]
 #[template(path = "thanks.html")]
 struct ThanksPage {
     page: Page,
+    /// Where the citizen can still reach the unit: a hotline or a feedback address.
+    contact: Option<String>,
 }
 
-/// The current version of the desk's form.
-fn form_of(forms: &FormRegistry, desk: &Desk) -> Result<Arc<RegisteredForm>, AppError> {
-    forms.current(&desk.form_id).ok_or_else(|| {
-        tracing::warn!(desk = desk.id, form = %desk.form_id, "a desk uses a form that is not served");
+/// The current version of the form the code opens (a ticket: the desk's ticket form).
+fn form_of(forms: &FormRegistry, place: &Place) -> Result<Arc<RegisteredForm>, AppError> {
+    forms.current(place.form_id()).ok_or_else(|| {
+        tracing::warn!(desk = place.desk.id, form = %place.form_id(), "a desk uses a form that is not served");
         AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             Message::new(
-                "Phiếu khảo sát của quầy này tạm thời không có. Vui lòng báo cán bộ tại quầy.",
-                "This desk's questionnaire is not available at the moment. Please tell the staff at the desk.",
+                "Phiếu khảo sát của quầy này tạm thời chưa dùng được. Ông/Bà vui lòng báo cán bộ tại quầy, hoặc quay lại sau.",
+                "This desk's questionnaire is not available at the moment. Please tell the staff at the desk, or come back later.",
             ),
         )
     })
@@ -54,12 +57,14 @@ struct Shown<'a> {
     registered: &'a RegisteredForm,
 }
 
+/// Renders `step` of the form (from 0) with the answers given so far.
 fn render_survey(
     shown: &Shown<'_>,
     status: StatusCode,
     given: &Given,
     problems: &Problems,
     token: &str,
+    step: usize,
 ) -> Result<HttpResponse, AppError> {
     let Shown {
         page,
@@ -67,16 +72,23 @@ fn render_survey(
         code,
         registered,
     } = shown;
-    let (sections, summary) = sections(&registered.form, page.lang, given, problems);
+    let form = &registered.form;
     let template = SurveyPage {
         page: (*page).clone(),
-        title: registered.form.title.get(page.lang),
+        title: form.title.get(page.lang),
+        agency: place.unit.agency_name.as_deref(),
         place: place.describe(),
         code,
         token,
         version_id: registered.version_id,
-        sections,
-        summary,
+        minutes: form.minutes(),
+        step: StepView {
+            index: step,
+            count: form.step_count(),
+            // The last page to show: later ones may all be skipped by their conditions.
+            last: !more_pages_may_follow(form, given, step),
+        },
+        body: body(form, page.lang, given, problems, step),
     };
     let mut response = pages::render(page, status, &template)?;
     // The page carries a one-time token: never serve it from a cache.
@@ -102,7 +114,7 @@ pub async fn show(
         address: client_address(&req, settings.trust_proxy_headers),
     };
     let (code, place) = find_place(&db, &code, &seeker).await?;
-    let registered = form_of(&forms, &place.desk)?;
+    let registered = form_of(&forms, &place)?;
     let token = survey_token::issue(&secrets, &code, chrono::Utc::now().timestamp());
     let shown = Shown {
         page: &page,
@@ -116,6 +128,7 @@ pub async fn show(
         &Given::default(),
         &Problems::default(),
         &token,
+        0,
     )
 }
 
@@ -184,30 +197,104 @@ pub async fn submit(
     };
     let (code, place) = find_place(&db, &code, &seeker).await?;
     let fields = body.into_inner();
-    let registered = answered_version(&db, &forms, &place.desk, field(&fields, "_version")).await?;
+    let registered = answered_version(&db, &forms, &place, field(&fields, "_version")).await?;
     let now = chrono::Utc::now();
     let token = field(&fields, "_token")
         .filter(|t| survey_token::is_genuine(&secrets, &code, t, now.timestamp()))
         .map(str::to_string);
+    let form = &registered.form;
+    let answered = answer_fields(&fields);
+    let step = field(&fields, "_step")
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s < form.step_count())
+        .unwrap_or(0);
+    let page = match field(&fields, "_lang").and_then(Lang::parse) {
+        Some(lang) => page.in_lang(lang),
+        None => page,
+    };
+    let shown = Shown {
+        page: &page,
+        place: &place,
+        code: &code,
+        registered: &registered,
+    };
+    // Between pages the page's token travels on (so the last page, however often a step
+    // was sent, stores once); a stale one is replaced.
+    let token_on = || {
+        token
+            .clone()
+            .unwrap_or_else(|| survey_token::issue(&secrets, &code, now.timestamp()))
+    };
+    let go = field(&fields, "_go");
+    if field(&fields, "_lang").is_some() {
+        // The language switch: the same page again, answers and all.
+        let (given, _) = validate_in(form, &answered, Scope::Step(step));
+        return render_survey(
+            &shown,
+            StatusCode::OK,
+            &given,
+            &Problems::default(),
+            &token_on(),
+            step,
+        );
+    }
+    if go == Some("back") {
+        let (given, _) = validate_in(form, &answered, Scope::Step(step));
+        let back = next_step(form, &given, step, -1);
+        return render_survey(
+            &shown,
+            StatusCode::OK,
+            &given,
+            &Problems::default(),
+            &token_on(),
+            back,
+        );
+    }
+    if go == Some("next") {
+        let (given, checked) = validate_in(form, &answered, Scope::Step(step));
+        let next = next_step(form, &given, step, 1);
+        if next != step {
+            return match checked {
+                Ok(_) => render_survey(
+                    &shown,
+                    StatusCode::OK,
+                    &given,
+                    &Problems::default(),
+                    &token_on(),
+                    next,
+                ),
+                Err(problems) => render_survey(
+                    &shown,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &given,
+                    &problems,
+                    &token_on(),
+                    step,
+                ),
+            };
+        }
+        // Nothing after this page: the answers are sent.
+    }
 
-    let (given, checked) = validate(&registered.form, &answer_fields(&fields));
+    let (given, checked) = validate(form, &answered);
     let (answers, mut problems) = match checked {
         Ok(answers) => (Some(answers), Problems::default()),
         Err(problems) => (None, problems),
     };
     if token.is_none() {
         problems.general.push(Message::new(
-            "Trang trả lời đã hết hạn. Vui lòng kiểm tra câu trả lời và gửi lại.",
+            "Trang trả lời đã hết hạn. Ông/Bà vui lòng xem lại câu trả lời và bấm gửi lại.",
             "This page has expired. Please check your answers and send them again.",
         ));
     }
     let (Some(answers), Some(token)) = (answers, token) else {
         let fresh = survey_token::issue(&secrets, &code, now.timestamp());
-        let shown = Shown {
-            page: &page,
-            place: &place,
-            code: &code,
-            registered: &registered,
+        // Answers sent whole that miss something (a page skipped, an old page) go back
+        // to the first page that needs another look.
+        let back_to = if problems.by_question.is_empty() {
+            step
+        } else {
+            first_step_with_problem(form, &problems)
         };
         return render_survey(
             &shown,
@@ -215,6 +302,7 @@ pub async fn submit(
             &given,
             &problems,
             &fresh,
+            back_to,
         );
     };
 
@@ -235,7 +323,7 @@ pub async fn submit(
         }
     }
 
-    let time_zone = settings.tz().map_err(AppError::internal)?;
+    let time_zone = settings.tz();
     let unit_code = place.unit.code.clone();
     let desk_id = place.desk.id;
     let version_id = registered.version_id;
@@ -272,15 +360,15 @@ pub async fn submit(
         .finish())
 }
 
-/// The version the page showed, when it is a version of the desk's form; otherwise (an
+/// The version the page showed, when it is a version of the code's form; otherwise (an
 /// old or forged page) the current one, against which the answers are then checked.
 async fn answered_version(
     db: &Database,
     forms: &FormRegistry,
-    desk: &Desk,
+    place: &Place,
     shown: Option<&str>,
 ) -> Result<Arc<RegisteredForm>, AppError> {
-    let current = form_of(forms, desk)?;
+    let current = form_of(forms, place)?;
     let Some(shown) = shown.and_then(|v| v.parse::<i64>().ok()) else {
         return Ok(current);
     };
@@ -294,8 +382,26 @@ async fn answered_version(
         .unwrap_or(current))
 }
 
-/// `GET /s/{code}/thanks`
-pub async fn thanks(req: HttpRequest) -> Result<HttpResponse, AppError> {
+/// `GET /s/{code}/thanks`: the answers are in; where to reach the unit, if it says.
+pub async fn thanks(
+    req: HttpRequest,
+    code: web::Path<String>,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, AppError> {
     let page = Page::new(&req);
-    pages::render(&page, StatusCode::OK, &ThanksPage { page: page.clone() })
+    // A contact is a courtesy: the thanks stand even when the code no longer leads to one.
+    let contact = unit_of_code(&db, &code)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|unit| unit.feedback_contact)
+        .filter(|c| !c.trim().is_empty());
+    pages::render(
+        &page,
+        StatusCode::OK,
+        &ThanksPage {
+            page: page.clone(),
+            contact,
+        },
+    )
 }

@@ -29,6 +29,16 @@ impl Place {
         format!("{} — {}", self.unit.name, self.desk.name)
     }
 
+    /// The form this code opens: a ticket the desk's ticket form, the desk's own code its
+    /// poster form.
+    pub fn form_id(&self) -> &str {
+        if self.ticket.is_some() {
+            &self.desk.ticket_form_id
+        } else {
+            &self.desk.form_id
+        }
+    }
+
     pub fn channel(&self) -> Channel {
         if self.ticket.is_some() {
             Channel::Ticket
@@ -56,9 +66,11 @@ impl Place {
 fn unknown(code: &str) -> AppError {
     let shown: String = code.chars().take(20).collect();
     AppError::not_found(Message::new(
-        format!("Không tìm thấy mã khảo sát «{shown}». Hãy kiểm tra lại mã in trên phiếu hoặc dưới mã QR."),
         format!(
-            "There is no survey code «{shown}». Please check the code printed on your ticket or under the QR code."
+            "Không tìm thấy mã khảo sát “{shown}”. Ông/Bà vui lòng kiểm tra lại mã in trên phiếu hoặc dưới mã QR, sửa trong ô dưới đây rồi bấm “Bắt đầu khảo sát”."
+        ),
+        format!(
+            "There is no survey code “{shown}”. Please check the code printed on your ticket or under the QR code, correct it below and press “Start the survey”."
         ),
     ))
 }
@@ -69,21 +81,45 @@ pub fn ticket_closed(state: TicketState) -> AppError {
     let (status, vi, en) = match state {
         TicketState::Answered | TicketState::Open => (
             StatusCode::CONFLICT,
-            "Phiếu này đã được dùng để trả lời khảo sát. Mỗi phiếu chỉ trả lời được một lần. Cảm ơn bạn!",
-            "This ticket has already been used to answer the survey. Each ticket answers once. Thank you!",
+            "Phiếu này đã được dùng để trả lời khảo sát, câu trả lời đã được ghi nhận. Mỗi phiếu chỉ trả lời được một lần. Cảm ơn Ông/Bà! Ông/Bà có thể đóng trang này.",
+            "This ticket has already been used and its answers are recorded. Each ticket answers once. Thank you! You may close this page.",
         ),
         TicketState::Expired => (
             StatusCode::GONE,
-            "Phiếu khảo sát này đã hết hạn. Bạn có thể quét mã QR tại quầy để góp ý.",
-            "This survey ticket has expired. You can scan the QR code at the desk to give your opinion.",
+            "Phiếu khảo sát này đã hết hạn. Ông/Bà vẫn có thể góp ý bằng cách quét mã QR dán tại quầy, hoặc nhập mã in dưới mã QR đó vào ô dưới đây.",
+            "This survey ticket has expired. You can still give your opinion by scanning the QR code at the desk, or by typing the code printed under it below.",
         ),
         TicketState::Revoked => (
             StatusCode::GONE,
-            "Phiếu khảo sát này đã bị thu hồi. Bạn có thể quét mã QR tại quầy để góp ý.",
-            "This survey ticket was withdrawn. You can scan the QR code at the desk to give your opinion.",
+            "Phiếu khảo sát này đã bị thu hồi. Ông/Bà vẫn có thể góp ý bằng cách quét mã QR dán tại quầy, hoặc nhập mã in dưới mã QR đó vào ô dưới đây.",
+            "This survey ticket was withdrawn. You can still give your opinion by scanning the QR code at the desk, or by typing the code printed under it below.",
         ),
     };
     AppError::new(status, Message::new(vi, en))
+}
+
+/// The unit behind a code, whatever the state of its ticket or desk: what the
+/// thank-you page needs (the ticket has just been used).
+pub async fn unit_of_code(db: &Database, typed: &str) -> Result<Option<Unit>, AppError> {
+    let Some(code) = codes::normalize(typed) else {
+        return Ok(None);
+    };
+    Ok(db
+        .run(move |conn| -> Result<Option<Unit>, DbError> {
+            let desk = if is_ticket_code(&code) {
+                match db::tickets::find_by_code(conn, &code)? {
+                    Some(ticket) => db::desks::find(conn, ticket.desk_id)?,
+                    None => None,
+                }
+            } else {
+                db::desks::find_by_code(conn, &code)?
+            };
+            match desk {
+                Some(desk) => Ok(db::units::find(conn, &desk.unit_code)?),
+                None => Ok(None),
+            }
+        })
+        .await?)
 }
 
 /// Who is looking a code up, for the limit on unknown codes.
@@ -103,7 +139,7 @@ impl Seeker<'_> {
         Err(AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
             Message::new(
-                format!("Đã có quá nhiều lần nhập mã khảo sát không đúng từ mạng này. Vui lòng kiểm tra mã in trên phiếu và thử lại sau {minutes} phút."),
+                format!("Đã có quá nhiều lần nhập mã khảo sát không đúng từ mạng này. Ông/Bà vui lòng kiểm tra mã in trên phiếu và thử lại sau {minutes} phút."),
                 format!("Too many survey codes that do not exist were tried from this network. Please check the code printed on the ticket and try again in {minutes} minutes."),
             ),
         )
@@ -157,8 +193,8 @@ pub async fn find_place(
         return Err(AppError::new(
             StatusCode::GONE,
             Message::new(
-                "Quầy này đã ngừng nhận khảo sát. Cảm ơn bạn đã quan tâm.",
-                "This desk no longer takes survey answers. Thank you for your interest.",
+                "Quầy này đã ngừng nhận khảo sát. Cảm ơn Ông/Bà đã quan tâm; Ông/Bà có thể góp ý tại quầy khác của đơn vị.",
+                "This desk no longer takes survey answers. Thank you for your interest; you can give your opinion at another desk of this office.",
             ),
         ));
     }

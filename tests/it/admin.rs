@@ -156,8 +156,13 @@ async fn an_admin_manages_desks(backend: Backend) {
         .unwrap()
         .remove(0);
     assert_eq!(
-        (desk.unit_code.as_str(), desk.form_id.as_str()),
-        ("C1", "quick-2025")
+        (
+            desk.unit_code.as_str(),
+            desk.form_id.as_str(),
+            desk.ticket_form_id.as_str()
+        ),
+        ("C1", "quick-2025", "sipas-2023"),
+        "a page without a ticket form gives the default"
     );
     let listed = admin
         .get(url("/admin/desks?unit=P1"))
@@ -207,6 +212,7 @@ async fn an_admin_manages_desks(backend: Backend) {
                 ("_csrf", csrf.as_str()),
                 ("name", "Quầy Một"),
                 ("form", "sipas-2017"),
+                ("ticket_form", "tt01-2018"),
             ],
         )
         .await;
@@ -214,6 +220,7 @@ async fn an_admin_manages_desks(backend: Backend) {
     let saved = db::desks::find(&mut app.prepared.db.conn().unwrap(), desk.id)
         .unwrap()
         .unwrap();
+    assert_eq!(saved.ticket_form_id, "tt01-2018", "the tickets' form, edited");
     assert_eq!(
         (
             saved.name.as_str(),

@@ -73,7 +73,8 @@ fn desks_are_added_with_a_code_and_listed_by_subtree(backend: Backend) {
     );
     assert_eq!(desk["unit"], "19753");
     assert_eq!(desk["name"], "Quầy 1");
-    assert_eq!(desk["form"], "sipas-2017");
+    assert_eq!(desk["form"], "quick-2025", "the poster's quick rating");
+    assert_eq!(desk["ticket_form"], "sipas-2023", "tickets answer the SIPAS form");
     assert_eq!(desk["url"], format!("https://khaosat.example.vn/s/{code}"));
     assert!(desk["id"].as_i64().is_some());
 

@@ -29,9 +29,15 @@ fn a_killed_server_keeps_every_acknowledged_answer_once(backend: Backend) {
         let mut conn = prepared.db.conn().unwrap();
         let csv = "code,name,kind,parent_code\nP,Tỉnh Thử,tỉnh,\nC,Xã Thử,xã,P\n";
         sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
-        sipas::desks::add(&mut conn, "C", "Quầy", "quick-2025", &prepared.forms.ids())
-            .unwrap()
-            .code
+        sipas::desks::add(
+            &mut conn,
+            "C",
+            "Quầy",
+            sipas::desks::DeskForms::both("quick-2025"),
+            &prepared.forms.ids(),
+        )
+        .unwrap()
+        .code
     };
     let answers = full_answers_of(&prepared.forms, "quick-2025");
     let serve = || {

@@ -444,7 +444,7 @@ async fn the_response_rate_counts_the_tickets_answered_of_those_issued(backend: 
             &mut conn,
             unit,
             "Một cửa",
-            "test-indices",
+            sipas::desks::DeskForms::both("test-indices"),
             &app.prepared.forms.ids(),
         )
         .unwrap();

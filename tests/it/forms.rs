@@ -138,6 +138,40 @@ fn each_mistake_is_reported_with_file_line_and_key() {
             "mau.toml:3: rollup: «sum» không hợp lệ",
         ),
         (
+            "not applicable on a text question",
+            broken(
+                "type = \"scale\"\nlabel.vi = \"Câu một\"\noptions = [{ value = 1, vi = \"Kém\" }, { value = 2, vi = \"Tốt\" }]\n",
+                "type = \"text\"\nlabel.vi = \"Câu một\"\nna = { vi = \"Không áp dụng\" }\n",
+            ),
+            "mau.toml:14: questions[q1].na: «na» (không áp dụng) chỉ dùng cho câu hỏi scale, single hoặc multi; câu này là text",
+        ),
+        (
+            "a condition on a question that does not come before",
+            broken(
+                "label.vi = \"Câu một\"",
+                "label.vi = \"Câu một\"\nshow_if = { question = \"q2\", is = [\"yes\"] }",
+            ),
+            "mau.toml:14: questions[q1].show_if.question: không có câu hỏi «q2» đứng trước để làm điều kiện",
+        ),
+        (
+            "a condition on a value the question does not offer",
+            broken(
+                "\n[[indices]]",
+                "\n[[sections.questions]]\nid = \"q2\"\ntype = \"text\"\nlabel.vi = \"Câu hai\"\nshow_if = { question = \"q1\", is = [3] }\n\n[[indices]]",
+            ),
+            "mau.toml:20: questions[q2].show_if.is: câu hỏi «q1» không có lựa chọn «3»",
+        ),
+        (
+            "faces on something else than a scale",
+            broken("type = \"scale\"", "type = \"scale\"\nstyle = \"stars\""),
+            "mau.toml:13: questions[q1].style: «stars» không hợp lệ",
+        ),
+        (
+            "unknown steps",
+            broken("headline = \"tot\"", "headline = \"tot\"\nsteps = \"pages\""),
+            "mau.toml:5: steps: «pages» không hợp lệ",
+        ),
+        (
             "TOML syntax",
             broken("title.vi = \"Phiếu mẫu\"", "title.vi = \"Phiếu mẫu"),
             "mau.toml:2: ",
@@ -152,6 +186,35 @@ fn each_mistake_is_reported_with_file_line_and_key() {
             "{case}: {err}"
         );
     }
+}
+
+/// A not-applicable choice, a condition, steps and faces, as the loader reads them.
+#[test]
+fn not_applicable_conditions_steps_and_faces_load() {
+    let content = broken("headline = \"tot\"", "headline = \"tot\"\nsteps = \"sections\"")
+        .replacen(
+            "label.vi = \"Câu một\"",
+            "label.vi = \"Câu một\"\nstyle = \"faces\"\nna = { vi = \"Chưa nhận kết quả\", en = \"No result yet\" }",
+            1,
+        )
+        .replacen(
+            "\n[[indices]]",
+            "\n[[sections]]\nid = \"s2\"\ntitle.vi = \"Phần hai\"\nshow_if = { question = \"q1\", is = [2, \"na\"] }\n\n\
+             [[sections.questions]]\nid = \"q2\"\ntype = \"text\"\nlabel.vi = \"Câu hai\"\n\n[[indices]]",
+            1,
+        );
+    let form = sipas::forms::parse_form("mau.toml", "mau", &content).unwrap_or_else(|p| panic!("{p:?}"));
+    let q1 = form.question("q1").unwrap();
+    assert_eq!(q1.na.as_ref().map(|t| t.en.as_str()), Some("No result yet"));
+    assert_eq!(q1.style, sipas::forms::ScaleStyle::Faces);
+    let s2 = &form.sections[1];
+    assert_eq!(s2.show_if.as_ref().unwrap().is, ["2", "na"]);
+    assert_eq!((form.sections[0].step, s2.step, form.step_count()), (0, 1, 2));
+    // Asked only when q1 is 2 or not applicable.
+    assert!(form.asked(|q, v| q == "q1" && v == "na").contains("q2"));
+    assert!(!form.asked(|q, v| q == "q1" && v == "1").contains("q2"));
+    let (ok, err) = check_one(&content);
+    assert!(ok, "{err}");
 }
 
 #[test]
@@ -205,8 +268,8 @@ fn forms_list_shows_the_versions_served() {
         .iter()
         .map(|f| f["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["quick-2025", "sipas-2017", "tt01-2018"]);
-    assert_eq!(forms[1]["questions"], 34);
+    assert_eq!(ids, ["quick-2025", "sipas-2017", "sipas-2023", "tt01-2018"]);
+    assert_eq!(forms[1]["questions"], 35, "34 and whether feedback was given");
     assert!(forms[1]["version"].as_str().unwrap().starts_with("2017.1+"));
     let table = stdout(&run(sipas(&db).args(["forms", "list"])));
     assert!(table.contains("Khảo sát sự hài lòng của người dân"), "{table}");
@@ -249,8 +312,8 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
 
     // A reworded question: a new version.
     let edited = original.replace(
-        "Bạn hài lòng thế nào với sự phục vụ tại quầy hôm nay?",
-        "Hôm nay bạn hài lòng với quầy ở mức nào?",
+        "Ông/Bà hài lòng thế nào với sự phục vụ tại quầy hôm nay?",
+        "Hôm nay Ông/Bà hài lòng với quầy ở mức nào?",
     );
     assert_ne!(edited, original);
     std::fs::write(dir.join("quick-2025.toml"), &edited).unwrap();
@@ -259,7 +322,7 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
     assert_ne!(current.version_id, first_version);
     assert_eq!(
         current.form.question("rating").unwrap().label.vi,
-        "Hôm nay bạn hài lòng với quầy ở mức nào?"
+        "Hôm nay Ông/Bà hài lòng với quầy ở mức nào?"
     );
 
     let stored = app.stored_responses();
@@ -275,7 +338,7 @@ async fn editing_a_form_makes_a_new_version_and_old_responses_keep_theirs(backen
         .expect("old version readable");
     assert_eq!(
         old.form.question("rating").unwrap().label.vi,
-        "Bạn hài lòng thế nào với sự phục vụ tại quầy hôm nay?"
+        "Ông/Bà hài lòng thế nào với sự phục vụ tại quầy hôm nay?"
     );
     let versions = sipas::db::forms::versions_of(&mut conn, "quick-2025").unwrap();
     assert_eq!(versions.len(), 2);
@@ -322,6 +385,62 @@ fn the_shipped_forms_are_complete() {
             "{question} is optional"
         );
     }
+    // Results and fees may not apply (no result yet, a free procedure); the feedback
+    // element is asked of those who gave feedback.
+    for id in ["e4.c1", "e4.c2", "e4.c3", "e2.c4", "on_time"] {
+        assert!(
+            sipas2017.question(id).unwrap().na.is_some(),
+            "{id} offers not applicable"
+        );
+    }
+    let e5 = sipas2017.sections.iter().find(|s| s.id == "e5").unwrap();
+    assert_eq!(e5.show_if.as_ref().unwrap().question, "gave_feedback");
+    assert_eq!(sipas2017.step_count(), 6);
+    assert!(
+        sipas2017
+            .basis
+            .as_ref()
+            .unwrap()
+            .vi
+            .starts_with("Dựa trên 22 tiêu chí")
+    );
+
+    let sipas2023 = &loaded.iter().find(|f| f.form.id == "sipas-2023").unwrap().form;
+    let items = |group: &str| {
+        sipas2023
+            .indices
+            .iter()
+            .filter(|i| i.group.as_deref() == Some(group))
+            .count()
+    };
+    assert_eq!(items("item"), 39, "23 policy and 16 service satisfaction items");
+    assert_eq!(items("element"), 9, "4 policy and 5 service elements");
+    assert_eq!(items("expectation"), 10);
+    match &sipas2023.index("sipas").unwrap().rule {
+        sipas::forms::IndexRule::Mean { of, weights, .. } => {
+            assert_eq!(of, &["policy", "service"]);
+            assert_eq!(
+                weights.as_deref(),
+                Some(&[1.0, 1.0][..]),
+                "the aggregation is declared"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let service = sipas2023.sections.iter().find(|s| s.id == "service_a").unwrap();
+    assert_eq!(
+        service.show_if.as_ref().unwrap().question,
+        "procedure",
+        "asked of users"
+    );
+    assert!(sipas2023.question("s.d1").unwrap().na.is_some(), "no result yet");
+    let quick = &loaded.iter().find(|f| f.form.id == "quick-2025").unwrap().form;
+    assert_eq!(
+        quick.question("rating").unwrap().style,
+        sipas::forms::ScaleStyle::Faces
+    );
+    assert_eq!(quick.minutes(), 1);
+
     let tt01 = &loaded.iter().find(|f| f.form.id == "tt01-2018").unwrap().form;
     match &tt01.index("total").unwrap().rule {
         sipas::forms::IndexRule::Points {
@@ -370,7 +489,7 @@ fn the_binary_serves_its_built_in_forms_when_the_directory_is_missing() {
         .current_dir(db.dir.path()));
     assert!(output.status.success(), "{}", stderr(&output));
     let forms: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(forms.as_array().unwrap().len(), 3);
+    assert_eq!(forms.as_array().unwrap().len(), 4);
     // A directory asked for explicitly must exist.
     let missing = write_file(&db, "placeholder", b"").with_file_name("no-such-forms");
     let output = run(sipas(&db)

@@ -423,7 +423,7 @@ async fn answers_only_from_this_sites_pages_are_stored(backend: Backend) {
             &mut conn,
             "C",
             "Quầy hai",
-            "quick-2025",
+            sipas::desks::DeskForms::both("quick-2025"),
             &app.prepared.forms.ids(),
         )
         .unwrap()

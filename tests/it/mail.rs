@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 use sipas::auth::Role;
-use sipas::config::{Settings, SmtpTls};
+use sipas::config::{Sender, Settings, SmtpTls};
 use sipas::db::{self, DbConnection};
 use sipas::mail::send::{Mailer, deliver_due};
 use sipas::mail::{Composed, alerts, digest};
@@ -142,7 +142,7 @@ impl SmtpSink {
             smtp_host: "127.0.0.1".into(),
             smtp_port: self.port,
             smtp_tls: SmtpTls::None,
-            mail_from: "Khảo sát SIPAS <khaosat@tinh.gov.vn>".into(),
+            mail_from: Sender("Khảo sát SIPAS <khaosat@tinh.gov.vn>".parse().unwrap()),
             min_sample: 5,
             ..app.db.settings()
         }
@@ -183,7 +183,7 @@ async fn app(backend: Backend) -> TestApp {
         &mut conn,
         "C1",
         "Một cửa",
-        "test-indices",
+        sipas::desks::DeskForms::both("test-indices"),
         &["test-indices".to_string()],
     )
     .unwrap();
@@ -626,7 +626,14 @@ async fn bursts_at_a_desk_and_many_comments_raise_their_alerts(backend: Backend)
         .unwrap()
         .remove(0);
     // A desk named with markup, which the alert's HTML must show as text.
-    db::desks::update(&mut conn, desk.id, "Một cửa <i>số 1</i>", &desk.form_id, true).unwrap();
+    db::desks::update(
+        &mut conn,
+        desk.id,
+        "Một cửa <i>số 1</i>",
+        (&desk.form_id, &desk.ticket_form_id),
+        true,
+    )
+    .unwrap();
     let form = app.prepared.forms.current("test-indices").unwrap();
     // A fixed moment, a Wednesday morning (10:00 in Vietnam): the hour and the week the
     // rules look at hold only the answers below, whenever the test runs.

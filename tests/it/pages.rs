@@ -15,7 +15,7 @@ async fn home_page_speaks_vietnamese_by_default_and_english_on_request(backend: 
     );
     let body = response.text().await.unwrap();
     assert!(body.contains(r#"<html lang="vi">"#));
-    assert!(body.contains("Ý kiến của bạn giúp cải thiện dịch vụ hành chính công"));
+    assert!(body.contains("Ý kiến của Ông/Bà giúp cải thiện dịch vụ hành chính công"));
     assert!(body.contains(r#"href="/?lang=en""#), "the page offers English");
 
     // Choosing English is remembered by a cookie for the next pages.
@@ -59,7 +59,7 @@ async fn unknown_pages_get_a_vietnamese_404_page_that_offers_the_code_form(backe
     );
     let body = response.text().await.unwrap();
     assert!(body.contains("<title>Không tìm thấy · sipas</title>"));
-    assert!(body.contains("Không tìm thấy trang bạn yêu cầu"));
+    assert!(body.contains("Không tìm thấy trang Ông/Bà yêu cầu"));
     assert!(body.contains(r#"<form method="get" action="/s""#));
 
     let body = app.get("/khong-co-trang-nay?lang=en").await.text().await.unwrap();

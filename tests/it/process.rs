@@ -59,11 +59,9 @@ fn demo_seeds_a_real_province_once(backend: Backend) {
         "sipas-demo-2026",
         &admin.password_hash
     ));
-    assert!(
-        desks
-            .iter()
-            .all(|d| d.name == "Bộ phận Một cửa" && d.form_id == "sipas-2017")
-    );
+    assert!(desks.iter().all(|d| d.name == "Bộ phận Một cửa"
+        && d.form_id == "quick-2025"
+        && d.ticket_form_id == "sipas-2017"));
     // Twenty tickets at the first desk, twelve of them answered, once however many runs.
     let with_tickets: Vec<_> = desks
         .iter()
@@ -91,7 +89,7 @@ fn demo_serves_the_home_page_at_the_printed_url() {
     assert!(server.banner.contains("Đã nhập 41 đơn vị"), "{}", server.banner);
     let (status, body) = blocking_get(&format!("{}/", server.url));
     assert_eq!(status, 200);
-    assert!(body.contains("Ý kiến của bạn"));
+    assert!(body.contains("Ý kiến của Ông/Bà"));
     // It also prints a survey to try, which works.
     let survey = server
         .banner
@@ -146,9 +144,15 @@ fn a_request_in_flight_at_sigterm_is_finished(backend: Backend) {
         let csv = "code,name,kind,parent_code\nP,Tỉnh Thử,tỉnh,\nC,Xã Thử,xã,P\n";
         sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
         let forms = ["quick-2025".to_string()];
-        sipas::desks::add(&mut conn, "C", "Quầy", "quick-2025", &forms)
-            .unwrap()
-            .code
+        sipas::desks::add(
+            &mut conn,
+            "C",
+            "Quầy",
+            sipas::desks::DeskForms::both("quick-2025"),
+            &forms,
+        )
+        .unwrap()
+        .code
     };
     let server = start_server(sipas(&db).args(["--bind", "127.0.0.1:0", "serve"]));
     let (status, html) = blocking_get(&format!("{}/s/{code}", server.url));

@@ -9,7 +9,7 @@ use sipas::forms::Rollup;
 use sipas::indices::{Period, ReportRequest, build};
 use sipas::responses::Channel;
 
-use crate::helpers::{Backend, TestDb, run, stderr, stdout, write_file};
+use crate::helpers::{Backend, TestDb, run, sipas, stderr, stdout, write_file};
 use crate::indices::{TEST_FORM, sipas_with_test_form as cli};
 use crate::{on_both_backends, on_both_backends_sync};
 
@@ -26,7 +26,7 @@ fn seeded(backend: Backend) -> (TestDb, String) {
         &mut conn,
         "C1",
         "Quầy",
-        "test-indices",
+        sipas::desks::DeskForms::both("test-indices"),
         &["test-indices".to_string()],
     )
     .unwrap();
@@ -433,5 +433,66 @@ async fn indices_equal_a_direct_count_of_random_responses(backend: Backend) {
     }
 }
 
-on_both_backends_sync!(paper_surveys_import_all_or_nothing_and_export_back);
+/// A file of several thousand rows is inserted a thousand responses per statement: each
+/// comment still belongs to its own response, and a bad last row still stores nothing.
+fn a_large_import_keeps_each_comment_with_its_own_answers(backend: Backend) {
+    let db = TestDb::new(backend);
+    let csv = "code,name,kind,parent_code\nP1,Tỉnh Một,tỉnh,\nC1,Xã Một,xã,P1\n";
+    sipas::units::import::import_csv(&mut db.open().conn().unwrap(), csv.as_bytes()).unwrap();
+    let rows = 2_345;
+    let mut file = String::from("unit_code,submitted_at,rating,comment\n");
+    for i in 0..rows {
+        let comment = if i % 3 == 0 {
+            String::new()
+        } else {
+            format!("phiếu {i} chấm {}", i % 4 + 1)
+        };
+        file.push_str(&format!(
+            "C1,2025-07-{:02} 09:00,{},{comment}\n",
+            i % 28 + 1,
+            i % 4 + 1
+        ));
+    }
+    let broken = format!("{file}C1,2025-07-01,9,\n");
+    let path = write_file(&db, "loi.csv", broken.as_bytes());
+    let output = run(sipas(&db)
+        .args(["responses", "import", "--form", "quick-2025"])
+        .arg(&path));
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains(&format!("loi.csv:{}: rating:", rows + 2)),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(stored(&db), 0);
+
+    let path = write_file(&db, "giay.csv", file.as_bytes());
+    let output = run(sipas(&db)
+        .args(["responses", "import", "--form", "quick-2025"])
+        .arg(&path));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut conn = db.open().conn().unwrap();
+    let responses = sipas::db::responses::all(&mut conn).unwrap();
+    assert_eq!(responses.len(), rows);
+    let mut commented = 0;
+    for response in &responses {
+        let values = sipas::db::responses::answers_of(&mut conn, response.id).unwrap();
+        let rating = &values[0].1;
+        for (_, text) in sipas::db::responses::texts_of(&mut conn, response.id).unwrap() {
+            assert!(
+                text.ends_with(&format!("chấm {rating}")),
+                "{text} with rating {rating}"
+            );
+            commented += 1;
+        }
+    }
+    assert_eq!(commented, rows - rows.div_ceil(3));
+    drop(conn);
+    crate::survey::assert_tallies_match_answers(&db.open());
+}
+
+on_both_backends_sync!(
+    paper_surveys_import_all_or_nothing_and_export_back,
+    a_large_import_keeps_each_comment_with_its_own_answers
+);
 on_both_backends!(indices_equal_a_direct_count_of_random_responses);

@@ -59,7 +59,12 @@ async fn markup_in_every_free_text_field_is_shown_as_text_everywhere(backend: Ba
     ];
     let (status, html) = post(&app, &admin, "/admin/units", &unit).await;
     assert_eq!(status, 303, "{html}");
-    let desk = [("unit", "X1"), ("name", named.as_str()), ("form", "sipas-2017")];
+    let desk = [
+        ("unit", "X1"),
+        ("name", named.as_str()),
+        ("form", "sipas-2017"),
+        ("ticket_form", "sipas-2017"),
+    ];
     assert_eq!(post(&app, &admin, "/admin/desks", &desk).await.0, 303);
     let token = [("name", named.as_str()), ("role", "official"), ("unit", "X1")];
     // The new token is shown once, on the page answered.

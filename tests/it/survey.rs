@@ -19,7 +19,7 @@ pub fn seed_desk(app: &TestApp, form: &str) -> String {
     sipas::units::import::import_csv(&mut conn, csv.as_bytes()).unwrap();
     let known = app.prepared.forms.ids();
     let name = format!("Quầy {form}");
-    sipas::desks::add(&mut conn, "C", &name, form, &known)
+    sipas::desks::add(&mut conn, "C", &name, sipas::desks::DeskForms::both(form), &known)
         .unwrap()
         .code
 }
@@ -42,8 +42,10 @@ pub fn hidden_fields(html: &str) -> PageFields {
     }
 }
 
-/// A complete set of answers to a form: the first option of every choice, the two first
-/// options of a multi, the lowest number, and a comment.
+/// A complete set of answers to a form: the last option of every choice (or, for a
+/// question a condition depends on, the first value that makes it hold, so that every
+/// question is asked), the two first options of a multi (and those conditions name), the
+/// lowest number, and a comment.
 pub fn full_answers(app: &TestApp, form_id: &str) -> Vec<(String, String)> {
     full_answers_of(&app.prepared.forms, form_id)
 }
@@ -51,16 +53,37 @@ pub fn full_answers(app: &TestApp, form_id: &str) -> Vec<(String, String)> {
 /// The same, from the questionnaires themselves.
 pub fn full_answers_of(forms: &sipas::forms::FormRegistry, form_id: &str) -> Vec<(String, String)> {
     let form = forms.current(form_id).unwrap();
+    let form = &form.form;
+    let conditions = form.sections.iter().flat_map(|s| {
+        s.show_if
+            .iter()
+            .chain(s.questions.iter().flat_map(|q| q.show_if.iter()))
+    });
+    let mut wanted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for condition in conditions {
+        wanted
+            .entry(condition.question.as_str())
+            .or_default()
+            .push(condition.is[0].as_str());
+    }
     let mut fields = Vec::new();
-    for question in form.form.questions() {
+    for question in form.questions() {
         let id = question.id.clone();
+        let wants = wanted.get(id.as_str()).cloned().unwrap_or_default();
         match &question.kind {
             QuestionKind::Scale { options } | QuestionKind::Single { options } => {
-                fields.push((id, options.last().unwrap().value.clone()))
+                let value = wants
+                    .first()
+                    .map_or(options.last().unwrap().value.as_str(), |v| v);
+                fields.push((id, value.to_string()))
             }
             QuestionKind::Multi { options } => {
-                fields.push((id.clone(), options[0].value.clone()));
-                fields.push((id, options[1].value.clone()));
+                let mut values = vec![options[0].value.as_str(), options[1].value.as_str()];
+                values.extend(wants);
+                values.dedup();
+                values.sort();
+                values.dedup();
+                fields.extend(values.into_iter().map(|v| (id.clone(), v.to_string())));
             }
             QuestionKind::Number { min, .. } => fields.push((id, min.to_string())),
             QuestionKind::Text { .. } => fields.push((id, "Cán bộ rất nhiệt tình, cảm ơn!".into())),
@@ -122,7 +145,13 @@ pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
     for response in db::responses::all(&mut conn).unwrap() {
         let values = db::responses::answers_of(&mut conn, response.id).unwrap();
         let texts = db::responses::texts_of(&mut conn, response.id).unwrap();
-        let mut answered: Vec<&str> = values.iter().chain(&texts).map(|(q, _)| q.as_str()).collect();
+        // A not-applicable answer is counted as chosen, never as answered.
+        let mut answered: Vec<&str> = values
+            .iter()
+            .filter(|(_, v)| v != sipas::tally::NOT_APPLICABLE)
+            .chain(&texts)
+            .map(|(q, _)| q.as_str())
+            .collect();
         answered.sort();
         answered.dedup();
         let day = response.day;
@@ -189,7 +218,7 @@ pub fn assert_tallies_match_answers(db: &sipas::db::Database) {
 
 async fn each_shipped_form_can_be_answered_in_full(backend: Backend) {
     let app = spawn_app(backend).await;
-    for form_id in ["sipas-2017", "quick-2025", "tt01-2018"] {
+    for form_id in ["sipas-2017", "sipas-2023", "quick-2025", "tt01-2018"] {
         let code = seed_desk(&app, form_id);
         let (status, html) = app.open_survey(&code).await;
         assert_eq!(status, 200, "{form_id}");
@@ -207,7 +236,8 @@ async fn each_shipped_form_can_be_answered_in_full(backend: Backend) {
         );
         assert_eq!(response.headers()["location"], format!("/s/{code}/thanks"));
         let thanks = app.get(&format!("/s/{code}/thanks")).await.text().await.unwrap();
-        assert!(thanks.contains("Cảm ơn bạn đã góp ý!"));
+        assert!(thanks.contains("Cảm ơn Ông/Bà đã góp ý!"));
+        assert!(thanks.contains("Ông/Bà có thể đóng trang này."));
 
         let stored = app.stored_responses();
         let response = stored.last().unwrap();
@@ -226,7 +256,7 @@ async fn each_shipped_form_can_be_answered_in_full(backend: Backend) {
         values.sort();
         assert_eq!(values, sent, "{form_id}: every answer stored as sent");
     }
-    assert_eq!(app.stored_responses().len(), 3);
+    assert_eq!(app.stored_responses().len(), 4);
     assert_counts_match_answers(&app);
 }
 
@@ -235,14 +265,15 @@ async fn the_page_speaks_both_languages_and_fits_the_budget(backend: Backend) {
     let code = seed_desk(&app, "sipas-2017");
     let (_, html) = app.open_survey(&code).await;
     assert!(html.contains(r#"<html lang="vi">"#));
-    assert!(html.contains("Nơi ngồi chờ tại Bộ phận Tiếp nhận và Trả kết quả có đủ chỗ ngồi"));
+    assert!(html.contains("Nơi ngồi chờ tại Bộ phận Một cửa có đủ chỗ ngồi"));
     assert!(html.contains("Rất không hài lòng"));
+    assert!(html.contains("Phần 1/6"), "the first of six pages");
     assert_eq!(
         html.matches("<fieldset").count(),
-        33,
-        "one fieldset per choice question"
+        9,
+        "one fieldset per choice question of the page (e1, e2)"
     );
-    assert_eq!(html.matches("<legend>").count(), 33);
+    assert_eq!(html.matches("<legend>").count(), 9);
     assert!(!html.contains("<script"), "no JavaScript");
     assert!(
         !html.contains("<link") && !html.contains("<img"),
@@ -260,8 +291,8 @@ async fn the_page_speaks_both_languages_and_fits_the_budget(backend: Backend) {
         .unwrap();
     assert!(english.contains("The waiting area of the reception and results desk has enough seats"));
     assert!(
-        english.contains(&format!(r#"href="/s/{code}?lang=vi""#)),
-        "a visible switch back"
+        english.contains(r#"name="_lang" value="vi""#),
+        "a visible switch back, which keeps the answers"
     );
 
     // Everything needed to render and submit, compressed, is at most 14 KB.
@@ -280,31 +311,30 @@ async fn the_page_speaks_both_languages_and_fits_the_budget(backend: Backend) {
 
 async fn mistakes_come_back_with_answers_kept_and_messages_in_place(backend: Backend) {
     let app = spawn_app(backend).await;
-    let code = seed_desk(&app, "sipas-2017");
-    let mut answers = full_answers(&app, "sipas-2017");
-    answers.retain(|(q, _)| q != "e1.c2"); // a required answer missing
-    for (question, value) in answers.iter_mut() {
-        match question.as_str() {
-            "e2.c1" => *value = "9".into(), // not a level of the scale
-            "trips" => *value = "7".into(), // not an option
-            "comment" => *value = format!("<script>alert(1)</script>{}", "x".repeat(2000)), // too long
-            _ => {}
-        }
-    }
-    answers.push(("khong_co".into(), "1".into())); // an unknown question
+    let code = seed_desk(&app, "quick-2025");
+    let answers: Vec<(String, String)> = [
+        // `rating`, required, missing.
+        ("reasons", "wait"),
+        ("reasons", "nope"), // not an option
+        (
+            "comment",
+            &format!("<script>alert(1)</script>{}", "x".repeat(1000)),
+        ), // too long
+        ("khong_co", "1"),   // an unknown question
+    ]
+    .iter()
+    .map(|(q, v)| (q.to_string(), v.to_string()))
+    .collect();
     let response = app.answer(&code, &answers).await;
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
-    assert!(
-        html.contains("Vui lòng xem lại 5 câu trả lời"),
-        "summary at the top"
-    );
-    assert!(html.contains("Phiếu gửi lên có câu hỏi không tồn tại: «khong_co»."));
+    assert!(html.contains("Còn 1 câu chưa trả lời"), "summary at the top");
+    assert!(html.contains(r##"<a href="#q-rating">Câu 1</a>"##), "{html}");
+    assert!(html.contains("Phiếu gửi lên có câu hỏi không tồn tại: “khong_co”."));
     for (question, message) in [
-        ("e1.c2", "Vui lòng trả lời câu này."),
-        ("e2.c1", "Lựa chọn này không có trong phiếu."),
-        ("trips", "Lựa chọn này không có trong phiếu."),
-        ("comment", "Tối đa 2000 ký tự (bạn đã nhập 2025)."),
+        ("rating", "Ông/Bà vui lòng trả lời câu này."),
+        ("reasons", "Lựa chọn này không có trong phiếu."),
+        ("comment", "Tối đa 1.000 ký tự (Ông/Bà đã nhập 1.025)."),
     ] {
         // The question's own block: up to the next question.
         let start = html
@@ -322,14 +352,13 @@ async fn mistakes_come_back_with_answers_kept_and_messages_in_place(backend: Bac
         );
     }
     // The citizen's other answers are still chosen, and their text is kept, escaped.
-    assert!(html.contains(r#"name="e1.c1" value="5" checked"#));
-    assert!(html.contains(r#"name="improve" value="attitude" checked"#));
+    assert!(html.contains(r#"name="reasons" value="wait" checked"#));
     assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;xxx"));
     assert!(!html.contains("<script>alert(1)"));
     assert!(app.stored_responses().is_empty(), "nothing stored");
 
     // Once mended, it goes through.
-    let mut fixed = full_answers(&app, "sipas-2017");
+    let mut fixed = full_answers(&app, "quick-2025");
     fixed.push(("comment".into(), "<b>Tốt</b>".into()));
     fixed.retain(|(q, v)| q != "comment" || v == "<b>Tốt</b>");
     assert_eq!(app.answer(&code, &fixed).await.status(), 303);
@@ -372,7 +401,7 @@ async fn an_expired_or_forged_page_is_sent_back_not_stored(backend: Backend) {
     let html = response.text().await.unwrap();
     assert!(html.contains("Trang trả lời đã hết hạn"), "{html}");
     assert!(
-        html.contains(r#"name="rating" value="1" checked"#),
+        html.contains(r#"name="rating" value="4" checked"#),
         "answers kept"
     );
     assert!(app.stored_responses().is_empty());
@@ -383,10 +412,18 @@ async fn unknown_and_closed_codes_get_clear_pages(backend: Backend) {
     let code = seed_desk(&app, "quick-2025");
     let (status, html) = app.open_survey("ZZZZZZ").await;
     assert_eq!(status, 404);
-    assert!(html.contains("Không tìm thấy mã khảo sát «ZZZZZZ»"));
+    assert!(html.contains("Không tìm thấy mã khảo sát “ZZZZZZ”"));
     assert!(
         html.contains(r#"<form method="get" action="/s""#),
         "offers to type the code again"
+    );
+    assert!(
+        html.contains(r#"name="code" value="ZZZZZZ""#),
+        "as typed, to correct"
+    );
+    assert!(
+        !html.contains("Mã lỗi") && !html.contains("404"),
+        "no status number"
     );
     let (status, _) = app.open_survey("%3Cscript%3E").await;
     assert_eq!(status, 404);
@@ -447,9 +484,15 @@ async fn submissions_beyond_the_address_limit_get_429(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.submission_limit_per_ip = 1).await;
     let first = seed_desk(&app, "quick-2025");
     let mut conn = app.prepared.db.conn().unwrap();
-    let second = sipas::desks::add(&mut conn, "C", "Quầy 2", "quick-2025", &app.prepared.forms.ids())
-        .unwrap()
-        .code;
+    let second = sipas::desks::add(
+        &mut conn,
+        "C",
+        "Quầy 2",
+        sipas::desks::DeskForms::both("quick-2025"),
+        &app.prepared.forms.ids(),
+    )
+    .unwrap()
+    .code;
     let answers = full_answers(&app, "quick-2025");
     assert_eq!(app.answer(&first, &answers).await.status(), 303);
     assert_eq!(
@@ -543,9 +586,9 @@ async fn an_answer_refused_in_a_group_leaves_the_others_stored(backend: Backend)
         (submission("C"), &answers),
     ];
     let outcomes = sipas::responses::store::store_many(&mut app.prepared.db.conn().unwrap(), &items).unwrap();
-    assert!(matches!(outcomes[0], Ok(sipas::responses::Stored::New)));
+    assert!(matches!(outcomes[0], Ok(sipas::responses::Stored::New(_))));
     assert!(matches!(outcomes[1], Err(sipas::responses::StoreError::Db(_))));
-    assert!(matches!(outcomes[2], Ok(sipas::responses::Stored::New)));
+    assert!(matches!(outcomes[2], Ok(sipas::responses::Stored::New(_))));
     let stored = app.stored_responses();
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().all(|r| r.unit_code == "C"));

@@ -124,7 +124,7 @@ async fn expired_revoked_and_unknown_tickets_get_clear_pages(backend: Backend) {
     assert!(html.contains("Phiếu khảo sát này đã bị thu hồi"), "{html}");
     let (status, html) = app.open_survey("ZZZZZZZZ").await;
     assert_eq!(status, 404);
-    assert!(html.contains("Không tìm thấy mã khảo sát «ZZZZZZZZ»"));
+    assert!(html.contains("Không tìm thấy mã khảo sát “ZZZZZZZZ”"));
 
     // A ticket revoked while its page is open: the answer is refused, nothing stored.
     let (status, html) = app.open_survey(&issued[2].code).await;
@@ -152,7 +152,14 @@ async fn expired_revoked_and_unknown_tickets_get_clear_pages(backend: Backend) {
 
 fn desk_of(app: &TestApp, unit: &str, name: &str) -> Desk {
     let mut conn = app.prepared.db.conn().unwrap();
-    sipas::desks::add(&mut conn, unit, name, "quick-2025", &app.prepared.forms.ids()).unwrap()
+    sipas::desks::add(
+        &mut conn,
+        unit,
+        name,
+        sipas::desks::DeskForms::both("quick-2025"),
+        &app.prepared.forms.ids(),
+    )
+    .unwrap()
 }
 
 async fn mint(app: &TestApp, token: &str, body: &Value) -> (StatusCode, Value) {

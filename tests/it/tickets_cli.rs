@@ -13,7 +13,7 @@ fn seed(db: &TestDb) -> String {
         &mut conn,
         "C",
         "Bộ phận Một cửa",
-        "sipas-2017",
+        sipas::desks::DeskForms::both("sipas-2017"),
         &["sipas-2017".to_string()],
     )
     .unwrap()

@@ -15,7 +15,14 @@ use crate::tickets::issue;
 
 pub fn add_desk(app: &TestApp, unit: &str, name: &str) -> sipas::db::desks::Desk {
     let mut conn = app.prepared.db.conn().unwrap();
-    sipas::desks::add(&mut conn, unit, name, "sipas-2017", &app.prepared.forms.ids()).unwrap()
+    sipas::desks::add(
+        &mut conn,
+        unit,
+        name,
+        sipas::desks::DeskForms::both("sipas-2017"),
+        &app.prepared.forms.ids(),
+    )
+    .unwrap()
 }
 
 /// The survey addresses of the tickets issued at a desk, as a citizen's phone should

@@ -6,13 +6,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Ctx, Done, see_other};
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::Guarded;
 use crate::db::desks::Desk;
 use crate::db::{self, DbError};
-use crate::desks::{self as desk_ops, DEFAULT_FORM, DeskError};
+use crate::desks::{self as desk_ops, DeskError, DeskForms, POSTER_FORM, TICKET_FORM};
 use crate::i18n::Localized;
 use crate::web::AppError;
+use crate::web::extract::Guarded;
 use crate::web::pages::Page;
 
 /// A listing shows at most this many desks; narrow it with a unit.
@@ -48,6 +47,8 @@ pub struct NewDesk {
     name: String,
     #[serde(default)]
     form: String,
+    #[serde(default)]
+    ticket_form: String,
 }
 
 async fn render(
@@ -76,7 +77,10 @@ async fn render(
         new.unit = unit.trim().to_string();
     }
     if new.form.is_empty() {
-        new.form = DEFAULT_FORM.to_string();
+        new.form = POSTER_FORM.to_string();
+    }
+    if new.ticket_form.is_empty() {
+        new.ticket_form = TICKET_FORM.to_string();
     }
     let template = DesksPage {
         page: ctx.page.clone(),
@@ -107,18 +111,27 @@ pub async fn list(ctx: Ctx, query: web::Query<Filter>) -> Result<HttpResponse, A
 }
 
 /// `POST /admin/desks`
-pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewDesk>>) -> Result<HttpResponse, AppError> {
-    let CsrfForm(new) = form;
+pub async fn add(Guarded(ctx, form): Guarded<Ctx, web::Form<NewDesk>>) -> Result<HttpResponse, AppError> {
+    let new = form.into_inner();
     let known = ctx.forms.ids();
     let desk = new.clone();
     let result = ctx
         .db
-        .run(
-            move |conn| match desk_ops::add(conn, desk.unit.trim(), &desk.name, &desk.form, &known) {
+        .run(move |conn| {
+            // A form that sends no ticket form (an older page) keeps the default.
+            let forms = DeskForms {
+                poster: &desk.form,
+                ticket: if desk.ticket_form.is_empty() {
+                    TICKET_FORM
+                } else {
+                    &desk.ticket_form
+                },
+            };
+            match desk_ops::add(conn, desk.unit.trim(), &desk.name, forms, &known) {
                 Err(DeskError::Db(e)) => Err(e),
                 other => Ok(other),
-            },
-        )
+            }
+        })
         .await?;
     match result {
         Ok(desk) => Ok(see_other(&format!(
@@ -178,6 +191,9 @@ pub struct DeskChange {
     name: String,
     #[serde(default)]
     form: String,
+    /// Absent from an older page: the desk keeps its ticket form.
+    #[serde(default)]
+    ticket_form: Option<String>,
     /// A checkbox: present when ticked.
     #[serde(default)]
     enabled: Option<String>,
@@ -185,26 +201,35 @@ pub struct DeskChange {
 
 /// `POST /admin/desks/{id}`
 pub async fn save(
-    Guarded(ctx, form): Guarded<Ctx, CsrfForm<DeskChange>>,
+    Guarded(ctx, form): Guarded<Ctx, web::Form<DeskChange>>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(change) = form;
+    let change = form.into_inner();
     let mut desk = find(&ctx, id.into_inner()).await?;
     let known = ctx.forms.ids();
+    let ticket_form = change
+        .ticket_form
+        .clone()
+        .unwrap_or_else(|| desk.ticket_form_id.clone());
     let (id, name, form_id, enabled) = (
         desk.id,
         change.name.clone(),
         change.form.clone(),
         change.enabled.is_some(),
     );
+    let kept_ticket_form = ticket_form.clone();
     let result = ctx
         .db
-        .run(
-            move |conn| match desk_ops::update(conn, id, &name, &form_id, enabled, &known) {
+        .run(move |conn| {
+            let forms = DeskForms {
+                poster: &form_id,
+                ticket: &ticket_form,
+            };
+            match desk_ops::update(conn, id, &name, forms, enabled, &known) {
                 Err(DeskError::Db(e)) => Err(e),
                 other => Ok(other),
-            },
-        )
+            }
+        })
         .await?;
     match result {
         Ok(saved) => Ok(see_other(&format!(
@@ -214,6 +239,7 @@ pub async fn save(
         Err(refused) => {
             desk.name = change.name;
             desk.form_id = change.form;
+            desk.ticket_form_id = kept_ticket_form;
             desk.enabled = change.enabled.is_some();
             let error = refused.message().sentence(ctx.page.lang);
             let page = EditPage {

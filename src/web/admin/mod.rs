@@ -13,7 +13,6 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -21,12 +20,12 @@ use serde::Deserialize;
 use super::AppError;
 use super::pages::{self, Page};
 use crate::auth::Identity;
-use crate::auth::extract::AdminAccess;
 use crate::auth::secrets::Secrets;
 use crate::config::Settings;
 use crate::db::{self, Database, DbError};
 use crate::forms::FormRegistry;
 use crate::i18n::Message;
+use crate::web::extract::AdminAccess;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin").get(|| async { see_other("/admin/") }))
@@ -34,11 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/admin")
                 .service(web::resource("/").get(index))
                 .service(web::resource("/units").get(units::list).post(units::add))
-                .service(
-                    web::resource("/units/import")
-                        .wrap(from_fn(units::refuse_oversized))
-                        .post(units::import),
-                )
+                .service(web::resource("/units/import").post(units::import))
                 .service(web::resource("/units/{code}").get(units::edit).post(units::save))
                 .service(web::resource("/desks").get(desks::list).post(desks::add))
                 .service(web::resource("/desks/{id}").get(desks::edit).post(desks::save))
@@ -60,7 +55,6 @@ pub struct Ctx {
     pub page: Page,
     pub db: web::Data<Database>,
     pub forms: web::Data<FormRegistry>,
-    pub secrets: web::Data<Secrets>,
 }
 
 impl FromRequest for Ctx {
@@ -83,19 +77,17 @@ impl FromRequest for Ctx {
                 .ok_or_else(|| data("forms"))?;
             let secrets = req
                 .app_data::<web::Data<Secrets>>()
-                .cloned()
                 .ok_or_else(|| data("secrets"))?;
             let settings = req
                 .app_data::<web::Data<Settings>>()
                 .cloned()
                 .ok_or_else(|| data("settings"))?;
-            let page = Page::signed_in(&req, &identity, &secrets, &settings);
+            let page = Page::signed_in(&req, &identity, secrets, &settings);
             Ok(Ctx {
                 identity,
                 page,
                 db,
                 forms,
-                secrets,
             })
         })
     }

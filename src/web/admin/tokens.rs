@@ -7,13 +7,12 @@ use serde::Deserialize;
 
 use super::{Ctx, Done, see_other};
 use crate::auth::accounts::AccountError;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::Guarded;
 use crate::auth::{Role, tokens};
 use crate::db::tokens::ApiToken;
 use crate::db::{self, DbError};
 use crate::i18n::Localized;
 use crate::web::AppError;
+use crate::web::extract::Guarded;
 use crate::web::pages::Page;
 
 #[derive(Template)]
@@ -69,8 +68,8 @@ pub struct NewToken {
 }
 
 /// `POST /admin/tokens`
-pub async fn create(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewToken>>) -> Result<HttpResponse, AppError> {
-    let CsrfForm(new) = form;
+pub async fn create(Guarded(ctx, form): Guarded<Ctx, web::Form<NewToken>>) -> Result<HttpResponse, AppError> {
+    let new = form.into_inner();
     let result = ctx
         .db
         .run(move |conn| {
@@ -101,14 +100,8 @@ pub async fn create(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewToken>>) -> Res
     }
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 /// `POST /admin/tokens/{id}/revoke`
-pub async fn revoke(
-    Guarded(ctx, _form): Guarded<Ctx, CsrfForm<Nothing>>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn revoke(ctx: Ctx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     ctx.db
         .run(move |conn| db::tokens::revoke(conn, id).map_err(DbError::from))

@@ -2,24 +2,18 @@
 
 use actix_multipart::form::MultipartForm;
 use actix_multipart::form::bytes::Bytes as UploadedBytes;
-use actix_multipart::form::text::Text;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_LENGTH;
-use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::{Ctx, Done, see_other};
-use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::extract::Guarded;
 use crate::db::units::Unit;
 use crate::db::{self, DbError};
 use crate::i18n::Message;
-use crate::units::import::{ImportError, ImportSummary, Problem, import_csv, save_unit};
+use crate::units::import::{ImportError, ImportSummary, Problem, clean_line, import_csv, save_unit};
 use crate::web::AppError;
+use crate::web::extract::Guarded;
 use crate::web::pages::Page;
 
 /// At most this many problems of a rejected file are listed.
@@ -160,25 +154,25 @@ pub async fn list(ctx: Ctx, query: web::Query<Browse>) -> Result<HttpResponse, A
 }
 
 /// `POST /admin/units`: a new unit, checked like a line of an import file.
-pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewUnit>>) -> Result<HttpResponse, AppError> {
-    let CsrfForm(new) = form;
+pub async fn add(Guarded(ctx, form): Guarded<Ctx, web::Form<NewUnit>>) -> Result<HttpResponse, AppError> {
+    let new = form.into_inner();
     let unit = new.clone();
     let result = ctx
         .db
-        .run(move |conn| -> Result<Result<(), ImportError>, DbError> {
+        .run(move |conn| -> Result<(), ImportError> {
             if db::units::find(conn, unit.code.trim())?.is_some() {
-                return Ok(Err(ImportError::Rejected(vec![Problem {
+                return Err(ImportError::Rejected(vec![Problem {
                     line: 1,
                     message: crate::i18n::Message::new(
                         format!("đã có đơn vị mã «{}»", unit.code.trim()),
                         format!("there is already a unit «{}»", unit.code.trim()),
                     ),
-                }])));
+                }]));
             }
             let parent = Some(unit.parent.as_str()).filter(|p| !p.trim().is_empty());
-            Ok(save_unit(conn, &unit.code, &unit.name, &unit.kind, parent).map(|_| ()))
+            save_unit(conn, &unit.code, &unit.name, &unit.kind, parent).map(|_| ())
         })
-        .await?;
+        .await;
     match result {
         Ok(()) => {
             let back = match new.parent.trim() {
@@ -250,29 +244,61 @@ pub struct Rename {
     /// The public page's checkbox: present (`on`) when ticked.
     #[serde(default)]
     public: Option<String>,
+    /// The agency line of its questionnaire (absent from an older page: kept).
+    #[serde(default)]
+    agency_name: Option<String>,
+    /// A hotline or feedback address for the thank-you page (absent: kept).
+    #[serde(default)]
+    feedback_contact: Option<String>,
 }
 
 /// `POST /admin/units/{code}`: a new name or kind (the code and place in the tree stay),
 /// and whether its public page is open.
 pub async fn save(
-    Guarded(ctx, form): Guarded<Ctx, CsrfForm<Rename>>,
+    Guarded(ctx, form): Guarded<Ctx, web::Form<Rename>>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(rename) = form;
+    let rename = form.into_inner();
     let mut unit = find(&ctx, code.into_inner()).await?;
     let (code, parent) = (unit.code.clone(), unit.parent_code.clone());
     let (name, kind) = (rename.name.clone(), rename.kind.clone());
     let public = rename.public.is_some();
+    // The citizen-facing lines, checked before anything is saved.
+    let line = |text: &Option<String>, what: Message| -> Result<Option<Option<String>>, Problem> {
+        text.as_deref()
+            .map(|t| clean_line(t, 200))
+            .transpose()
+            .map_err(|m| Problem {
+                line: 1,
+                message: Message::new(format!("{}: {}", what.vi, m.vi), format!("{}: {}", what.en, m.en)),
+            })
+    };
+    let lines = line(
+        &rename.agency_name,
+        Message::new("cơ quan chủ quản", "agency line"),
+    )
+    .and_then(|agency| {
+        line(
+            &rename.feedback_contact,
+            Message::new("nơi nhận phản ánh", "feedback contact"),
+        )
+        .map(|contact| (agency, contact))
+    });
     let result = ctx
         .db
-        .run(move |conn| -> Result<_, DbError> {
-            let saved = save_unit(conn, &code, &name, &kind, parent.as_deref());
-            if saved.is_ok() {
-                db::units::set_public(conn, &code, public)?;
+        .run(move |conn| -> Result<_, ImportError> {
+            let (agency, contact) = lines.map_err(|problem| ImportError::Rejected(vec![problem]))?;
+            save_unit(conn, &code, &name, &kind, parent.as_deref())?;
+            db::units::set_public(conn, &code, public)?;
+            if let Some(agency) = agency {
+                db::units::set_agency(conn, &code, agency.as_deref())?;
             }
-            Ok(saved)
+            if let Some(contact) = contact {
+                db::units::set_feedback_contact(conn, &code, contact.as_deref())?;
+            }
+            Ok(())
         })
-        .await?;
+        .await;
     match result {
         Ok(_) => {
             let back = match &unit.parent_code {
@@ -290,6 +316,8 @@ pub async fn save(
                 .join("; ");
             unit.name = rename.name;
             unit.kind = rename.kind;
+            unit.agency_name = rename.agency_name.or(unit.agency_name);
+            unit.feedback_contact = rename.feedback_contact.or(unit.feedback_contact);
             let page = EditPage {
                 page: ctx.page.clone(),
                 section: "units",
@@ -302,56 +330,19 @@ pub async fn save(
 }
 
 /// The upload form: the CSRF token travels as a field of the multipart body.
+/// The import form (its CSRF token is checked by the router).
 #[derive(MultipartForm)]
 pub struct Upload {
-    #[multipart(rename = "_csrf")]
-    csrf: Text<String>,
     #[multipart(limit = "8MB")]
     file: UploadedBytes,
-}
-
-/// The largest upload body announced that is read at all: the file's 8 MB (8,000,000
-/// bytes, as `limit` counts them) and room for the token and the multipart framing.
-const MAX_UPLOAD_BODY: u64 = 8_000_000 + 64 * 1024;
-
-/// Refuses an upload whose announced length is over [`MAX_UPLOAD_BODY`] with a 413 before
-/// reading any of it; the form's own limit stops a body sent without a length only after
-/// reading that much.
-pub async fn refuse_oversized(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let announced = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|length| length > MAX_UPLOAD_BODY) {
-        return Err(AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Message::new(
-                "Tệp quá lớn: tối đa 8 MB.",
-                "The file is too large: 8 MB at most.",
-            ),
-        )
-        .into());
-    }
-    next.call(req).await
 }
 
 /// `POST /admin/units/import`: the same all-or-nothing import as `sipas units import`.
 pub async fn import(
     Guarded(ctx, upload): Guarded<Ctx, MultipartForm<Upload>>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    if !csrf::is_valid(&req, &ctx.secrets, &upload.csrf) {
-        return Err(csrf::rejected());
-    }
     let bytes = upload.into_inner().file.data.to_vec();
-    let result = ctx
-        .db
-        .run(move |conn| Ok::<_, DbError>(import_csv(conn, &bytes)))
-        .await?;
+    let result = ctx.db.run(move |conn| import_csv(conn, &bytes)).await;
     match result {
         Ok(summary) => {
             render(

@@ -7,12 +7,11 @@ use serde::Deserialize;
 
 use super::{Ctx, Done, see_other};
 use crate::auth::accounts::{self, AccountError, NewAccount, UserSummary};
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::Guarded;
 use crate::auth::{Role, password};
 use crate::db::{self, DbError};
 use crate::i18n::Localized;
 use crate::web::AppError;
+use crate::web::extract::Guarded;
 use crate::web::pages::Page;
 
 #[derive(Template)]
@@ -143,8 +142,8 @@ pub async fn list(ctx: Ctx, done: web::Query<Done>) -> Result<HttpResponse, AppE
 }
 
 /// `POST /admin/users`
-pub async fn add(Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewUser>>) -> Result<HttpResponse, AppError> {
-    let CsrfForm(new) = form;
+pub async fn add(Guarded(ctx, form): Guarded<Ctx, web::Form<NewUser>>) -> Result<HttpResponse, AppError> {
+    let new = form.into_inner();
     let generated = new.password.is_empty().then(password::generate);
     let chosen = generated.clone().unwrap_or_else(|| new.password.clone());
     let request = new.clone();
@@ -267,10 +266,10 @@ pub struct NewGrant {
 
 /// `POST /admin/users/{id}/grants`
 pub async fn add_grant(
-    Guarded(ctx, form): Guarded<Ctx, CsrfForm<NewGrant>>,
+    Guarded(ctx, form): Guarded<Ctx, web::Form<NewGrant>>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(grant) = form;
+    let grant = form.into_inner();
     let id = id.into_inner();
     let result = attempt(&ctx, move |conn| {
         accounts::grant(conn, id, role(&grant.role)?, unit(&grant.unit))
@@ -293,14 +292,8 @@ pub async fn add_grant(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 /// `POST /admin/users/{id}/grants/{grant}/remove`
-pub async fn remove_grant(
-    Guarded(ctx, _form): Guarded<Ctx, CsrfForm<Nothing>>,
-    ids: web::Path<(i64, i64)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn remove_grant(ctx: Ctx, ids: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
     let (id, grant) = ids.into_inner();
     ctx.db
         .run(move |conn| db::users::remove_grant(conn, id, grant).map_err(DbError::from))
@@ -316,10 +309,10 @@ pub struct Disable {
 
 /// `POST /admin/users/{id}/disabled`: `disabled=1` ends every session of the user at once.
 pub async fn set_disabled(
-    Guarded(ctx, form): Guarded<Ctx, CsrfForm<Disable>>,
+    Guarded(ctx, form): Guarded<Ctx, web::Form<Disable>>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let CsrfForm(form) = form;
+    let form = form.into_inner();
     let id = id.into_inner();
     if ctx.identity.user_id() == Some(id) && form.disabled == "1" {
         let error = ctx
@@ -347,10 +340,7 @@ pub async fn set_disabled(
 
 /// `POST /admin/users/{id}/password`: a new generated password, shown once; the user's
 /// sessions end.
-pub async fn reset_password(
-    Guarded(ctx, _form): Guarded<Ctx, CsrfForm<Nothing>>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub async fn reset_password(ctx: Ctx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let generated = password::generate();
     let chosen = generated.clone();

@@ -9,18 +9,15 @@ use serde::Deserialize;
 
 use super::super::AppError;
 use super::super::pages::{self, Page};
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::{Guarded, UnitAccess};
 use crate::auth::secrets::Secrets;
 use crate::config::Settings;
-use crate::db::alerts::{AlertRule, NewAlertRule};
+use crate::db::alerts::{AlertKind, AlertRule, NewAlertRule};
 use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
 use crate::desks::DEFAULT_FORM;
 use crate::forms::FormRegistry;
 use crate::i18n::{Lang, Message};
-use crate::mail::alerts::KINDS;
-use crate::web::account::Empty;
+use crate::web::extract::{Guarded, UnitAccess};
 
 /// A rule as the page lists it.
 struct RuleRow {
@@ -59,8 +56,8 @@ fn describe(rule: &AlertRule, forms: &FormRegistry, lang: Lang) -> String {
             .unwrap_or(id)
     };
     let threshold = lang.number(rule.threshold, if rule.threshold.fract() == 0.0 { 0 } else { 2 });
-    match rule.kind.as_str() {
-        "below" => format!(
+    match rule.kind {
+        AlertKind::Below => format!(
             "{} {} {threshold} {} n ≥ {} {}",
             index(&rule.index_id),
             lang.pick("dưới", "below"),
@@ -68,7 +65,7 @@ fn describe(rule: &AlertRule, forms: &FormRegistry, lang: Lang) -> String {
             rule.min_n,
             lang.pick("trong tháng", "in a month")
         ),
-        "drop" => format!(
+        AlertKind::Drop => format!(
             "{} {} {threshold} {} ({} n ≥ {})",
             match &rule.index_id {
                 Some(_) => index(&rule.index_id),
@@ -79,12 +76,12 @@ fn describe(rule: &AlertRule, forms: &FormRegistry, lang: Lang) -> String {
             lang.pick("với", "with"),
             rule.min_n
         ),
-        "comments" => format!(
+        AlertKind::Comments => format!(
             "{} {threshold} {}",
             lang.pick("Hơn", "More than"),
             lang.pick("góp ý trong một tuần", "comments in a week")
         ),
-        _ => format!(
+        AlertKind::Burst => format!(
             "{} {threshold} {}",
             lang.pick("Một quầy nhận hơn", "A desk receives more than"),
             lang.pick(
@@ -135,21 +132,16 @@ impl RuleForm {
         &self,
         forms: &FormRegistry,
         min_sample: u32,
-    ) -> Result<(String, Option<String>, f64, i64), Message> {
-        if !KINDS.contains(&self.kind.as_str()) {
-            return Err(Message::new(
-                "Hãy chọn một loại cảnh báo.",
-                "Choose a kind of alert.",
-            ));
-        }
+    ) -> Result<(AlertKind, String, Option<String>, f64, i64), Message> {
+        let kind = AlertKind::parse(&self.kind)
+            .ok_or_else(|| Message::new("Hãy chọn một loại cảnh báo.", "Choose a kind of alert."))?;
         let form = forms.current(&self.form).ok_or_else(|| {
             Message::new(
                 format!("Không có phiếu khảo sát «{}».", self.form),
                 format!("There is no questionnaire «{}».", self.form),
             )
         })?;
-        let index = Some(self.index.trim())
-            .filter(|i| !i.is_empty() && matches!(self.kind.as_str(), "below" | "drop"));
+        let index = Some(self.index.trim()).filter(|i| !i.is_empty() && kind.watches_an_index());
         if let Some(index) = index
             && form.form.index(index).is_none()
         {
@@ -165,7 +157,7 @@ impl RuleForm {
             .parse::<f64>()
             .ok()
             .filter(|t| t.is_finite() && *t >= 0.0)
-            .filter(|t| !matches!(self.kind.as_str(), "below" | "drop") || *t <= 100.0)
+            .filter(|t| !kind.watches_an_index() || *t <= 100.0)
             .ok_or_else(|| {
                 Message::new(
                     "Ngưỡng phải là một số không âm (điểm phần trăm: tối đa 100).",
@@ -185,7 +177,13 @@ impl RuleForm {
                     )
                 })?,
         };
-        Ok((form.form.id.clone(), index.map(str::to_string), threshold, min_n))
+        Ok((
+            kind,
+            form.form.id.clone(),
+            index.map(str::to_string),
+            threshold,
+            min_n,
+        ))
     }
 }
 
@@ -334,29 +332,25 @@ fn see_other(to: String) -> HttpResponse {
 
 /// `POST /units/{code}/alerts`
 pub async fn add(
-    Guarded(access, CsrfForm(form)): Guarded<UnitAccess, CsrfForm<RuleForm>>,
+    Guarded(access, web::Form(form)): Guarded<UnitAccess, web::Form<RuleForm>>,
     req: HttpRequest,
     db: web::Data<Database>,
     forms: web::Data<FormRegistry>,
     settings: web::Data<Settings>,
 ) -> Result<HttpResponse, AppError> {
-    let (form_id, index, threshold, min_n) = match form.check(&forms, settings.min_sample) {
+    let (kind, form_id, index, threshold, min_n) = match form.check(&forms, settings.min_sample) {
         Ok(rule) => rule,
         Err(refused) => {
             let error = refused.get(Lang::of_request(&req)).to_string();
             return render(&req, &access, StatusCode::UNPROCESSABLE_ENTITY, form, "", error).await;
         }
     };
-    let (unit, kind, author) = (
-        access.unit.code.clone(),
-        form.kind.clone(),
-        access.identity.user_id(),
-    );
+    let (unit, author) = (access.unit.code.clone(), access.identity.user_id());
     db.run(move |conn| {
         let rule = NewAlertRule {
             unit_code: &unit,
             form_id: &form_id,
-            kind: &kind,
+            kind: kind.as_str(),
             index_id: index.as_deref(),
             threshold,
             min_n,
@@ -371,7 +365,7 @@ pub async fn add(
 
 /// `POST /units/{code}/alerts/{id}/delete`
 pub async fn delete(
-    Guarded(access, _): Guarded<UnitAccess, CsrfForm<Empty>>,
+    access: UnitAccess,
     path: web::Path<(String, i64)>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, AppError> {

@@ -9,7 +9,6 @@ use askama::Template;
 use super::filters::FilterQuery;
 use super::{checked_filters, today};
 use crate::app::breakdowns::{self, BreakdownQuery};
-use crate::auth::extract::UnitAccess;
 use crate::auth::secrets::Secrets;
 use crate::config::Settings;
 use crate::db::Database;
@@ -18,6 +17,7 @@ use crate::forms::FormRegistry;
 use crate::present::breakdown::{BreakdownView, breakdown_views};
 use crate::present::period_name;
 use crate::web::AppError;
+use crate::web::extract::UnitAccess;
 use crate::web::pages::{self, Page};
 
 #[derive(Template)]

@@ -18,7 +18,6 @@ use tokio::sync::mpsc;
 
 use super::filters::FilterQuery;
 use super::{checked_filters, today};
-use crate::auth::extract::UnitAccess;
 use crate::auth::{Identity, Who};
 use crate::config::Settings;
 use crate::db::Database;
@@ -26,6 +25,7 @@ use crate::forms::FormRegistry;
 use crate::i18n::{Localized, Message};
 use crate::responses::export::{ExportFormat, ExportRequest, export};
 use crate::web::AppError;
+use crate::web::extract::UnitAccess;
 
 /// Bytes gathered before a chunk is handed on.
 const CHUNK: usize = 64 * 1024;

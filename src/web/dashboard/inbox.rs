@@ -12,8 +12,6 @@ use serde::Deserialize;
 use super::filters::{FilterQuery, Filters};
 use super::{checked_filters, today};
 use crate::app::inbox::{self, Item, RatingFilter, Scope};
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::{Guarded, UnitAccess};
 use crate::auth::secrets::Secrets;
 use crate::config::Settings;
 use crate::db::Database;
@@ -22,6 +20,7 @@ use crate::forms::FormRegistry;
 use crate::i18n::Lang;
 use crate::inbox::CommentStatus;
 use crate::web::AppError;
+use crate::web::extract::{Guarded, UnitAccess};
 use crate::web::pages::{self, Page};
 
 /// The inbox's own filters, beside the dashboard's (period, form, field, words, page).
@@ -132,7 +131,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let page = Page::signed_in(&req, &access.identity, &secrets, &settings);
     let lang = page.lang;
-    let tz = settings.tz().map_err(AppError::internal)?;
+    let tz = settings.tz();
     let (filters, form, status, rating) = checked(&query, &forms, today(&settings)?)?;
     let (code, wanted) = (access.unit.code.clone(), filters.clone());
     let found = db
@@ -204,7 +203,7 @@ pub struct StatusForm {
 
 /// `POST /units/{code}/comments/status`
 pub async fn set_status(
-    Guarded(access, CsrfForm(form)): Guarded<UnitAccess, CsrfForm<StatusForm>>,
+    Guarded(access, web::Form(form)): Guarded<UnitAccess, web::Form<StatusForm>>,
     db: web::Data<Database>,
 ) -> Result<HttpResponse, AppError> {
     let status = CommentStatus::checked(form.status.trim()).map_err(AppError::bad_request)?;
@@ -251,7 +250,7 @@ pub async fn negative_csv(
             inbox::negatives(conn, &scope)
         })
         .await?;
-    let tz = settings.tz().map_err(AppError::internal)?;
+    let tz = settings.tz();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let t = |vi: &'static str, en: &'static str| lang.pick(vi, en);
     let header = [

@@ -21,7 +21,6 @@ use askama::Template;
 use super::AppError;
 use super::pages::{self, Page};
 use crate::app::dashboard::{self, COMMENTS_PER_PAGE, Dashboard, DashboardQuery, Limits};
-use crate::auth::extract::UnitAccess;
 use crate::auth::secrets::Secrets;
 use crate::config::Settings;
 use crate::db::Database;
@@ -34,14 +33,13 @@ use crate::indices::stats::round2;
 use crate::indices::trend;
 use crate::present::method::{channel_label, method_lines, other_channels, population_text};
 use crate::present::{Figure, Layout, charts};
+use crate::web::extract::UnitAccess;
 use filters::{FilterQuery, Filters, PeriodChoice, Sort, period_choices};
 use view::{ChildRow, FocusView};
 
 /// The local day in the deployment's time zone.
 pub fn today(settings: &Settings) -> Result<chrono::NaiveDate, AppError> {
-    Ok(chrono::Utc::now()
-        .with_timezone(&settings.tz().map_err(AppError::internal)?)
-        .date_naive())
+    Ok(chrono::Utc::now().with_timezone(&settings.tz()).date_naive())
 }
 
 /// A comment as the page lists it.

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::filters::FilterQuery;
 use super::{checked_filters, today};
 use crate::app::official_report;
-use crate::auth::extract::UnitAccess;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::forms::FormRegistry;
@@ -16,6 +15,7 @@ use crate::i18n::Lang;
 use crate::indices::ReportRequest;
 use crate::report_files::ReportFile;
 use crate::web::AppError;
+use crate::web::extract::UnitAccess;
 
 /// `GET /units/{code}/report.{format}`
 pub async fn download(

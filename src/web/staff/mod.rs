@@ -12,8 +12,6 @@ use serde::Deserialize;
 use super::AppError;
 use super::pages::{self, Page};
 use crate::auth::Role;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::{DeskAccess, Guarded, StaffAccess};
 use crate::auth::secrets::Secrets;
 use crate::codes::print::{Layout, TicketFormat};
 use crate::codes::tickets::{self, MAX_BATCH, Revoked};
@@ -24,6 +22,7 @@ use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
 use crate::desks::{DeskInfo, survey_url};
 use crate::i18n::Lang;
+use crate::web::extract::{DeskAccess, Guarded, StaffAccess};
 
 /// An administrator sees at most this many desks here.
 const MAX_LISTED: usize = 200;
@@ -195,9 +194,7 @@ async fn render_desk(
     let page = Page::signed_in(req, &access.identity, &secrets, &settings);
     let desk_id = access.desk.id;
     let unit_code = access.desk.unit_code.clone();
-    let today = Utc::now()
-        .with_timezone(&settings.tz().map_err(AppError::internal)?)
-        .date_naive();
+    let today = Utc::now().with_timezone(&settings.tz()).date_naive();
     let since = today
         .checked_sub_days(Days::new(COUNTED_DAYS - 1))
         .unwrap_or(today);
@@ -243,7 +240,7 @@ pub struct RevokeForm {
 /// `POST /staff/desks/{desk}/revoke`: withdraws a ticket of this desk that was not used.
 pub async fn revoke(
     req: HttpRequest,
-    Guarded(access, CsrfForm(form)): Guarded<DeskAccess, CsrfForm<RevokeForm>>,
+    Guarded(access, web::Form(form)): Guarded<DeskAccess, web::Form<RevokeForm>>,
 ) -> Result<HttpResponse, AppError> {
     let db = data::<Database>(&req)?;
     let desk_id = access.desk.id;

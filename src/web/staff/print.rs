@@ -5,14 +5,15 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{Outcome, PrintForm, data, render_desk};
-use crate::auth::csrf::CsrfForm;
-use crate::auth::extract::{DeskAccess, Guarded};
+use crate::app;
 use crate::codes::print::{self, Document, PosterFormat};
-use crate::codes::tickets::{self, Issue, MAX_BATCH, TicketError};
+use crate::codes::tickets::{MAX_BATCH, TicketError};
 use crate::config::Settings;
 use crate::db::{self, Database, DbError};
+use crate::forms::FormRegistry;
 use crate::i18n::{Lang, Localized, Message};
 use crate::web::AppError;
+use crate::web::extract::{DeskAccess, Guarded};
 
 /// A document to open in the browser (and print from there) or, for data, to save.
 fn document_response(document: Document, name: &str) -> HttpResponse {
@@ -47,9 +48,12 @@ pub async fn poster(req: HttpRequest, access: DeskAccess) -> Result<HttpResponse
         .await
         .map_err(|e: DbError| AppError::from(e))?;
     let desk = access.desk;
+    let minutes = data::<FormRegistry>(&req)?
+        .current(&desk.form_id)
+        .map_or(1, |f| f.form.minutes());
     let base_url = settings.public_base_url();
     let name = format!("poster-{}", desk.code);
-    let document = web::block(move || print::poster_document(&desk, &unit, &base_url, format))
+    let document = web::block(move || print::poster_document(&desk, &unit, &base_url, minutes, format))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
@@ -59,7 +63,7 @@ pub async fn poster(req: HttpRequest, access: DeskAccess) -> Result<HttpResponse
 /// `POST /staff/desks/{desk}/tickets`: issues a batch and answers with it, ready to print.
 pub async fn tickets(
     req: HttpRequest,
-    Guarded(access, CsrfForm(form)): Guarded<DeskAccess, CsrfForm<PrintForm>>,
+    Guarded(access, web::Form(form)): Guarded<DeskAccess, web::Form<PrintForm>>,
 ) -> Result<HttpResponse, AppError> {
     let refuse = |message: Message| {
         let outcome = Outcome {
@@ -81,20 +85,8 @@ pub async fn tickets(
     let desk = access.desk.clone();
     let (procedure, field) = (form.procedure.clone(), form.field.clone());
     let batch = db
-        .run(move |conn| -> Result<_, TicketError> {
-            let mut request = Issue::now(&desk, count, Some(&procedure), &settings);
-            request.procedure_field = Some(&field);
-            let issued = tickets::issue(conn, &request)?;
-            let unit = db::units::find(conn, &desk.unit_code)?.ok_or(diesel::result::Error::NotFound)?;
-            let cards = print::cards(
-                &issued,
-                &desk,
-                &unit,
-                &settings.public_base_url(),
-                request.time_zone,
-            );
-            let date = request.now.with_timezone(&request.time_zone).format("%Y%m%d");
-            Ok((cards, date.to_string()))
+        .run(move |conn| {
+            app::tickets::print_batch(conn, &desk, count, (Some(&procedure), Some(&field)), &settings)
         })
         .await;
     let (cards, date) = match batch {

@@ -8,10 +8,10 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, LOCATION, WWW_AUTHENTICATE};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use super::secrets::Secrets;
-use super::{Identity, Permission, Role, accounts, authorize, session, tokens};
+use crate::auth::secrets::Secrets;
+use crate::auth::{Identity, Permission, Role, accounts, authorize, session, tokens};
 use crate::db::desks::Desk;
 use crate::db::units::Unit;
 use crate::db::{self, Database, DbError};
@@ -25,9 +25,23 @@ fn app_data<T: 'static>(req: &HttpRequest) -> Result<&web::Data<T>, AppError> {
         .ok_or_else(|| AppError::internal(format!("{} is not configured", std::any::type_name::<T>())))
 }
 
+/// Who is asking, once found for a request (the router's CSRF check may ask first).
+#[derive(Clone)]
+struct Identified(Option<Identity>);
+
 /// Who is asking: the holder of a bearer token, or the user of a session cookie; `None`
-/// for nobody. A bearer token that is unknown or revoked is refused outright.
+/// for nobody. A bearer token that is unknown or revoked is refused outright. Looked up
+/// once per request.
 pub async fn identify(req: &HttpRequest) -> Result<Option<Identity>, AppError> {
+    if let Some(Identified(known)) = req.extensions().get::<Identified>().cloned() {
+        return Ok(known);
+    }
+    let found = look_up(req).await?;
+    req.extensions_mut().insert(Identified(found.clone()));
+    Ok(found)
+}
+
+async fn look_up(req: &HttpRequest) -> Result<Option<Identity>, AppError> {
     let db = app_data::<Database>(req)?.clone();
     if let Some(header) = req.headers().get(AUTHORIZATION) {
         let token = header
