@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod backup;
 pub mod comments;
+pub mod counts_codec;
 pub mod desks;
 pub mod dossiers;
 pub mod forms;

@@ -69,7 +69,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::tallies::CountsSql;
+    use crate::db::counts_codec::CountsSql;
 
     tallies (unit_code, form_version_id, period, field, start, channel) {
         unit_code -> Text,

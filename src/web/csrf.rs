@@ -13,6 +13,7 @@ use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpMessage, HttpRequest, mime};
 use futures_util::StreamExt;
 
+use super::error::unreadable_form;
 use super::{AppError, extract};
 use crate::auth::secrets::Secrets;
 use crate::i18n::Message;
@@ -73,9 +74,10 @@ const UPLOAD_LIMIT: usize = 8_000_000 + 64 * 1024;
 /// Every request that may change something (any method but GET, HEAD and OPTIONS) must
 /// carry this browser's token in its form (URL-encoded or multipart), outside the
 /// [`EXEMPT`] paths. Applied by the router to the whole application, so no route can
-/// forget it. The access check still answers first, as each route would: someone not
-/// signed in is sent to sign in (or told 401 for a bad bearer token) before the body is
-/// read; a signed-in person without the token gets 403.
+/// forget it. The access check still answers first, as each route would: a request from
+/// nobody signed in goes on to its route (which sends it to sign in, or answers 404 or
+/// 405) with its body unread; a bad bearer token gets 401; a signed-in person without the
+/// token gets 403.
 pub async fn forms_carry_their_token(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -85,17 +87,17 @@ pub async fn forms_carry_their_token(
     if safe || EXEMPT.iter().any(|p| path.starts_with(p)) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    if !OPEN.contains(&path) {
-        let http = req.request().clone();
-        if extract::identify(&http).await?.is_none() {
-            return Err(extract::sign_in_first(&http).into());
-        }
+    // Nobody signed in: no session for another site to ride on, so the route answers as
+    // it would (sign in first, 404, 405), its body unread. Signing in and out are the
+    // exceptions: their forms are checked for everyone.
+    if !OPEN.contains(&path) && extract::identify(req.request()).await?.is_none() {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let multipart = req
         .mime_type()
         .ok()
         .flatten()
-        .filter(|m| *m == mime::MULTIPART_FORM_DATA);
+        .filter(|m| m.essence_str() == mime::MULTIPART_FORM_DATA.essence_str());
     let limit = if multipart.is_some() {
         UPLOAD_LIMIT
     } else {
@@ -135,7 +137,7 @@ pub async fn forms_carry_their_token(
 async fn read_body(mut payload: Payload, limit: usize, upload: bool) -> Result<Bytes, AppError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::bad_request(unreadable()))?;
+        let chunk = chunk.map_err(|_| AppError::bad_request(unreadable_form()))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large(upload));
         }
@@ -154,13 +156,6 @@ fn too_large(upload: bool) -> AppError {
         Message::new("Dữ liệu gửi lên quá lớn.", "What was sent is too large.")
     };
     AppError::new(StatusCode::PAYLOAD_TOO_LARGE, message)
-}
-
-pub fn unreadable() -> Message {
-    Message::new(
-        "Dữ liệu biểu mẫu không đọc được.",
-        "The form data could not be read.",
-    )
 }
 
 /// The text of the multipart field `name`, if the body has one.

@@ -399,6 +399,14 @@ pub fn query_error(
     .into()
 }
 
+/// Said of a form body that cannot be read.
+pub fn unreadable_form() -> Message {
+    Message::new(
+        "Dữ liệu biểu mẫu không đọc được.",
+        "The form data could not be read.",
+    )
+}
+
 /// A form whose body is not what its route reads: 400 (or 413), with a sentence.
 pub fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpRequest) -> actix_web::Error {
     use actix_web::error::UrlencodedError as E;
@@ -407,7 +415,7 @@ pub fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpR
             StatusCode::PAYLOAD_TOO_LARGE,
             Message::new("Dữ liệu gửi lên quá lớn.", "What was sent is too large."),
         ),
-        _ => AppError::bad_request(super::csrf::unreadable()),
+        _ => AppError::bad_request(unreadable_form()),
     }
     .into()
 }
