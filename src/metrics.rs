@@ -14,7 +14,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::db::{Database, DbError};
+use crate::db::Database;
 use crate::tally::Channel;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -192,7 +192,7 @@ impl Metrics {
         &self,
         db: &Database,
         outbox: Option<crate::db::outbox::QueueStatus>,
-    ) -> Result<String, DbError> {
+    ) -> Result<String, std::fmt::Error> {
         let pool = db.pool_use();
         for (state, value) in [
             ("size", i64::from(pool.size)),
@@ -211,8 +211,7 @@ impl Metrics {
                 .set(outbox.failing);
         }
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry)
-            .map_err(|e| DbError::Connect(format!("metrics: {e}")))?;
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
     }
 }

@@ -14,15 +14,22 @@ pub struct Claimed {
     pub response_id: Option<i64>,
 }
 
+/// How long a key is kept: retries come within minutes; after this a key is free again
+/// and no longer tied to its response.
+pub const KEPT_FOR: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// Claims `key_hash` for a request; `None` when this transaction now holds it, or what
-/// the key already holds. On PostgreSQL a claim made by a transaction still running waits
-/// for it to end, so a committed first claim is always seen.
+/// the key already holds. Keys older than [`KEPT_FOR`] are forgotten first. On
+/// PostgreSQL a claim made by a transaction still running waits for it to end, so a
+/// committed first claim is always seen.
 pub fn claim(
     conn: &mut DbConnection,
     key_hash: &str,
     request_hash: &str,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<Option<Claimed>> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(now - KEPT_FOR)))
+        .execute(conn)?;
     let row = (
         idempotency_keys::key_hash.eq(key_hash),
         idempotency_keys::request_hash.eq(request_hash),

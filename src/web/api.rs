@@ -268,7 +268,7 @@ pub async fn form(
 #[utoipa::path(post, path = "/api/v1/responses", tag = "responses",
     summary = "Gửi một phiếu trả lời — Submit one response",
     description = "Kiểm tra như phiếu trên web (cùng thông báo). Mã truy cập của cán bộ đơn vị có quầy, hoặc vai trò `collector` của đơn vị đó hay đơn vị cấp trên. Có giới hạn riêng cho mỗi mã truy cập. — Checked exactly like the web form (same messages). A staff token of the desk's unit, or a `collector` token of the unit or a unit above it. A rate limit of its own per token.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Gửi lại cùng khóa và cùng nội dung: chỉ lưu một lần (201 rồi 200, cùng `id`). — Retries with the same key and body store once (201, then 200 with the same `id`).", example = "3f2c9a1e-hs-0001")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Một UUID ngẫu nhiên cho mỗi phiếu (không dùng mã hồ sơ). Gửi lại cùng khóa và cùng nội dung trong 24 giờ: chỉ lưu một lần (201 rồi 200, cùng `id`). — A random UUID per response (never the dossier number). Retries within 24 hours with the same key and body store once (201, then 200 with the same `id`).", example = "7d3f2c9a-1e4b-4c1a-9f0e-2b6d8a5c3e11")),
     request_body = AnswerRequest,
     responses(
         (status = 201, description = "Đã lưu. — Stored.", body = answers::Submitted),

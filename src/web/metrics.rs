@@ -75,7 +75,7 @@ pub async fn metrics(
         .run(|conn| crate::db::outbox::status(conn).map_err(DbError::from))
         .await
         .ok();
-    let text = metrics.render(&db, outbox)?;
+    let text = metrics.render(&db, outbox).map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(text))

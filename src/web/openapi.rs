@@ -142,7 +142,7 @@ fn render_page(doc: &Value) -> String {
          body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;color:#1a1a1a}\
          h2{margin-top:2rem;border-top:1px solid #ccc;padding-top:1rem}code,pre{background:#f4f4f4;padding:.1rem .3rem}\
          .m{font-weight:bold;text-transform:uppercase;margin-right:.5rem}table{border-collapse:collapse}\
-         td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}</style>",
+         td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}pre{overflow:auto}</style>",
     );
     html.push_str(&format!(
         "<h1>{} {}</h1><p>{}</p><p><a href=\"/api/v1/openapi.json\">openapi.json</a> (OpenAPI {})</p>",

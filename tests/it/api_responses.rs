@@ -211,12 +211,12 @@ async fn retries_with_one_key_store_once_even_twenty_at_once(backend: Backend) {
     let (_, token) = add_token(&app, Role::Staff, Some("C1"));
     let body = json!({"desk": desk.id, "answers": {"rating": 3, "comment": "Tốt"}});
 
-    let (status, first) = post(&app, Some(&token), Some("ho-so-0001"), &body).await;
+    let (status, first) = post(&app, Some(&token), Some("khoa-0001"), &body).await;
     assert_eq!(status, 201, "{first}");
-    let (status, again) = post(&app, Some(&token), Some("ho-so-0001"), &body).await;
+    let (status, again) = post(&app, Some(&token), Some("khoa-0001"), &body).await;
     assert_eq!((status, &again), (StatusCode::OK, &first));
 
-    let rush = join_all((0..20).map(|_| post(&app, Some(&token), Some("ho-so-0002"), &body))).await;
+    let rush = join_all((0..20).map(|_| post(&app, Some(&token), Some("khoa-0002"), &body))).await;
     let created: Vec<&Value> = rush.iter().filter(|(s, _)| *s == 201).map(|(_, v)| v).collect();
     assert_eq!(created.len(), 1, "{rush:?}");
     assert!(
@@ -228,7 +228,7 @@ async fn retries_with_one_key_store_once_even_twenty_at_once(backend: Backend) {
 
     // The key of another request: refused, not taken for a retry.
     let other = json!({"desk": desk.id, "answers": {"rating": 1}});
-    let (status, answer) = post(&app, Some(&token), Some("ho-so-0001"), &other).await;
+    let (status, answer) = post(&app, Some(&token), Some("khoa-0001"), &other).await;
     assert_eq!(status, 422, "{answer}");
     assert!(
         answer["error"]["message"]
@@ -239,13 +239,34 @@ async fn retries_with_one_key_store_once_even_twenty_at_once(backend: Backend) {
     // Another token's key of the same name is its own; no key, a new response each time.
     let (_, second_token) = add_token(&app, Role::Collector, Some("P1"));
     assert_eq!(
-        post(&app, Some(&second_token), Some("ho-so-0001"), &body).await.0,
+        post(&app, Some(&second_token), Some("khoa-0001"), &body).await.0,
         201
     );
     assert_eq!(post(&app, Some(&token), None, &body).await.0, 201);
     assert_eq!(post(&app, Some(&token), None, &body).await.0, 201);
     assert_eq!(app.stored_responses().len(), 5);
     assert_counts_match_answers(&app);
+
+    // A day later the key is forgotten (and no longer tied to its response): it stores anew.
+    {
+        use diesel::{ExpressionMethods, RunQueryDsl};
+        let day_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::hours(25);
+        diesel::update(sipas::db::schema::idempotency_keys::table)
+            .set(sipas::db::schema::idempotency_keys::created_at.eq(day_ago))
+            .execute(&mut app.prepared.db.conn().unwrap())
+            .unwrap();
+    }
+    let (status, later) = post(&app, Some(&token), Some("khoa-0001"), &body).await;
+    assert_eq!(status, 201, "{later}");
+    assert_ne!(later["id"], first["id"]);
+    let kept: i64 = {
+        use diesel::{QueryDsl, RunQueryDsl};
+        sipas::db::schema::idempotency_keys::table
+            .count()
+            .get_result(&mut app.prepared.db.conn().unwrap())
+            .unwrap()
+    };
+    assert_eq!(kept, 1, "only the new claim is kept");
 }
 
 async fn only_the_units_staff_and_collectors_above_it_may_submit(backend: Backend) {

@@ -9,6 +9,9 @@ CREATE TABLE idempotency_keys (
     response_id  BIGINT REFERENCES responses (id) ON DELETE CASCADE,
     created_at   TIMESTAMP NOT NULL
 );
+-- Keys are forgotten after a day (a retry comes within minutes), so that a key never ties
+-- a response to whatever the sender chose as its key for longer.
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
 
 -- A fourth role, `collector`: a program that submits answers for a unit's subtree (a
 -- provincial portal, a kiosk app).
