@@ -48,6 +48,15 @@ curl -fs -o /dev/null -w 'dashboard first view 79 period=2025: %{time_total} s\n
   "http://127.0.0.1:18181/units/79?period=2025"
 timed "dashboard" "http://127.0.0.1:18181/units/79?period=2025" "79 period=2025"
 timed "dashboard" "http://127.0.0.1:18181/units/$commune?period=2025" "$commune period=2025"
+# The official report files («Tải báo cáo»): the province's ranks its 168 communes; a
+# commune's also builds its province's report (where it stands). Then satisfaction by
+# respondent, which reads the period's responses themselves.
+for file in pdf xlsx; do
+  timed "report.$file" "http://127.0.0.1:18181/units/79/report.$file?period=2025" "79 period=2025"
+  timed "report.$file" "http://127.0.0.1:18181/units/$commune/report.$file?period=2025" "$commune period=2025"
+done
+timed "breakdowns" "http://127.0.0.1:18181/units/79/breakdowns?period=2025-07" "79 period=2025-07"
+timed "breakdowns" "http://127.0.0.1:18181/units/$commune/breakdowns?period=2025" "$commune period=2025"
 
 for format in csv parquet xlsx; do
   /usr/bin/time -f "%M %e" -o "$work/time" "$sipas" "${common[@]}" responses export --form sipas-2017 \

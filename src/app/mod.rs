@@ -3,6 +3,12 @@
 //! typed inputs and returns a typed result or its own error, which the web layer turns
 //! into an answer with `From`.
 
+pub mod alert_reach;
+pub mod breakdowns;
+pub mod dashboard;
 pub mod dossiers;
+pub mod filters;
+pub mod inbox;
+pub mod official_report;
 pub mod responses;
 pub mod tickets;

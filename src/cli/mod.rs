@@ -11,7 +11,6 @@ mod mail;
 mod migrate;
 mod output;
 mod report;
-mod report_xlsx;
 mod responses;
 mod serve;
 mod tokens;

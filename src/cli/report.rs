@@ -1,5 +1,6 @@
 //! `sipas report`: a unit's indices for a period, as a table for people, as the report
-//! document (JSON) or CSV for other programs, or as an Excel workbook.
+//! document (JSON) or CSV for other programs, or as the official report: an Excel
+//! workbook or an A4 PDF (the same files as the dashboard's «Tải báo cáo»).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -8,11 +9,13 @@ use clap::Args;
 
 use super::prepare;
 use super::{Context, OrLocalized};
+use crate::app::official_report;
 use crate::desks::DEFAULT_FORM;
 use crate::forms::{Form, Rollup};
 use crate::i18n::Lang;
 use crate::indices::report::{IndexValue, Indices};
 use crate::indices::{Period, Population, Report, ReportRequest, build};
+use crate::report_files::ReportFile;
 use crate::responses::procedure::normalize_field;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,8 +25,10 @@ pub enum ReportFormat {
     Json,
     /// One row per unit and index.
     Csv,
-    /// An Excel workbook: the indices, and the child units' ranking.
+    /// The official report as an Excel workbook: cover, indices, ranking, method.
     Xlsx,
+    /// The official report as an A4 PDF in the administrative style.
+    Pdf,
 }
 
 #[derive(Args, Debug)]
@@ -88,20 +93,33 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         population: args.population,
         sample_margin: ctx.settings.sample_margin,
     };
-    let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
-    let report = build(&mut conn, &prepared.forms, &request).or_localized(ctx.lang)?;
-    let form = prepared.forms.current(&report.form).map(|f| f.form.clone());
-    if args.format == ReportFormat::Xlsx && args.output.is_none() && std::io::stdout().is_terminal() {
+    let file = match args.format {
+        ReportFormat::Xlsx => Some(ReportFile::Xlsx),
+        ReportFormat::Pdf => Some(ReportFile::Pdf),
+        _ => None,
+    };
+    if file.is_some() && args.output.is_none() && std::io::stdout().is_terminal() {
         anyhow::bail!(ctx.lang.pick(
-            "tệp Excel cần -o TỆP (hoặc chuyển đầu ra sang tệp)",
-            "an Excel file needs -o FILE (or redirect the output to a file)"
+            "tệp Excel hoặc PDF cần -o TỆP (hoặc chuyển đầu ra sang tệp)",
+            "an Excel or PDF file needs -o FILE (or redirect the output to a file)"
         ));
     }
-    let bytes = match args.format {
-        ReportFormat::Json => (serde_json::to_string_pretty(&report)? + "\n").into_bytes(),
-        ReportFormat::Csv => csv(&report)?.into_bytes(),
-        ReportFormat::Table => table(ctx.lang, &report, form.as_ref()).into_bytes(),
-        ReportFormat::Xlsx => super::report_xlsx::workbook(ctx.lang, &report, form.as_ref())?,
+    let mut conn = prepared.db.conn().or_localized(ctx.lang)?;
+    let bytes = match file {
+        Some(file) => {
+            let doc =
+                official_report::load(&mut conn, &prepared.forms, &request, today).or_localized(ctx.lang)?;
+            file.render(&doc, ctx.lang).map_err(|e| anyhow::anyhow!(e))?
+        }
+        None => {
+            let report = build(&mut conn, &prepared.forms, &request).or_localized(ctx.lang)?;
+            let form = prepared.forms.current(&report.form).map(|f| f.form.clone());
+            match args.format {
+                ReportFormat::Json => (serde_json::to_string_pretty(&report)? + "\n").into_bytes(),
+                ReportFormat::Csv => csv(&report)?.into_bytes(),
+                _ => table(ctx.lang, &report, form.as_ref()).into_bytes(),
+            }
+        }
     };
     match &args.output {
         Some(path) => std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,

@@ -37,7 +37,7 @@ pub enum UsersCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Vô hiệu hoá (đăng xuất ngay) / disable (signs out at once)
+    /// Vô hiệu hóa (đăng xuất ngay) / disable (signs out at once)
     Disable {
         #[arg(long)]
         email: String,
@@ -173,7 +173,7 @@ pub fn run(ctx: &Context, command: UsersCommand) -> anyhow::Result<()> {
             db::users::set_disabled(&mut conn, user.id, true)
                 .map_err(db::DbError::from)
                 .or_localized(ctx.lang)?;
-            println!("{} {}", ctx.t("Đã vô hiệu hoá", "Disabled"), user.email);
+            println!("{} {}", ctx.t("Đã vô hiệu hóa", "Disabled"), user.email);
         }
         UsersCommand::Enable { email } => {
             let user = user(ctx, &mut conn, &email)?;

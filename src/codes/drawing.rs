@@ -34,6 +34,14 @@ pub enum Item {
         gray: f32,
         text: String,
     },
+    /// A filled rectangle in a grey (0 black, 1 white): rules under headings, bars.
+    Fill {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        gray: f32,
+    },
     /// An outline, dashed for the lines to cut along.
     Frame {
         x: f32,
@@ -97,6 +105,16 @@ impl Page {
             baseline += size * 1.25;
         }
         baseline
+    }
+
+    pub fn fill(&mut self, x: f32, y: f32, width: f32, height: f32, gray: f32) {
+        self.items.push(Item::Fill {
+            x,
+            y,
+            width,
+            height,
+            gray,
+        });
     }
 
     pub fn frame(&mut self, x: f32, y: f32, width: f32, height: f32, dashed: bool) {

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::DbConnection;
-use super::schema::text_answers;
+use super::schema::{comment_statuses, responses, text_answers};
+use crate::inbox::CommentStatus;
 
 diesel::define_sql_function! {
     /// Lower case (all of Unicode on PostgreSQL; only A–Z on SQLite, whose search is
@@ -36,6 +37,8 @@ pub struct CommentQuery<'a> {
     pub search: Option<&'a str>,
     /// Only comments on procedures of this field.
     pub field: Option<&'a str>,
+    /// Only comments in this state of the inbox.
+    pub status: Option<CommentStatus>,
 }
 
 /// `LIKE` pattern that finds `text` anywhere, its own `%`, `_` and `\` taken literally.
@@ -63,6 +66,20 @@ macro_rules! matching {
             .into_boxed();
         if let Some(field) = query.field {
             boxed = boxed.filter(text_answers::procedure_field.eq(field));
+        }
+        if let Some(status) = query.status {
+            // A comment without a row is new.
+            let marked = comment_statuses::table
+                .filter(comment_statuses::response_id.eq(text_answers::response_id))
+                .filter(comment_statuses::question_id.eq(text_answers::question_id));
+            boxed = match status {
+                CommentStatus::New => boxed.filter(diesel::dsl::not(diesel::dsl::exists(
+                    marked.filter(comment_statuses::status.ne(CommentStatus::New.as_str())),
+                ))),
+                other => boxed.filter(diesel::dsl::exists(
+                    marked.filter(comment_statuses::status.eq(other.as_str())),
+                )),
+            };
         }
         if let Some(words) = query.search.map(str::trim).filter(|w| !w.is_empty()) {
             boxed = boxed.filter(
@@ -120,6 +137,113 @@ pub fn page(
                 .cloned()
         })
         .collect())
+}
+
+/// Where a comment stands, who put it there and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marked {
+    pub status: CommentStatus,
+    pub by: String,
+    pub at: chrono::NaiveDateTime,
+}
+
+/// The inbox states of these comments (those still new have none).
+pub fn statuses(
+    conn: &mut DbConnection,
+    keys: &[(i64, String)],
+) -> QueryResult<std::collections::HashMap<(i64, String), Marked>> {
+    let ids: Vec<i64> = keys.iter().map(|(id, _)| *id).collect();
+    let rows: Vec<(i64, String, String, String, chrono::NaiveDateTime)> = comment_statuses::table
+        .filter(comment_statuses::response_id.eq_any(&ids))
+        .select((
+            comment_statuses::response_id,
+            comment_statuses::question_id,
+            comment_statuses::status,
+            comment_statuses::changed_by_name,
+            comment_statuses::changed_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, question, status, by, at)| {
+            let status = CommentStatus::parse(&status)?;
+            Some(((id, question), Marked { status, by, at }))
+        })
+        .collect())
+}
+
+/// The unit a comment belongs to, if it exists.
+pub fn unit_of(conn: &mut DbConnection, response_id: i64, question_id: &str) -> QueryResult<Option<String>> {
+    text_answers::table
+        .filter(text_answers::response_id.eq(response_id))
+        .filter(text_answers::question_id.eq(question_id))
+        .select(text_answers::unit_code)
+        .first(conn)
+        .optional()
+}
+
+/// Records a comment's new state, who set it and when.
+pub fn set_status(
+    conn: &mut DbConnection,
+    response_id: i64,
+    question_id: &str,
+    status: CommentStatus,
+    (user, name): (Option<i64>, &str),
+    at: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    let row = (
+        comment_statuses::response_id.eq(response_id),
+        comment_statuses::question_id.eq(question_id),
+        comment_statuses::status.eq(status.as_str()),
+        comment_statuses::changed_by.eq(user),
+        comment_statuses::changed_by_name.eq(name),
+        comment_statuses::changed_at.eq(at),
+    );
+    crate::with_backend!(&mut *conn, |c| {
+        diesel::insert_into(comment_statuses::table)
+            .values(row)
+            .on_conflict((comment_statuses::response_id, comment_statuses::question_id))
+            .do_update()
+            .set((
+                comment_statuses::status.eq(status.as_str()),
+                comment_statuses::changed_by.eq(user),
+                comment_statuses::changed_by_name.eq(name),
+                comment_statuses::changed_at.eq(at),
+            ))
+            .execute(c)
+    })?;
+    Ok(())
+}
+
+/// What the inbox shows of a comment's response: its answers (for the overall rating),
+/// desk and procedure field.
+#[derive(Debug, Clone)]
+pub struct ResponseFacts {
+    pub answers: Vec<(String, String)>,
+    pub desk: Option<i64>,
+    pub field: Option<String>,
+}
+
+/// The facts of these responses, by id.
+pub fn responses_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, ResponseFacts>> {
+    let rows: Vec<(i64, String, Option<i64>, Option<String>)> = responses::table
+        .filter(responses::id.eq_any(ids))
+        .select((
+            responses::id,
+            responses::answers,
+            responses::desk_id,
+            responses::procedure_field,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, answers, desk, field)| {
+            let answers = super::responses::decode_answers(&answers)?;
+            Ok((id, ResponseFacts { answers, desk, field }))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub fn encode_answers(values: &[(String, String)]) -> String {
     serde_json::to_string(values).expect("pairs of strings always serialize")
 }
 
-fn decode_answers(stored: &str) -> QueryResult<Vec<(String, String)>> {
+pub(crate) fn decode_answers(stored: &str) -> QueryResult<Vec<(String, String)>> {
     serde_json::from_str(stored).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
@@ -191,6 +191,54 @@ pub fn texts_of_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i
             text_answers::body,
         ))
         .load(conn)
+}
+
+/// What a breakdown by respondent reads of a response.
+#[derive(Debug, Clone)]
+pub struct Described {
+    pub answers: Vec<(String, String)>,
+    pub channel: String,
+    pub desk_id: Option<i64>,
+    pub procedure_field: Option<String>,
+}
+
+/// The responses to these form versions from `units` over `from..=to` (of `field` when
+/// given): their answers, channel, desk and field. This reads the responses themselves,
+/// not the counts: only a breakdown by respondent needs answers together.
+pub fn described(
+    conn: &mut DbConnection,
+    units: &[String],
+    versions: &[i64],
+    (from, to): (NaiveDate, NaiveDate),
+    field: Option<&str>,
+) -> QueryResult<Vec<Described>> {
+    let mut found = Vec::new();
+    for chunk in units.chunks(2_000) {
+        let mut query = responses::table
+            .filter(responses::unit_code.eq_any(chunk))
+            .filter(responses::form_version_id.eq_any(versions))
+            .filter(responses::day.between(from, to))
+            .select((
+                responses::answers,
+                responses::channel,
+                responses::desk_id,
+                responses::procedure_field,
+            ))
+            .into_boxed();
+        if let Some(field) = field {
+            query = query.filter(responses::procedure_field.eq(field));
+        }
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> = query.load(conn)?;
+        for (answers, channel, desk_id, procedure_field) in rows {
+            found.push(Described {
+                answers: decode_answers(&answers)?,
+                channel,
+                desk_id,
+                procedure_field,
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// How many answers each of `desks` received since `since` (desks with none are left out).

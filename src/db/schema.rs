@@ -106,6 +106,17 @@ diesel::joinable!(responses -> units (unit_code));
 diesel::joinable!(text_answers -> responses (response_id));
 
 diesel::table! {
+    comment_statuses (response_id, question_id) {
+        response_id -> BigInt,
+        question_id -> Text,
+        status -> Text,
+        changed_by -> Nullable<BigInt>,
+        changed_by_name -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         email -> Text,
@@ -244,6 +255,7 @@ diesel::joinable!(tickets -> desks (desk_id));
 diesel::joinable!(ticket_counts -> desks (desk_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    comment_statuses,
     units,
     desks,
     form_versions,

@@ -3,11 +3,14 @@
 //! counts kept at submission time. How each kind of index and its interval is computed is
 //! explained in [`compute`].
 
+pub mod breakdown;
 pub mod compute;
+pub mod focus;
 pub mod period;
 pub mod report;
 pub mod rollup;
 pub mod sample;
+pub mod standing;
 pub mod stats;
 pub mod trend;
 

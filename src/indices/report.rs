@@ -87,6 +87,8 @@ pub enum ReportError {
     Db(DbError),
     /// Stored counts that cannot be read.
     Tally(TallyError),
+    /// Stored answers that could not be grouped (a breakdown).
+    Compute(String),
 }
 
 impl Localized for ReportError {
@@ -119,6 +121,10 @@ impl Localized for ReportError {
             ReportError::Tally(e) => Message::new(
                 format!("số liệu đã đếm không đọc được: {e}"),
                 format!("stored counts cannot be read: {e}"),
+            ),
+            ReportError::Compute(e) => Message::new(
+                format!("không tính được số liệu theo nhóm người trả lời: {e}"),
+                format!("the breakdown by respondent could not be computed: {e}"),
             ),
         }
     }

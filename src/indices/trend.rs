@@ -69,15 +69,79 @@ pub fn monthly(
     cache: &MonthCache,
     request: &TrendRequest<'_>,
 ) -> Result<Vec<TrendPoint>, ReportError> {
+    let (tallies, responses) = month_tallies(conn, cache, request)?;
+    Ok(tallies
+        .into_iter()
+        .map(|(month, tally)| TrendPoint {
+            month,
+            responses: responses[&month],
+            estimate: estimate_of(request, &tally),
+        })
+        .collect())
+}
+
+/// The same by quarter: each point is a quarter (its first month), its months' answers
+/// counted together. `request.months` should be whole quarters.
+pub fn quarterly(
+    conn: &mut DbConnection,
+    cache: &MonthCache,
+    request: &TrendRequest<'_>,
+) -> Result<Vec<TrendPoint>, ReportError> {
+    let (tallies, responses) = month_tallies(conn, cache, request)?;
+    let mut quarters: BTreeMap<NaiveDate, (Tally, i64)> = BTreeMap::new();
+    for (month, tally) in tallies {
+        let first = quarter_of(month);
+        let (sum, count) = quarters.entry(first).or_default();
+        sum.merge(&tally);
+        *count += responses[&month];
+    }
+    Ok(quarters
+        .into_iter()
+        .map(|(quarter, (tally, responses))| TrendPoint {
+            month: quarter,
+            responses,
+            estimate: estimate_of(request, &tally),
+        })
+        .collect())
+}
+
+/// The first day of the quarter of `day`.
+pub fn quarter_of(day: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    NaiveDate::from_ymd_opt(day.year(), day.month0() / 3 * 3 + 1, 1).unwrap_or(day)
+}
+
+/// The first days of the twelve months of the four quarters ending with `last`'s.
+pub fn quarters_ending(last: NaiveDate) -> Vec<NaiveDate> {
+    let end = quarter_of(last)
+        .checked_add_months(Months::new(2))
+        .unwrap_or(last);
+    months_ending(end, 12)
+}
+
+fn estimate_of(request: &TrendRequest<'_>, tally: &Tally) -> Estimate {
+    compute(request.form, tally)
+        .into_iter()
+        .find(|(id, _)| id == request.index)
+        .map_or_else(Estimate::empty, |(_, e)| e)
+}
+
+/// Each month's counted answers (kept ones reused) and its number of responses.
+type MonthTallies = (BTreeMap<NaiveDate, Arc<Tally>>, BTreeMap<NaiveDate, i64>);
+
+fn month_tallies(
+    conn: &mut DbConnection,
+    cache: &MonthCache,
+    request: &TrendRequest<'_>,
+) -> Result<MonthTallies, ReportError> {
     let TrendRequest {
         root,
         units,
-        form,
         versions,
-        index,
         months,
         field,
         channels,
+        ..
     } = *request;
     let which = Rows {
         versions,
@@ -141,25 +205,20 @@ pub fn monthly(
             tallies.insert(month, tally);
         }
     }
-    Ok(tallies
-        .into_iter()
-        .map(|(month, tally)| {
-            let estimate = compute(form, &tally)
-                .into_iter()
-                .find(|(id, _)| id == index)
-                .map_or_else(Estimate::empty, |(_, e)| e);
-            TrendPoint {
-                month,
-                responses: responses[&month],
-                estimate,
-            }
-        })
-        .collect())
+    Ok((tallies, responses))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quarters_are_whole() {
+        let d = |t: &str| t.parse::<NaiveDate>().unwrap();
+        assert_eq!(quarter_of(d("2025-08-17")), d("2025-07-01"));
+        let months = quarters_ending(d("2025-07-31"));
+        assert_eq!((months[0], months[11]), (d("2024-10-01"), d("2025-09-01")));
+    }
 
     #[test]
     fn the_months_end_with_the_given_one() {

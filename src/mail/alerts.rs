@@ -208,6 +208,7 @@ fn check_comments(
         to: today,
         search: None,
         field: None,
+        status: None,
     };
     let count = comments::count(conn, &query)?;
     if (count as f64) <= rule.threshold {

@@ -186,10 +186,15 @@ pub fn compose(
         min_sample: report.min_sample,
         unranked,
     };
+    // «Bản tin tháng 11/2026»: a month is named as people name it; a week by its days.
+    let subject_period = match digest.cadence {
+        Cadence::Monthly => report.from.format("%m/%Y").to_string(),
+        Cadence::Weekly => digest.period_text.clone(),
+    };
     let subject = format!(
         "[sipas] {} {}: {} — {} {}",
         digest.title(),
-        digest.period_text,
+        subject_period,
         digest.unit_name,
         label(&report.headline),
         digest.line(&digest.headline)

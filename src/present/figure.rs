@@ -3,7 +3,7 @@
 //! out as elements with their criteria. The dashboard, the public page, the digest, the
 //! alerts and the report files all show figures this one way.
 
-use super::charts;
+use super::charts::{self, Scale};
 use crate::forms::{Form, IndexRule};
 use crate::i18n::Lang;
 use crate::indices::report::{IndexValue, Indices};
@@ -24,6 +24,9 @@ pub struct Figure {
     /// `up`, `down` or `same`, for the arrow.
     pub trend: &'static str,
     pub grade: String,
+    /// The level band of the value: a class for its colour, and the same in words.
+    pub band: &'static str,
+    pub band_text: String,
     pub bar: String,
     /// Why a composite has no value: «chưa đủ dữ liệu» and the components without one;
     /// empty otherwise.
@@ -31,8 +34,13 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// Index `id` of `form` as the page shows it.
+    /// Index `id` of `form` as the page shows it, its bar on 0–100.
     pub fn new(form: &Form, id: &str, value: Option<&IndexValue>, lang: Lang) -> Figure {
+        Figure::on(Scale::FULL, form, id, value, lang)
+    }
+
+    /// The same with its bar on `scale`.
+    pub fn on(scale: Scale, form: &Form, id: &str, value: Option<&IndexValue>, lang: Lang) -> Figure {
         let label = form.index(id).map(|i| i.label.get(lang)).unwrap_or(id);
         let value = value.cloned().unwrap_or(IndexValue {
             value: None,
@@ -84,10 +92,54 @@ impl Figure {
             },
             change: change.unwrap_or_default(),
             grade: value.grade.map(|g| g.get(lang).to_string()).unwrap_or_default(),
-            bar: charts::bar(value.value, value.ci95, value.low_sample, label),
+            band: band(value.value).0,
+            band_text: band(value.value).1.get(lang).to_string(),
+            bar: charts::bar_on(scale, value.value, value.ci95, value.low_sample, label),
             missing,
         }
     }
+}
+
+/// The level band of a value, as a class and in words (the colour is never the only
+/// sign). The bands are the research note's proposal (A ≥ 90, B 80–90, C 70–80, D < 70):
+/// no official rule grades SIPAS values.
+pub fn band(value: Option<f64>) -> (&'static str, crate::i18n::Message) {
+    use crate::i18n::Message;
+    match value {
+        None => ("band-none", Message::new("chưa có số liệu", "no figure")),
+        Some(v) if v >= 90.0 => ("band-a", Message::new("mức A (từ 90)", "level A (90 and over)")),
+        Some(v) if v >= 80.0 => (
+            "band-b",
+            Message::new("mức B (80 – dưới 90)", "level B (80 to under 90)"),
+        ),
+        Some(v) if v >= 70.0 => (
+            "band-c",
+            Message::new("mức C (70 – dưới 80)", "level C (70 to under 80)"),
+        ),
+        Some(_) => ("band-d", Message::new("mức D (dưới 70)", "level D (under 70)")),
+    }
+}
+
+/// The cards under the headline: the form's elements, or, for a form without elements,
+/// the components of its headline.
+pub fn cards(form: &Form, indices: &Indices, lang: Lang) -> Vec<Figure> {
+    let elements: Vec<&str> = form
+        .indices
+        .iter()
+        .filter(|i| i.group.as_deref() == Some("element"))
+        .map(|i| i.id.as_str())
+        .collect();
+    let ids: Vec<&str> = if elements.is_empty() {
+        match form.index(&form.headline).map(|i| &i.rule) {
+            Some(IndexRule::Mean { of, .. }) => of.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    } else {
+        elements
+    };
+    ids.into_iter()
+        .map(|id| Figure::new(form, id, indices.get(id), lang))
+        .collect()
 }
 
 /// An element and its criteria.
@@ -98,6 +150,9 @@ pub struct Element {
 
 /// The indices of a form laid out: elements with their criteria, then every other group.
 pub struct Layout {
+    /// The scale every bar of the layout is drawn on, and its labelled steps.
+    pub scale: Scale,
+    pub axis: String,
     pub elements: Vec<Element>,
     /// (group title, its indices), in the form's order.
     pub groups: Vec<(String, Vec<Figure>)>,
@@ -129,24 +184,37 @@ fn group_title(group: &str, lang: Lang) -> String {
 }
 
 pub fn layout(form: &Form, indices: &Indices, lang: Lang) -> Layout {
-    let figure = |id: &str| Figure::new(form, id, indices.get(id), lang);
-    let mut elements = Vec::new();
-    let mut shown: Vec<&str> = vec![form.headline.as_str()];
-    for index in form
+    let element_defs: Vec<(&str, &[String])> = form
         .indices
         .iter()
         .filter(|i| i.group.as_deref() == Some("element"))
-    {
-        let of: &[String] = match &index.rule {
-            IndexRule::Mean { of, .. } => of,
-            _ => &[],
-        };
-        let criteria = of.iter().map(|c| figure(c)).collect();
+        .map(|index| {
+            let of: &[String] = match &index.rule {
+                IndexRule::Mean { of, .. } => of,
+                _ => &[],
+            };
+            (index.id.as_str(), of)
+        })
+        .collect();
+    // Elements and criteria share one scale fitted to them; other groups (shares of people
+    // who chose something) keep 0–100.
+    let scale = Scale::around(
+        element_defs
+            .iter()
+            .flat_map(|(id, of)| std::iter::once(*id).chain(of.iter().map(String::as_str)))
+            .filter_map(|id| indices.get(id))
+            .flat_map(|v| v.value.into_iter().chain(v.ci95.into_iter().flatten())),
+    );
+    let figure = |id: &str| Figure::new(form, id, indices.get(id), lang);
+    let on_scale = |id: &str| Figure::on(scale, form, id, indices.get(id), lang);
+    let mut elements = Vec::new();
+    let mut shown: Vec<&str> = vec![form.headline.as_str()];
+    for (id, of) in element_defs {
         shown.extend(of.iter().map(String::as_str));
-        shown.push(&index.id);
+        shown.push(id);
         elements.push(Element {
-            figure: figure(&index.id),
-            criteria,
+            figure: on_scale(id),
+            criteria: of.iter().map(|c| on_scale(c)).collect(),
         });
     }
     let mut groups: Vec<(String, Vec<Figure>)> = Vec::new();
@@ -160,7 +228,12 @@ pub fn layout(form: &Form, indices: &Indices, lang: Lang) -> Layout {
             None => groups.push((title, vec![figure(&index.id)])),
         }
     }
-    Layout { elements, groups }
+    Layout {
+        scale,
+        axis: charts::axis(scale, lang),
+        elements,
+        groups,
+    }
 }
 
 /// How a sample reads: met or not, achieved over target; empty without a target.

@@ -287,14 +287,14 @@ impl<W: Write + Send + 'static> Sink<W> {
                 let mut workbook = Workbook::new();
                 let sheet = workbook.add_worksheet_with_constant_memory()?;
                 sheet.set_name("Phiếu trả lời")?;
-                for (column, name) in FIXED
-                    .iter()
-                    .copied()
-                    .chain(form.questions().map(|q| q.id.as_str()))
-                    .enumerate()
-                {
-                    sheet.write_string(0, column as u16, name)?;
+                // Readable headers with the code each column stands for in brackets, so
+                // a person reads the question and a program finds its column.
+                let bold = rust_xlsxwriter::Format::new().set_bold().set_text_wrap();
+                for (column, header) in xlsx_headers(form).iter().enumerate() {
+                    sheet.write_string_with_format(0, column as u16, header, &bold)?;
+                    sheet.set_column_width(column as u16, if column < FIXED.len() { 14 } else { 22 })?;
                 }
+                sheet.set_freeze_panes(1, 0)?;
                 // The questions' wording on a sheet of its own.
                 let labels = workbook.add_worksheet();
                 labels.set_name("Câu hỏi")?;
@@ -322,12 +322,42 @@ impl<W: Write + Send + 'static> Sink<W> {
             Sink::Parquet(writer) => writer.write_batch(&frame(page, questions, false)?)?,
             Sink::Xlsx { workbook, row, .. } => {
                 let sheet = workbook.worksheet_from_index(0)?;
+                let date = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
                 for i in 0..page.ids.len() {
                     sheet.write_number(*row, 0, page.ids[i] as f64)?;
-                    let cells = page.fixed[1..].iter().chain(&page.answers);
-                    for (column, cells) in cells.enumerate() {
+                    let mut column = 1u16;
+                    for (name, cells) in FIXED[1..].iter().zip(&page.fixed[1..]) {
                         if let Some(text) = &cells[i] {
-                            sheet.write_string(*row, column as u16 + 1, text)?;
+                            match xlsx_date(text).filter(|_| *name == "day") {
+                                Some(day) => {
+                                    sheet.write_datetime_with_format(*row, column, day, &date)?;
+                                }
+                                None => {
+                                    sheet.write_string(*row, column, text)?;
+                                }
+                            }
+                        }
+                        column += 1;
+                    }
+                    for (question, cells) in questions.iter().zip(&page.answers) {
+                        let answer = cells[i].as_deref();
+                        // A number where the answer is one (a count, a scale's level), so
+                        // that the spreadsheet can add and average them.
+                        match answer {
+                            Some(text) if numeric(question) && text.parse::<f64>().is_ok() => {
+                                sheet.write_number(*row, column, text.parse::<f64>().unwrap_or_default())?;
+                            }
+                            Some(text) => {
+                                sheet.write_string(*row, column, text)?;
+                            }
+                            None => {}
+                        }
+                        column += 1;
+                        if has_options(question) {
+                            if let Some(words) = answer.map(|a| option_labels(question, a)) {
+                                sheet.write_string(*row, column, words)?;
+                            }
+                            column += 1;
                         }
                     }
                     *row += 1;
@@ -349,6 +379,72 @@ impl<W: Write + Send + 'static> Sink<W> {
         }
         Ok(())
     }
+}
+
+/// The readable headers of the XLSX export: each fixed column and question in words,
+/// its code in brackets; a question with options is followed by their wording.
+fn xlsx_headers(form: &Form) -> Vec<String> {
+    const FIXED_WORDS: [&str; 9] = [
+        "Mã phiếu",
+        "Mã đơn vị",
+        "Đơn vị",
+        "Quầy",
+        "Kênh",
+        "Mã thủ tục",
+        "Lĩnh vực",
+        "Ngày",
+        "Phiên bản phiếu",
+    ];
+    let mut headers: Vec<String> = FIXED_WORDS
+        .iter()
+        .zip(FIXED)
+        .map(|(words, code)| format!("{words} [{code}]"))
+        .collect();
+    for question in form.questions() {
+        headers.push(format!("{} [{}]", question.label.vi, question.id));
+        if has_options(question) {
+            headers.push(format!(
+                "{} — nội dung [{}_label]",
+                question.label.vi, question.id
+            ));
+        }
+    }
+    headers
+}
+
+fn has_options(question: &crate::forms::Question) -> bool {
+    !question.kind.options().is_empty()
+}
+
+/// Whether the question's answers are numbers: counts, and the levels of a scale.
+fn numeric(question: &crate::forms::Question) -> bool {
+    matches!(
+        question.kind,
+        QuestionKind::Number { .. } | QuestionKind::Scale { .. }
+    )
+}
+
+/// The wording of the options an answer names (`a;b` for several), in Vietnamese.
+fn option_labels(question: &crate::forms::Question, answer: &str) -> String {
+    answer
+        .split(';')
+        .map(|value| {
+            question
+                .kind
+                .options()
+                .iter()
+                .find(|o| o.value == value)
+                .map_or(value, |o| o.label.vi.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An ISO day as a spreadsheet date.
+fn xlsx_date(day: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    let day: chrono::NaiveDate = day.parse().ok()?;
+    use chrono::Datelike;
+    rust_xlsxwriter::ExcelDateTime::from_ymd(day.year() as u16, day.month() as u8, day.day() as u8).ok()
 }
 
 /// A page as a data frame. Free text headed for CSV is kept from running as a

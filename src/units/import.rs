@@ -192,7 +192,7 @@ fn decode(bytes: &[u8]) -> Result<&str, Problem> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(problem(
             1,
-            "tệp được mã hoá UTF-16; hãy lưu lại dưới dạng CSV UTF-8".into(),
+            "tệp được mã hóa UTF-16; hãy lưu lại dưới dạng CSV UTF-8".into(),
             "the file is encoded as UTF-16; save it again as CSV UTF-8".into(),
         ));
     }

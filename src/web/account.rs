@@ -37,6 +37,10 @@ struct AccountPage<'a> {
     error: &'a str,
     /// The digests chosen: `none`, `weekly` or `monthly`.
     digest: String,
+    /// Each grant in words: «Công chức một cửa — Phường Phú Xuân».
+    grants: Vec<String>,
+    /// No mail server is configured: a digest chosen would never arrive.
+    mail_off: bool,
 }
 
 /// The digests the signed-in user chose (`none` for a token, which gets no mail).
@@ -50,14 +54,47 @@ async fn digest_of(db: &Database, identity: &Identity) -> Result<String, AppErro
     Ok(user.map_or_else(|| "none".into(), |u| u.digest))
 }
 
+/// Each grant of `identity` in words, its unit by name.
+async fn grant_labels(
+    db: &Database,
+    identity: &Identity,
+    lang: crate::i18n::Lang,
+) -> Result<Vec<String>, AppError> {
+    let codes: Vec<String> = identity.grants.iter().filter_map(|g| g.unit.clone()).collect();
+    let units = db
+        .run(move |conn| {
+            let mut found = Vec::new();
+            for code in &codes {
+                found.extend(db::units::find(conn, code)?);
+            }
+            Ok::<_, DbError>(found)
+        })
+        .await?;
+    Ok(identity
+        .grants
+        .iter()
+        .map(|grant| match &grant.unit {
+            Some(code) => {
+                let name = units
+                    .iter()
+                    .find(|u| &u.code == code)
+                    .map_or(code.as_str(), |u| u.name.as_str());
+                format!("{} — {name}", grant.role.label(&lang))
+            }
+            None => grant.role.label(&lang).to_string(),
+        })
+        .collect())
+}
+
 /// The account page, with what the last change did.
-fn render_account(
-    page: &Page,
+async fn render_account(
+    (page, db, settings): (&Page, &Database, &Settings),
     status: StatusCode,
     identity: &Identity,
     (notice, error): (&str, &str),
     digest: String,
 ) -> Result<HttpResponse, AppError> {
+    let grants = grant_labels(db, identity, page.lang).await?;
     pages::render(
         page,
         status,
@@ -67,6 +104,8 @@ fn render_account(
             notice,
             error,
             digest,
+            grants,
+            mail_off: settings.smtp_host.trim().is_empty(),
         },
     )
 }
@@ -285,7 +324,14 @@ pub async fn account_page(
 ) -> Result<HttpResponse, AppError> {
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let digest = digest_of(&db, &identity).await?;
-    render_account(&page, StatusCode::OK, &identity, ("", ""), digest)
+    render_account(
+        (&page, &db, &settings),
+        StatusCode::OK,
+        &identity,
+        ("", ""),
+        digest,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -341,7 +387,14 @@ pub async fn choose_digest(
             digest_of(&db, &identity).await?,
         ),
     };
-    render_account(&page, status, &identity, (notice, error), digest)
+    render_account(
+        (&page, &db, &settings),
+        status,
+        &identity,
+        (notice, error),
+        digest,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -366,15 +419,7 @@ pub async fn change_password(
     let form = form.into_inner();
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let digest = digest_of(&db, &identity).await?;
-    let render_error = |message: Message| {
-        render_account(
-            &page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &identity,
-            ("", message.get(page.lang)),
-            digest.clone(),
-        )
-    };
+    let refused_with = |message: Message| message.get(page.lang).to_string();
     let Some(user_id) = identity.user_id() else {
         return Err(AppError::bad_request(Message::new(
             "Mã truy cập không có mật khẩu.",
@@ -382,10 +427,19 @@ pub async fn change_password(
         )));
     };
     if form.new != form.confirm {
-        return render_error(Message::new(
+        let error = refused_with(Message::new(
             "Hai lần nhập mật khẩu mới không khớp.",
             "The two new passwords differ.",
         ));
+        let context = (&page, db.get_ref(), settings.get_ref());
+        return render_account(
+            context,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &identity,
+            ("", &error),
+            digest,
+        )
+        .await;
     }
     let started_secrets = secrets.clone();
     let (lifetime, secure) = (settings.session_seconds(), settings.secure_cookies());
@@ -406,12 +460,25 @@ pub async fn change_password(
     match result {
         Ok(cookie) => {
             let notice = page.t("Đã đổi mật khẩu.", "Your password was changed.");
-            let mut response = render_account(&page, StatusCode::OK, &identity, (notice, ""), digest)?;
+            let context = (&page, db.get_ref(), settings.get_ref());
+            let mut response =
+                render_account(context, StatusCode::OK, &identity, (notice, ""), digest).await?;
             response.add_cookie(&cookie).map_err(AppError::internal)?;
             Ok(response)
         }
         Err(AccountError::Db(e)) => Err(e.into()),
-        Err(refused) => render_error(refused.message()),
+        Err(refused) => {
+            let error = refused_with(refused.message());
+            let context = (&page, db.get_ref(), settings.get_ref());
+            render_account(
+                context,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &identity,
+                ("", &error),
+                digest,
+            )
+            .await
+        }
     }
 }
 

@@ -14,7 +14,6 @@ use crate::app::tickets::IssueRefused;
 use crate::db::DbError;
 use crate::dossiers::DossierError;
 use crate::i18n::{Localized, Message};
-use crate::indices::ReportError;
 
 /// An error a handler answers with. Rendered as a Vietnamese (or English) page for HTML
 /// routes and as JSON under `/api/` by [`super::error_pages`].
@@ -207,15 +206,6 @@ impl From<DbError> for AppError {
     }
 }
 
-impl From<ReportError> for AppError {
-    fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::Db(e) => e.into(),
-            refused => AppError::bad_request(refused.message()),
-        }
-    }
-}
-
 impl From<IssueRefused> for AppError {
     fn from(e: IssueRefused) -> Self {
         match e {
@@ -318,6 +308,33 @@ impl From<SubmitRefused> for AppError {
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> AppError {
         DbError::from(error).into()
+    }
+}
+
+/// A report that cannot be built: what was asked for is wrong (a 400 that says why), or
+/// the storage failed (as any database error).
+impl From<crate::indices::ReportError> for AppError {
+    fn from(error: crate::indices::ReportError) -> AppError {
+        use crate::i18n::Localized;
+        use crate::indices::ReportError;
+        match error {
+            ReportError::Db(e) => e.into(),
+            ReportError::Tally(_) | ReportError::Compute(_) => {
+                AppError::internal(std::io::Error::other(error.message().en.to_string()))
+            }
+            refused => AppError::bad_request(refused.message()),
+        }
+    }
+}
+
+impl From<crate::app::inbox::InboxError> for AppError {
+    fn from(error: crate::app::inbox::InboxError) -> AppError {
+        use crate::app::inbox::InboxError;
+        use crate::i18n::Localized;
+        match error {
+            InboxError::Db(e) => e.into(),
+            missing @ InboxError::NotFound => AppError::not_found(missing.message()),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod dashboard;
 pub mod error;
 pub mod error_pages;
 pub mod extract;
+mod favicon;
 mod health;
 mod home;
 pub mod metrics;
@@ -30,6 +31,7 @@ pub use error::AppError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Resources (not bare routes) so that a wrong method gets 405, not 404.
     cfg.service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/favicon.ico").get(favicon::favicon))
         .service(web::resource("/metrics").get(metrics::metrics))
         .service(web::resource("/robots.txt").get(home::robots))
         .service(web::resource("/").get(home::home))
@@ -47,6 +49,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/account/digest").post(account::choose_digest))
         .service(web::resource("/units/{code}").get(dashboard::show))
         .service(web::resource("/units/{code}/export.{format}").get(dashboard::export::download))
+        .service(web::resource("/units/{code}/report.{format}").get(dashboard::report_file::download))
+        .service(web::resource("/units/{code}/breakdowns").get(dashboard::breakdowns::show))
+        .service(web::resource("/units/{code}/comments").get(dashboard::inbox::list))
+        .service(web::resource("/units/{code}/comments/status").post(dashboard::inbox::set_status))
+        .service(web::resource("/units/{code}/comments/negative.csv").get(dashboard::inbox::negative_csv))
         .service(
             web::resource("/units/{code}/alerts")
                 .get(dashboard::alerts::list)

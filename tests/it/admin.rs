@@ -396,7 +396,32 @@ async fn an_admin_adds_users_grants_access_and_resets_passwords(backend: Backend
     assert!(page.contains("Trần Thị Mai") && csrf_of(&page) == csrf);
 }
 
+/// Users are listed with their roles in words and their units by name; the unit fields
+/// suggest units by name (a datalist: no script) and keep taking the code.
+async fn users_read_with_role_and_unit_names(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_units(&app);
+    add_user(&app, "admin@sipas.vn", Role::Admin, None);
+    add_user(&app, "motcua@c1.vn", Role::Staff, Some("C1"));
+    let (admin, _) = sign_in(&app, "admin@sipas.vn", PASSWORD).await;
+    let html = admin
+        .get(format!("{}/admin/users", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<td>Công chức một cửa — Xã Một (C1)</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>Quản trị</td>"), "{html}");
+    assert!(html.contains(r#"list="unit-list""#) && html.contains(r#"<option value="C1">Xã Một</option>"#));
+}
+
 on_both_backends!(
+    users_read_with_role_and_unit_names,
     an_admin_manages_the_unit_tree,
     an_admin_manages_desks,
     an_admin_adds_users_grants_access_and_resets_passwords,

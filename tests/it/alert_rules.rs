@@ -7,8 +7,8 @@ use sipas::db::{self, alerts::NewAlertRule};
 use sipas::mail::alerts::check_all;
 use sipas::responses::Channel;
 
-use crate::auth::add_user;
-use crate::helpers::Backend;
+use crate::auth::{PASSWORD, add_user, sign_in};
+use crate::helpers::{Backend, page};
 use crate::indices::{app_with_test_form, respond_with_comment, seed_responses, utc};
 use crate::on_both_backends;
 
@@ -92,4 +92,61 @@ async fn a_drop_alert_names_the_indices_that_fell_more_than_its_threshold(backen
     );
 }
 
-on_both_backends!(a_drop_alert_names_the_indices_that_fell_more_than_its_threshold);
+/// Nothing fails in silence: without a mail server the alerts and account pages say no
+/// mail leaves; a rule that needs more answers than the unit's busiest month had says it
+/// cannot fire; indices are picked by name under their questionnaire; roles read with
+/// their unit's name.
+async fn rules_that_cannot_fire_and_mail_that_cannot_leave_are_said(backend: Backend) {
+    let app = app_with_test_form(backend).await;
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    // Three answers in C1 in the last hour: this month, whatever the day.
+    let now = chrono::Utc::now() - chrono::Duration::hours(1);
+    for _ in 0..3 {
+        respond_with_comment(
+            &app,
+            "C1",
+            now,
+            Channel::DeskQr,
+            &[("q1", "4"), ("q2", "4")],
+            None,
+        );
+    }
+    let (browser, csrf) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    for min_n in ["2", "10"] {
+        let fields = [
+            ("_csrf", csrf.as_str()),
+            ("kind", "below"),
+            ("form", "test-indices"),
+            ("index", "e"),
+            ("threshold", "80"),
+            ("min_n", min_n),
+        ];
+        assert_eq!(
+            app.post_form(&browser, "/units/P1/alerts", &fields)
+                .await
+                .status(),
+            303
+        );
+    }
+    let (status, html) = page(&browser, &app, "/units/P1/alerts").await;
+    assert_eq!(status, 200, "{html}");
+    let cannot = "Quy tắc này không thể xảy ra với lượng phiếu hiện nay: tháng nhiều nhất trong 12 tháng qua có 3 phiếu, quy tắc cần n ≥ 10.";
+    assert_eq!(html.matches("Quy tắc này không thể xảy ra").count(), 1, "{html}");
+    assert!(html.contains(cannot), "{html}");
+    assert!(html.contains("Máy chủ thư chưa được cấu hình"), "{html}");
+    assert!(
+        html.contains(r#"<optgroup label="Phiếu thử chỉ số"><option value="c1">Tiêu chí 1</option>"#),
+        "{html}"
+    );
+    let (_, account) = page(&browser, &app, "/account").await;
+    assert!(
+        account.contains("Quyền: Lãnh đạo, chuyên viên — Tỉnh Một"),
+        "{account}"
+    );
+    assert!(account.contains("Máy chủ thư chưa được cấu hình"), "{account}");
+}
+
+on_both_backends!(
+    a_drop_alert_names_the_indices_that_fell_more_than_its_threshold,
+    rules_that_cannot_fire_and_mail_that_cannot_leave_are_said,
+);

@@ -156,7 +156,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
     // Expected status per caller, in the order above.
     let admin_only = [303, 403, 403, 403, 200, 403, 401];
     let desk_staff = [303, 200, 403, 403, 200, 403, 401];
-    let matrix: [(&str, [u16; 7]); 21] = [
+    let matrix: [(&str, [u16; 7]); 27] = [
         ("/admin/", admin_only),
         ("/admin/units", admin_only),
         ("/admin/desks", admin_only),
@@ -170,6 +170,15 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
         ("/units/C1/export.csv", [303, 403, 200, 200, 200, 403, 401]),
         ("/units/P1/export.xlsx", [303, 403, 403, 200, 200, 403, 401]),
         ("/units/P1/export.parquet", [303, 403, 403, 200, 200, 403, 401]),
+        ("/units/C1/report.pdf", [303, 403, 200, 200, 200, 403, 401]),
+        ("/units/P1/report.xlsx", [303, 403, 403, 200, 200, 403, 401]),
+        ("/units/C1/comments", [303, 403, 200, 200, 200, 403, 401]),
+        (
+            "/units/P1/comments/negative.csv",
+            [303, 403, 403, 200, 200, 403, 401],
+        ),
+        ("/units/C1/breakdowns", [303, 403, 200, 200, 200, 403, 401]),
+        ("/units/P1/breakdowns", [303, 403, 403, 200, 200, 403, 401]),
         ("/api/v1/units/P1/report", [401, 403, 403, 200, 200, 403, 401]),
         ("/staff/", desk_staff),
         ("/staff/desks/1", desk_staff),
@@ -191,7 +200,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
     // Every route that changes something, posted without a CSRF token: the access check
     // answers first (sign in, 401, 403), then the missing token (403) for those allowed.
     let admin_post = [303, 403, 403, 403, 403, 403, 401];
-    let posts: [(&str, [u16; 7]); 21] = [
+    let posts: [(&str, [u16; 7]); 22] = [
         ("/admin/units", admin_post),
         // The router checks the token before the route reads its (multipart) body.
         ("/admin/units/import", admin_post),
@@ -209,6 +218,7 @@ async fn every_protected_route_answers_each_kind_of_caller_as_it_should(backend:
         ("/account/digest", [303, 403, 403, 403, 403, 403, 401]),
         ("/units/C1/alerts", [303, 403, 403, 403, 403, 403, 401]),
         ("/units/C1/alerts/1/delete", [303, 403, 403, 403, 403, 403, 401]),
+        ("/units/C1/comments/status", [303, 403, 403, 403, 403, 403, 401]),
         ("/logout", [403, 403, 403, 403, 403, 403, 403]),
         ("/staff/desks/1/tickets", [303, 403, 403, 403, 403, 403, 401]),
         ("/staff/desks/1/revoke", [303, 403, 403, 403, 403, 403, 401]),

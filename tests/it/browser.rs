@@ -359,7 +359,9 @@ async fn an_official_signs_in_and_reads_the_dashboard(backend: Backend) {
     assert!(text.contains("n = 6") && text.contains("+55,00"), "{text}");
     assert!(!overflows(&browser).await);
 
-    // The other roll-up rule from the filters: the mean of C1 (58.33) and C2 (50).
+    // The other roll-up rule from the filters (folded under the period): the mean of C1
+    // (58.33) and C2 (50).
+    browser.find(".filter-box summary").await.click().await;
     browser.select("#f-rollup", "mean_of_children").await;
     browser.click_to_load("form.filters button").await;
     assert!(browser.url().await.contains("rollup=mean_of_children"));
@@ -383,7 +385,105 @@ async fn an_official_signs_in_and_reads_the_dashboard(backend: Backend) {
     assert!(browser.text().await.contains("Xã Một"));
 }
 
+/// The smallest size, in CSS pixels, of the text of the trend the page shows.
+async fn smallest_trend_text(browser: &Browser) -> f64 {
+    let script = "const svg = [...document.querySelectorAll('svg.trend, svg.trend-narrow')]
+          .find(s => s.getBoundingClientRect().width > 0);
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return Math.min(...[...svg.querySelectorAll('text')]
+          .map(t => parseFloat(t.getAttribute('font-size')) * scale));";
+    browser.run(script, json!([])).await.as_f64().unwrap()
+}
+
+/// The dashboard on a laptop (1366×768) and a phone (390×844): nothing wider than the
+/// window, the trend's text at least 11 pixels, the ranking as cards on the phone; the
+/// official report's PDF pages drawn as images. Screenshots are kept where
+/// `SIPAS_TEST_SCREENSHOTS` says.
+async fn the_dashboard_reads_on_a_laptop_and_a_phone(backend: Backend) {
+    if !browser_available() {
+        return;
+    }
+    let app: TestApp = app_with_test_form_and(backend, |s| s.min_sample = 2).await;
+    seed_responses(&app);
+    crate::indices::respond_with_comment(
+        &app,
+        "C1",
+        crate::indices::utc(2025, 7, 15, 3, 0),
+        sipas::responses::Channel::DeskQr,
+        &[("q1", "2")],
+        Some("Phải chờ gần hai tiếng mới đến lượt, không có chỗ ngồi cho người cao tuổi."),
+    );
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    let july = format!("{}/units/P1?form=test-indices&period=2025-07", app.address);
+    for (name, options) in [
+        (
+            "dashboard-1366",
+            Options {
+                width: 1366,
+                height: 768,
+                ..Options::desktop()
+            },
+        ),
+        ("dashboard-390", Options::phone()),
+    ] {
+        let phone = options.width < 600;
+        let browser = Browser::start(options).await;
+        browser.open(&july).await;
+        sign_in_with_form(&browser, "lanhdao@p1.vn").await;
+        assert!(!overflows(&browser).await, "{name} scrolls sideways");
+        let smallest = smallest_trend_text(&browser).await;
+        assert!(smallest >= 11.0, "{name}: trend text of {smallest} px");
+        let ranking_display = browser
+            .run(
+                "return getComputedStyle(document.querySelector('table.ranking tr')).display",
+                json!([]),
+            )
+            .await;
+        assert_eq!(
+            ranking_display == json!("grid"),
+            phone,
+            "{name}: {ranking_display}"
+        );
+        browser.keep_screenshot(name).await;
+        browser
+            .run("window.scrollTo(0, document.body.scrollHeight / 3)", json!([]))
+            .await;
+        browser.keep_screenshot(&format!("{name}-lower")).await;
+        // The pages the dashboard leads to read at the same width.
+        for (page, path) in [("breakdowns", "breakdowns"), ("inbox", "comments")] {
+            browser
+                .open(&format!(
+                    "{}/units/P1/{path}?form=test-indices&period=2025-07",
+                    app.address
+                ))
+                .await;
+            assert!(!overflows(&browser).await, "{name}: {page} scrolls sideways");
+            browser.keep_screenshot(&format!("{name}-{page}")).await;
+        }
+    }
+    // The official report's pages, as a printer would draw them.
+    let (client, _) = crate::auth::sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let pdf = client
+        .get(format!(
+            "{}/units/P1/report.pdf?form=test-indices&period=2025-07",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(pages) = render_pdf(&pdf, 100) {
+        assert!(pages.len() >= 2, "the report and its appendix");
+    }
+    if let Some(dir) = std::env::var_os("SIPAS_TEST_SCREENSHOTS") {
+        std::fs::write(Path::new(&dir).join("report.pdf"), &pdf).unwrap();
+    }
+}
+
 on_both_backends!(
+    the_dashboard_reads_on_a_laptop_and_a_phone,
     a_citizen_answers_on_a_phone_with_javascript_on_and_off,
     screenshots_of_every_page,
     desk_staff_sign_in_and_print_tickets_that_scan,

@@ -483,7 +483,313 @@ async fn the_response_rate_counts_the_tickets_answered_of_those_issued(backend: 
     assert_eq!(tickets(&html), ["0", "0", "—"]);
 }
 
+/// The July figures with a minimum sample of 2, so that both communes may be ranked (C1's
+/// e rests on 3 answers, C2's on 2): C1 58.33 first, C2 50 second.
+async fn rankable_app(backend: Backend) -> TestApp {
+    let app = app_with_test_form_and(backend, |s| s.min_sample = 2).await;
+    seed_responses(&app);
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    add_user(&app, "lanhdao@c1.vn", Role::Official, Some("C1"));
+    add_user(&app, "lanhdao@c2.vn", Role::Official, Some("C2"));
+    app
+}
+
+/// The report document the API gives for the same filters.
+async fn report_document(browser: &reqwest::Client, app: &TestApp, query: &str) -> serde_json::Value {
+    browser
+        .get(format!("{}/api/v1/units/P1/report?{query}", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The page reads in the order an official asks: the headline, the element cards, what
+/// to fix first, the trend, the ranking, the comments, then the details; the statistics
+/// folded into «Cách tính». The cards and the weakest criteria are the report document's
+/// figures, the highest and lowest units its ranking's.
+async fn the_page_leads_with_cards_and_what_to_fix_first(backend: Backend) {
+    let app = rankable_app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (status, html) = page(&browser, &app, JULY).await;
+    assert_eq!(status, 200, "{html}");
+    let order = [
+        r#"class="headline""#,
+        r#"id="h-cards""#,
+        r#"id="h-focus""#,
+        r#"id="h-trend""#,
+        r#"id="h-children""#,
+        r#"id="h-comments""#,
+        r#"class="details-title""#,
+        r#"id="h-channels""#,
+    ];
+    let places: Vec<usize> = order
+        .iter()
+        .map(|marker| {
+            html.find(marker)
+                .unwrap_or_else(|| panic!("{marker} on the page"))
+        })
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{order:?} at {places:?}");
+    // The interval and n are in the folded «Cách tính», inside the headline box.
+    let headline = between(&html, r#"class="headline""#, "</section>");
+    let folded = between(
+        headline,
+        r#"<details class="method" id="cach-tinh">"#,
+        "</details>",
+    );
+    assert!(
+        folded.contains("n = 5") && folded.contains("[20,92 – 84,74]"),
+        "{folded}"
+    );
+    assert!(!headline.contains("<details class=\"method\" id=\"cach-tinh\" open"));
+
+    let document = report_document(&browser, &app, "form=test-indices&period=2025-07").await;
+    let value = |id: &str| document["indices"][id]["value"].as_f64().unwrap();
+    let written = |v: f64| format!("{v:.2}").replace('.', ",");
+    // The test form has no elements: its cards are the headline's components, c1 and c2
+    // (50 % and 60 %), each with its level in words.
+    let cards = between(&html, r#"<ul class="cards">"#, "</ul>");
+    let (c1, c2) = (
+        cards.find("Tiêu chí 1").unwrap(),
+        cards.find("Tiêu chí 2").unwrap(),
+    );
+    assert!(c1 < c2, "{cards}");
+    for id in ["c1", "c2"] {
+        assert!(
+            cards.contains(&format!(r#"<span class="value">{}</span>"#, written(value(id)))),
+            "{id}: {cards}"
+        );
+    }
+    assert_eq!(cards.matches("mức D (dưới 70)").count(), 2, "{cards}");
+    // The weakest criteria, lowest first, as the document has them.
+    let mut criteria = [("Tiêu chí 1", value("c1")), ("Tiêu chí 2", value("c2"))];
+    criteria.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let weakest = between(&html, r#"<ol class="weakest">"#, "</ol>");
+    let expected: String = criteria
+        .iter()
+        .map(|(name, v)| format!("<li>{name}: <strong>{}</strong></li>", written(*v)))
+        .collect();
+    assert_eq!(weakest, expected);
+    // The highest and the lowest ranked units: C1 (rank 1) and C2 (rank 2).
+    let ranks: Vec<(String, i64)> = document["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["rank"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ranks, [("Xã Một".to_string(), 1), ("Xã Hai".to_string(), 2)]);
+    let highest = between(&html, r#"<ul class="highest">"#, "</ul>");
+    assert!(
+        highest.contains("Hạng 1") && highest.contains("Xã Một") && highest.contains("58,33"),
+        "{highest}"
+    );
+    let lowest = between(&html, r#"<ul class="lowest">"#, "</ul>");
+    assert!(
+        lowest.contains("Hạng 2") && lowest.contains("Xã Hai") && lowest.contains("50,00"),
+        "{lowest}"
+    );
+    // A phone gets its own trend and the ranking as labelled cards.
+    assert!(html.contains(r#"<svg class="trend-narrow""#));
+    assert!(html.contains(r#"data-label="Số phiếu""#));
+}
+
+/// With the minimum sample at 5 neither commune may be ranked: the lists of units are
+/// left out rather than shown empty.
+async fn units_that_may_not_be_ranked_are_not_praised_or_blamed(backend: Backend) {
+    let app = app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, JULY).await;
+    assert!(html.contains(r#"id="h-focus""#) && html.contains(r#"<ol class="weakest">"#));
+    assert!(!html.contains(r#"<ul class="highest">"#) && !html.contains(r#"<ul class="lowest">"#));
+    // A unit without desks shows no empty «Quầy tiếp nhận (0)».
+    assert!(!html.contains(r#"id="h-desks""#));
+    // A period without answers has nothing to fix first.
+    let (_, html) = page(&browser, &app, "/units/P1?form=test-indices&period=2024").await;
+    assert!(!html.contains(r#"id="h-focus""#));
+}
+
+/// A commune official sees the commune's rank among its siblings and the province's
+/// figure, and nothing else of the siblings; the province's page stays closed to them.
+async fn a_commune_official_sees_where_the_commune_stands(backend: Backend) {
+    let app = rankable_app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@c2.vn", PASSWORD).await;
+    let (status, html) = page(&browser, &app, "/units/C2?form=test-indices&period=2025-07").await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        between(&html, r#"<p class="standing">"#, "</p>"),
+        "Hạng 2/2 trong Tỉnh Một; chỉ số chung của Tỉnh Một: 55,00"
+    );
+    assert!(
+        !html.contains("Xã Một") && !html.contains("58,33"),
+        "a sibling shown"
+    );
+    let (_, english) = page(
+        &browser,
+        &app,
+        "/units/C2?form=test-indices&period=2025-07&lang=en",
+    )
+    .await;
+    assert_eq!(
+        between(&english, r#"<p class="standing">"#, "</p>"),
+        "Rank 2/2 in Tỉnh Một; overall figure of Tỉnh Một: 55.00"
+    );
+    let (status, _) = page(&browser, &app, JULY).await;
+    assert_eq!(status, 403);
+    // June: C1 has one answer (r7, below the minimum sample), C2 none; P1's e is 0.
+    let (browser, _) = sign_in(&app, "lanhdao@c1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, "/units/C1?form=test-indices&period=2025-06").await;
+    assert_eq!(
+        between(&html, r#"<p class="standing">"#, "</p>"),
+        "Chưa được xếp hạng trong Tỉnh Một (mẫu nhỏ; đã xếp hạng 0/2 đơn vị); chỉ số chung của Tỉnh Một: 0,00"
+    );
+    // The province itself has no parent, so no standing.
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (_, html) = page(&browser, &app, JULY).await;
+    assert!(!html.contains(r#"class="standing""#));
+}
+
+/// The cells of the table under a heading of the breakdown page: (group, n, %).
+fn breakdown_table(html: &str, title: &str) -> Vec<(String, String, String)> {
+    let table = between(html, &format!("<h2>{title}</h2>"), "</table>");
+    table
+        .split("<tr")
+        .skip(2)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .split("<td")
+                .skip(1)
+                .map(|c| {
+                    c.split('>')
+                        .nth(1)
+                        .unwrap()
+                        .split('<')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            (cells[0].clone(), cells[1].clone(), cells[2].clone())
+        })
+        .collect()
+}
+
+/// Satisfaction by who answered, on July's six answers in P1 (the share of q1 at 4–5,
+/// as «Tiêu chí 1» counts it): by channel, desk QR 4 answers (r1, r5 satisfied: 50 %),
+/// a ticket 1 (100 %), paper 1 (0 %). With a minimum sample of 2 the ticket and the paper
+/// are shown together (2 answers, 50 %); with 3, not at all — in the page and in the
+/// official workbook.
+async fn satisfaction_by_respondent_never_shows_a_small_group(backend: Backend) {
+    let app = rankable_app(backend).await;
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (status, html) = page(
+        &browser,
+        &app,
+        "/units/P1/breakdowns?form=test-indices&period=2025-07",
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Tiêu chí 1 · Tháng 07/2025"), "{html}");
+    let row = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        breakdown_table(&html, "Kênh trả lời"),
+        [
+            row("Mã QR / mã quầy", "4", "50,00"),
+            row("Các nhóm dưới 2 phiếu (gộp)", "2", "50,00")
+        ]
+    );
+    assert_eq!(
+        breakdown_table(&html, "Quầy"),
+        [row("Không qua quầy", "6", "50,00")]
+    );
+    assert!(!html.contains("Phiếu một lần"), "a group of one shown alone");
+    let (dashboard_status, dashboard) = page(&browser, &app, JULY).await;
+    assert_eq!(dashboard_status, 200);
+    assert!(dashboard.contains(r#"href="/units/P1/breakdowns?form=test-indices&#38;period=2025-07""#));
+    // A minimum sample of 3: the two small groups stay out, and the page says so.
+    let path = app.db.dir.path().join("theo-nhom.xlsx");
+    run_ok_report(&app, &path, "3");
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let sheet = workbook.worksheet_range("Theo người trả lời").unwrap();
+    let channel: Vec<Vec<String>> = sheet
+        .rows()
+        .filter(|r| r[0] == "Kênh trả lời")
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(channel.len(), 2, "{channel:?}");
+    assert_eq!(&channel[0][1..4], ["Mã QR / mã quầy", "4", "50"]);
+    assert_eq!(
+        channel[1][4],
+        "Không hiện 2 nhóm dưới 3 phiếu (kể cả khi gộp lại)."
+    );
+    // The page refuses bad filters with a reason, like the dashboard.
+    let (status, _) = page(&browser, &app, "/units/P1/breakdowns?period=2025Q9").await;
+    assert_eq!(status, 400);
+    // A commune's official reads their own only.
+    let (commune, _) = sign_in(&app, "lanhdao@c1.vn", PASSWORD).await;
+    assert_eq!(
+        page(&commune, &app, "/units/P1/breakdowns?form=test-indices")
+            .await
+            .0,
+        403
+    );
+}
+
+/// `sipas report --format xlsx` for P1 in July with the minimum sample given.
+fn run_ok_report(app: &TestApp, path: &std::path::Path, min_sample: &str) {
+    crate::helpers::run_ok(
+        sipas_with_test_form(&app.db)
+            .env("SIPAS_MIN_SAMPLE", min_sample)
+            .args([
+                "report",
+                "--unit",
+                "P1",
+                "--form",
+                "test-indices",
+                "--period",
+                "2025-07",
+            ])
+            .args(["--format", "xlsx", "-o"])
+            .arg(path),
+    );
+}
+
+/// A minimum sample of 6: June (r7) and July (e on 5 answers) are both small samples, so
+/// the trend reads by quarter: Q2/2025 holds r7 (e = 0), Q3/2025 July and r8 in August —
+/// c1 4 of 7 = 57.14 %, c2 4 of 6 = 66.67 %, e = 61.90 %.
+async fn a_unit_with_few_answers_a_month_reads_its_trend_by_quarter(backend: Backend) {
+    let app = app_with_test_form_and(backend, |s| s.min_sample = 6).await;
+    seed_responses(&app);
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let (status, html) = page(&browser, &app, JULY).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Diễn biến 4 quý") && html.contains("Theo quý vì phần lớn các tháng"));
+    let trend = between(&html, r#"<svg class="trend""#, "</svg>");
+    for label in [">Q4/24<", ">Q1/25<", ">Q2/25<", ">Q3/25<", ">61,9<", ">0,0<"] {
+        assert!(trend.contains(label), "{label} in {trend}");
+    }
+    assert!(!trend.contains(">07/25<"));
+    assert!(
+        html.contains("<td>Quý 3/2025</td>"),
+        "the figures under the chart"
+    );
+}
+
 on_both_backends!(
+    a_unit_with_few_answers_a_month_reads_its_trend_by_quarter,
+    satisfaction_by_respondent_never_shows_a_small_group,
+    the_page_leads_with_cards_and_what_to_fix_first,
+    units_that_may_not_be_ranked_are_not_praised_or_blamed,
+    a_commune_official_sees_where_the_commune_stands,
     the_response_rate_counts_the_tickets_answered_of_those_issued,
     the_procedure_field_narrows_the_figures_comments_and_downloads,
     a_public_page_opens_only_when_asked_and_hides_small_samples,

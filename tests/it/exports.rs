@@ -50,10 +50,11 @@ fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
     let at: Vec<usize> = COLUMNS
         .iter()
         .map(|name| {
+            // Headers read «Câu 1 [q1]»: the words, then the code.
             header
                 .iter()
-                .position(|h| h == name)
-                .unwrap_or_else(|| panic!("{name}"))
+                .position(|h| h.ends_with(&format!("[{name}]")))
+                .unwrap_or_else(|| panic!("{name} in {header:?}"))
         })
         .collect();
     rows.map(|row| at.iter().map(|i| row[*i].to_string()).collect())
@@ -179,7 +180,58 @@ async fn command_line_exports_hold_the_subtrees_responses_cell_for_cell(backend:
     );
 }
 
+/// The dashboard's workbook reads for people and adds up: each header the question's
+/// words with its code, the options' wording beside the codes, scale levels as numbers
+/// (so AVERAGE works) and days as dates.
+async fn the_responses_workbook_has_readable_headers_and_numbers(backend: Backend) {
+    use calamine::{Data, DataType, Reader};
+    let app = app_with_test_form(backend).await;
+    seed_responses(&app);
+    add_user(&app, "lanhdao@p1.vn", Role::Official, Some("P1"));
+    let (browser, _) = sign_in(&app, "lanhdao@p1.vn", PASSWORD).await;
+    let bytes = browser
+        .get(format!(
+            "{}/units/P1/export.xlsx?form=test-indices&period=2025-07",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+    let mut rows = sheet.rows();
+    let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+    let (q1, q1_words, q3_words, day) = (
+        at("Câu 1 [q1]"),
+        at("Câu 1 — nội dung [q1_label]"),
+        at("Câu 3 — nội dung [q3_label]"),
+        at("Ngày [day]"),
+    );
+    let first = rows.next().unwrap();
+    // r1: q1 = 5 «Rất hài lòng», q3 = a «A», 1 July 2025.
+    assert_eq!(first[q1], Data::Float(5.0));
+    assert_eq!(first[q1_words].to_string(), "Rất hài lòng");
+    assert_eq!(first[q3_words].to_string(), "A");
+    assert_eq!(first[day].as_date(), chrono::NaiveDate::from_ymd_opt(2025, 7, 1));
+    let levels: Vec<f64> = sheet
+        .rows()
+        .skip(1)
+        .filter_map(|row| row[q1].get_float())
+        .collect();
+    assert_eq!(levels, [5.0, 4.0, 2.0, 3.0, 5.0, 1.0]);
+}
+
 on_both_backends!(
+    the_responses_workbook_has_readable_headers_and_numbers,
     dashboard_downloads_hold_the_subtrees_responses_cell_for_cell,
     command_line_exports_hold_the_subtrees_responses_cell_for_cell,
 );

@@ -576,7 +576,8 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
         csv.contains("\nP1,Tỉnh Một,c1,50.00,6,18.76,81.24,true,50.00,,,,official,pooled,30,0.05,"),
         "{csv}"
     );
-    // Excel: the indices as numbers on one sheet, the ranked child units on another.
+    // Excel (the official report's workbook): the indices as numbers on one sheet, the
+    // ranked child units on another.
     let path = app.db.dir.path().join("report.xlsx");
     let output = run(sipas_with_test_form(&app.db)
         .args([
@@ -593,7 +594,17 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
     assert!(output.status.success(), "{}", stderr(&output));
     use calamine::Reader;
     let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
-    assert_eq!(workbook.sheet_names(), ["Chỉ số", "Đơn vị trực thuộc"]);
+    assert_eq!(
+        workbook.sheet_names(),
+        [
+            "Thông tin",
+            "Chỉ số",
+            "Xếp hạng",
+            "Cần cải thiện",
+            "Theo người trả lời",
+            "Phương pháp"
+        ]
+    );
     let indices = workbook.worksheet_range("Chỉ số").unwrap();
     let c1 = indices.rows().find(|row| row[0] == "c1").expect("a row for c1");
     let numbers: Vec<Option<f64>> = c1[2..7].iter().map(calamine::DataType::get_float).collect();
@@ -602,7 +613,7 @@ async fn the_report_is_one_document_for_the_api_and_the_command_line(backend: Ba
         [Some(50.0), Some(6.0), Some(18.76), Some(81.24), Some(50.0)]
     );
     assert_eq!(c1[7].to_string(), "có");
-    let children = workbook.worksheet_range("Đơn vị trực thuộc").unwrap();
+    let children = workbook.worksheet_range("Xếp hạng").unwrap();
     let codes: Vec<String> = children.rows().skip(1).map(|row| row[1].to_string()).collect();
     let expected: Vec<&str> = document["children"]
         .as_array()

@@ -17,6 +17,7 @@ mod forms;
 mod fuzz;
 mod hardening;
 mod health;
+mod inbox;
 mod indices;
 mod mail;
 mod method;

@@ -9,10 +9,11 @@ use crate::helpers::{Backend, TestDb};
 use crate::on_both_backends_sync;
 
 /// Every table the migrations create, by name.
-const ALL_TABLES: [&str; 20] = [
+const ALL_TABLES: [&str; 21] = [
     "alert_rules",
     "api_tokens",
     "app_secrets",
+    "comment_statuses",
     "desks",
     "dossiers",
     "form_versions",
@@ -124,6 +125,7 @@ fn schema_rs_matches_the_migrations(backend: Backend) {
         form_versions,
         responses,
         text_answers,
+        comment_statuses,
         tallies,
         pending_recounts,
         dossiers,

@@ -131,7 +131,7 @@ fn bad_files_are_rejected_whole_with_line_numbers(backend: Backend) {
                     .as_slice(),
             ]
             .concat(),
-            ":1: tệp được mã hoá UTF-16",
+            ":1: tệp được mã hóa UTF-16",
         ),
         (
             "short line",

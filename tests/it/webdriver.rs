@@ -331,6 +331,19 @@ fn capabilities(options: &Options, profile: &Path) -> Value {
 }
 
 impl Browser {
+    /// A screenshot kept as `NAME.png` in the directory `SIPAS_TEST_SCREENSHOTS` names,
+    /// when it is set, for people to look at.
+    pub async fn keep_screenshot(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("SIPAS_TEST_SCREENSHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                Path::new(&dir).join(format!("{name}.png")),
+                self.screenshot().await,
+            )
+            .unwrap();
+        }
+    }
+
     /// The page printed by Chromium to an A4 PDF without margins (WebDriver's Print).
     pub async fn print_pdf(&self) -> Vec<u8> {
         let printed = self

@@ -231,6 +231,16 @@ fn draw(page: &Page, fonts: &[EmbeddedFont]) -> Vec<u8> {
                     .show(Str(&font.encode(text)))
                     .end_text();
             }
+            Item::Fill {
+                x,
+                y,
+                width,
+                height,
+                gray,
+            } => {
+                content.set_fill_gray(*gray);
+                content.rect(*x, flip(y + height), *width, *height).fill_nonzero();
+            }
             Item::Frame {
                 x,
                 y,

@@ -25,9 +25,13 @@ impl Canvas {
     }
 
     fn fill(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) {
+        self.fill_gray(x0, y0, x1, y1, 0);
+    }
+
+    fn fill_gray(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, shade: u8) {
         for y in y0.round() as i64..y1.round() as i64 {
             for x in x0.round() as i64..x1.round() as i64 {
-                self.blend(x, y, 1.0, 0);
+                self.blend(x, y, 1.0, shade);
             }
         }
     }
@@ -85,6 +89,22 @@ pub fn render(page: &Page, dpi: f32) -> Result<Vec<u8>, String> {
                         });
                     }
                 }
+            }
+            Item::Fill {
+                x,
+                y,
+                width,
+                height,
+                gray,
+            } => {
+                let shade = (gray * 255.0).round() as u8;
+                canvas.fill_gray(
+                    x * scale,
+                    y * scale,
+                    (x + width) * scale,
+                    (y + height) * scale,
+                    shade,
+                );
             }
             Item::Frame {
                 x,

@@ -54,6 +54,18 @@ pub fn render(page: &Page) -> String {
                     escape(text)
                 ));
             }
+            Item::Fill {
+                x,
+                y,
+                width,
+                height,
+                gray,
+            } => {
+                let shade = (gray * 255.0).round() as u8;
+                svg.push_str(&format!(
+                    r##"<rect x="{x:.2}" y="{y:.2}" width="{width:.2}" height="{height:.2}" fill="#{shade:02x}{shade:02x}{shade:02x}"/>"##
+                ));
+            }
             Item::Frame {
                 x,
                 y,

@@ -20,6 +20,8 @@ struct UsersPage<'a> {
     page: Page,
     section: &'static str,
     users: &'a [UserSummary],
+    /// Every unit by code, for the unit field's suggestions and the grants' names.
+    units: UnitNames,
     notice: String,
     error: String,
     new: NewUser,
@@ -40,6 +42,37 @@ pub struct NewUser {
     /// Empty: a password is generated and shown once.
     #[serde(default)]
     password: String,
+}
+
+/// Units by code (in code order), for pickers that search by name and for grants read
+/// with their unit's name.
+struct UnitNames(Vec<(String, String)>);
+
+impl UnitNames {
+    async fn load(ctx: &Ctx) -> Result<UnitNames, AppError> {
+        let units = ctx
+            .db
+            .run(|conn| db::units::all(conn).map_err(db::DbError::from))
+            .await?;
+        let mut names: Vec<(String, String)> = units.into_iter().map(|u| (u.code, u.name)).collect();
+        // The database's collation may not be Rust's order; the lookups below search it.
+        names.sort();
+        Ok(UnitNames(names))
+    }
+
+    /// «Lãnh đạo, chuyên viên — Tỉnh Một (P1)», «Quản trị».
+    fn grant(&self, grant: &crate::auth::Grant, lang: &crate::i18n::Lang) -> String {
+        match &grant.unit {
+            Some(code) => {
+                let name = self
+                    .0
+                    .binary_search_by(|(c, _)| c.as_str().cmp(code))
+                    .map_or(code.as_str(), |at| self.0[at].1.as_str());
+                format!("{} — {name} ({code})", grant.role.label(lang))
+            }
+            None => grant.role.label(lang).to_string(),
+        }
+    }
 }
 
 fn role(text: &str) -> Result<Role, AccountError> {
@@ -74,7 +107,9 @@ struct ListOutcome {
 
 async fn render_list(ctx: &Ctx, outcome: ListOutcome) -> Result<HttpResponse, AppError> {
     let users = ctx.db.run(accounts::list).await?;
+    let units = UnitNames::load(ctx).await?;
     let template = UsersPage {
+        units,
         page: ctx.page.clone(),
         section: "users",
         users: &users,
@@ -174,6 +209,7 @@ struct UserPage<'a> {
     page: Page,
     section: &'static str,
     user: &'a UserSummary,
+    units: UnitNames,
     notice: String,
     error: String,
     shown_password: String,
@@ -198,6 +234,7 @@ async fn render_user(
             page: ctx.page.clone(),
             section: "users",
             user,
+            units: UnitNames::load(ctx).await?,
             notice,
             error,
             shown_password,
@@ -280,7 +317,7 @@ pub async fn set_disabled(
     if ctx.identity.user_id() == Some(id) && form.disabled == "1" {
         let error = ctx
             .t(
-                "Không thể tự vô hiệu hoá tài khoản của mình.",
+                "Không thể tự vô hiệu hóa tài khoản của mình.",
                 "You cannot disable your own account.",
             )
             .to_string();

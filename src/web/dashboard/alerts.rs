@@ -23,6 +23,8 @@ use crate::web::extract::{Guarded, UnitAccess};
 struct RuleRow {
     id: i64,
     text: String,
+    /// Why it cannot fire at the unit's volume, or empty.
+    warning: String,
 }
 
 #[derive(Template)]
@@ -32,8 +34,11 @@ struct AlertsPage<'a> {
     unit: &'a Unit,
     rules: Vec<RuleRow>,
     forms: Vec<(String, String)>,
-    /// The form's indices for the index choice: (form, id, label).
-    indices: Vec<(String, String, String)>,
+    /// The indices for the index choice, grouped by questionnaire: (its title, [(id,
+    /// label)]).
+    indices: Vec<(String, Vec<(String, String)>)>,
+    /// No SMTP server is configured: rules are kept but no mail leaves.
+    mail_off: bool,
     form: RuleForm,
     notice: &'a str,
     error: String,
@@ -205,8 +210,40 @@ async fn render(
         .ok_or_else(|| data("settings"))?;
     let page = Page::signed_in(req, &access.identity, secrets, settings);
     let code = access.unit.code.clone();
+    let month_cache = req
+        .app_data::<web::Data<crate::indices::trend::MonthCache>>()
+        .ok_or_else(|| data("month cache"))?
+        .clone();
+    let (registry, today) = (forms.clone(), super::today(settings)?);
+    // Each rule with the busiest month of its questionnaire in the unit (once per form).
     let rules = db
-        .run(move |conn| db::alerts::list(conn, Some(&code)).map_err(DbError::from))
+        .run(
+            move |conn| -> Result<Vec<(AlertRule, Option<i64>)>, crate::indices::ReportError> {
+                let rules = db::alerts::list(conn, Some(&code))?;
+                let mut busiest: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+                let mut out = Vec::new();
+                for rule in rules {
+                    let reach = match (rule.kind.as_str(), registry.current(&rule.form_id)) {
+                        ("below" | "drop", Some(form)) => {
+                            if !busiest.contains_key(&rule.form_id) {
+                                let most = crate::app::alert_reach::busiest_month(
+                                    conn,
+                                    &month_cache,
+                                    &code,
+                                    &form.form,
+                                    today,
+                                )?;
+                                busiest.insert(rule.form_id.clone(), most);
+                            }
+                            busiest.get(&rule.form_id).copied()
+                        }
+                        _ => None,
+                    };
+                    out.push((rule, reach));
+                }
+                Ok(out)
+            },
+        )
         .await?;
     let lang = page.lang;
     let all = forms.all();
@@ -218,9 +255,22 @@ async fn render(
             unit: &access.unit,
             rules: rules
                 .iter()
-                .map(|r| RuleRow {
+                .map(|(r, busiest)| RuleRow {
                     id: r.id,
                     text: describe(r, forms, lang),
+                    warning: match busiest {
+                        Some(most) if *most < r.min_n => format!(
+                            "{} {} {} n ≥ {}.",
+                            lang.pick(
+                                "Quy tắc này không thể xảy ra với lượng phiếu hiện nay: tháng nhiều nhất trong 12 tháng qua có",
+                                "This rule cannot fire at the unit's volume: the busiest of the last 12 months had"
+                            ),
+                            lang.number(*most as f64, 0),
+                            lang.pick("phiếu, quy tắc cần", "answers, the rule needs"),
+                            r.min_n
+                        ),
+                        _ => String::new(),
+                    },
                 })
                 .collect(),
             forms: all
@@ -229,14 +279,17 @@ async fn render(
                 .collect(),
             indices: all
                 .iter()
-                .flat_map(|f| {
-                    f.form
+                .map(|f| {
+                    let indices = f
+                        .form
                         .indices
                         .iter()
-                        .map(|i| (f.form.id.clone(), i.id.clone(), i.label.get(lang).to_string()))
-                        .collect::<Vec<_>>()
+                        .map(|i| (i.id.clone(), i.label.get(lang).to_string()))
+                        .collect();
+                    (f.form.title.get(lang).to_string(), indices)
                 })
                 .collect(),
+            mail_off: settings.smtp_host.trim().is_empty(),
             form,
             notice,
             error,
@@ -259,7 +312,7 @@ pub async fn list(
     let lang = Lang::of_request(&req);
     let notice = match done.ok.as_str() {
         "added" => lang.pick("Đã thêm quy tắc.", "Rule added."),
-        "removed" => lang.pick("Đã xoá quy tắc.", "Rule removed."),
+        "removed" => lang.pick("Đã xóa quy tắc.", "Rule removed."),
         _ => "",
     };
     render(

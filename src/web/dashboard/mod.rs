@@ -5,12 +5,14 @@
 //! Every filter is in the address; everything is drawn on the server (no script).
 
 pub mod alerts;
+pub mod breakdowns;
 pub mod export;
-pub mod filters;
+pub mod inbox;
 pub mod public;
+pub mod report_file;
 pub(crate) mod view;
 
-use std::collections::HashMap;
+pub use crate::app::filters;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,28 +20,22 @@ use askama::Template;
 
 use super::AppError;
 use super::pages::{self, Page};
+use crate::app::dashboard::{self, COMMENTS_PER_PAGE, Dashboard, DashboardQuery, Limits};
 use crate::auth::secrets::Secrets;
-use crate::auth::{Permission, authorize};
 use crate::config::Settings;
-use crate::db::comments::{self, CommentQuery};
+use crate::db::Database;
 use crate::db::desks::Desk;
 use crate::db::units::Unit;
-use crate::db::{self, Database, DbError};
 use crate::forms::{FormRegistry, RegisteredForm, Rollup};
-use crate::i18n::{Lang, Localized};
-use crate::indices::report::Report;
-use crate::indices::trend::{self, TrendPoint};
-use crate::indices::{Population, ReportError, ReportRequest, build_with_spare};
+use crate::i18n::Localized;
+use crate::indices::ReportError;
+use crate::indices::stats::round2;
+use crate::indices::trend;
+use crate::present::method::{channel_label, method_lines, other_channels, population_text};
 use crate::present::{Figure, Layout, charts};
-use crate::tally::Channel;
 use crate::web::extract::UnitAccess;
 use filters::{FilterQuery, Filters, PeriodChoice, Sort, period_choices};
-use view::ChildRow;
-
-/// Comments shown at once.
-const COMMENTS_PER_PAGE: i64 = 20;
-/// Months in the trend.
-const TREND_MONTHS: u32 = 12;
+use view::{ChildRow, FocusView};
 
 /// The local day in the deployment's time zone.
 pub fn today(settings: &Settings) -> Result<chrono::NaiveDate, AppError> {
@@ -95,11 +91,21 @@ struct DashboardPage<'a> {
     /// Units left out of a weighted roll-up for want of dossier counts, by name.
     left_out: Vec<String>,
     headline: Figure,
+    /// The elements (or the headline's components) as cards under the headline.
+    cards: Vec<Figure>,
+    /// «Cần cải thiện trước».
+    focus: FocusView,
+    /// «Hạng 7/40 trong …; bình quân … 80,20», for a unit with a parent.
+    standing: Option<String>,
     layout: Layout,
     responses: String,
     previous_responses: String,
     trend_svg: String,
+    /// The same drawn for a phone's width.
+    trend_narrow_svg: String,
     trend_rows: Vec<TrendRow>,
+    /// Most months had too few answers: the trend is by quarter.
+    trend_by_quarter: bool,
     trend_pooled_note: bool,
     children: Vec<ChildRow>,
     sort: Sort,
@@ -144,97 +150,6 @@ impl DashboardPage<'_> {
     }
 }
 
-fn channel_label(channel: Channel, lang: Lang) -> String {
-    match channel {
-        Channel::DeskQr => lang.pick("Mã QR / mã quầy", "Desk QR / code"),
-        Channel::Ticket => lang.pick("Phiếu một lần", "Single-use ticket"),
-        Channel::Paper => lang.pick("Phiếu giấy", "Paper"),
-        Channel::Kiosk => lang.pick("Ki-ốt", "Kiosk"),
-        Channel::Api => "API",
-    }
-    .to_string()
-}
-
-/// Which answers figures of `population` count, in words.
-fn population_text(population: Population, channels: &[Channel], lang: Lang) -> String {
-    let names: Vec<String> = channels
-        .iter()
-        .map(|c| channel_label(*c, lang).to_lowercase())
-        .collect();
-    match population {
-        Population::Official if channels.len() < Channel::ALL.len() => format!(
-            "{} ({})",
-            lang.pick("người trả lời chính thức", "verified respondents"),
-            names.join(", ")
-        ),
-        _ => lang.pick("mọi phiếu trả lời", "every answer").to_string(),
-    }
-}
-
-/// The channels the report's other population counts.
-fn other_channels(form: &crate::forms::Form, report: &Report) -> Vec<Channel> {
-    match (report.other_population.population, &form.official_channels) {
-        (Population::Official, Some(official)) => official.clone(),
-        _ => Channel::ALL.to_vec(),
-    }
-}
-
-/// «Cách tính»: the method the figures on the page follow.
-fn method_lines(report: &Report, lang: Lang) -> Vec<(String, String)> {
-    let t = |vi: &str, en: &str| lang.pick(vi, en).to_string();
-    let method = &report.method;
-    vec![
-        (
-            t("Cách tổng hợp", "Roll-up"),
-            method.rollup.label().get(lang).to_string(),
-        ),
-        (
-            t("Người trả lời được tính", "Who is counted"),
-            population_text(method.population, &method.channels, lang),
-        ),
-        (
-            t("Chỉ số tổng hợp", "Composite indices"),
-            t(
-                "chỉ có giá trị khi mọi thành phần đều có; n là n nhỏ nhất của các thành phần",
-                "a value only when every component has one; n is the smallest component n",
-            ),
-        ),
-        (t("Mẫu nhỏ", "Small sample"), format!("n < {}", method.min_sample)),
-        (
-            t("Cỡ mẫu cần đạt", "Sample target"),
-            format!(
-                "⌈N / (1 + N·e²)⌉, e = {} ({})",
-                lang.number(method.sample_margin, 2),
-                t("N: số hồ sơ trong kỳ", "N: dossiers in the period")
-            ),
-        ),
-        (
-            t("Xếp hạng", "Ranking"),
-            t(
-                "chỉ các đơn vị có giá trị, không phải mẫu nhỏ và đạt cỡ mẫu (hoặc chưa có số hồ sơ)",
-                "only units with a value, not a small sample, and the sample target met (or no dossier counts)",
-            ),
-        ),
-        (
-            t("Phiên bản phiếu", "Questionnaire version"),
-            method.form_version.clone(),
-        ),
-    ]
-}
-
-/// Everything the page reads from the database, in one blocking call.
-struct Loaded {
-    crumbs: Vec<Unit>,
-    report: Report,
-    trend: Vec<TrendPoint>,
-    names: HashMap<String, String>,
-    comments_total: i64,
-    comments: Vec<comments::Comment>,
-    desks: Vec<Desk>,
-    /// The procedure fields the subtree's responses name.
-    fields: Vec<String>,
-}
-
 /// `GET /units/{code}`
 #[allow(clippy::too_many_arguments)] // one per extractor, as actix hands them over
 pub async fn show(
@@ -251,99 +166,31 @@ pub async fn show(
     let page = Page::signed_in(&req, &identity, &secrets, &settings);
     let today = today(&settings)?;
     let (filters, registered) = checked_filters(&query, &forms, today)?;
-    let (min_sample, sample_margin) = (settings.min_sample, settings.sample_margin);
-    let (code, who, wanted) = (unit.code.clone(), identity.clone(), filters.clone());
-    let (registry, form_used) = (forms.clone(), registered.clone());
+    let limits = Limits {
+        min_sample: settings.min_sample,
+        sample_margin: settings.sample_margin,
+    };
+    let (code, wanted, registry) = (unit.code.clone(), filters.clone(), forms.clone());
     let pool = db.get_ref().clone();
     let loaded = db
-        .run(move |conn| -> Result<Result<Loaded, ReportError>, DbError> {
-            let mut crumbs = Vec::new();
-            for ancestor in db::units::lineage(conn, &code)?.into_iter().skip(1) {
-                if authorize(conn, &who, &Permission::ReadUnit(ancestor.code.clone()))? {
-                    crumbs.push(ancestor);
-                }
-            }
-            crumbs.reverse();
-            let request = ReportRequest {
+        .run(move |conn| {
+            let query = DashboardQuery {
+                who: &identity,
                 unit: &code,
-                form: &wanted.form,
-                period: wanted.period,
-                rollup: wanted.rollup,
-                rank_by: None,
-                min_sample,
-                field: wanted.field.as_deref(),
-                population: wanted.population,
-                sample_margin,
+                filters: &wanted,
+                limits,
             };
             let mut spare = pool.spare();
-            let report = match build_with_spare(conn, spare.as_deref_mut(), &registry, &request) {
-                Ok(report) => report,
-                Err(ReportError::Db(e)) => return Err(e),
-                Err(refused) => return Ok(Err(refused)),
-            };
-            // Back to the pool for other requests: the rest reads on one connection.
-            drop(spare);
-            let below = db::units::descendants(conn, &code)?;
-            let mut names: HashMap<String, String> = below.into_iter().map(|u| (u.code, u.name)).collect();
-            names.insert(code.clone(), report.name.clone());
-            let units: Vec<String> = names.keys().cloned().collect();
-            let versions: Vec<i64> = db::forms::versions_of(conn, &wanted.form)?
-                .iter()
-                .map(|v| v.id)
-                .collect();
-            let form = &form_used.form;
-            let months = trend::months_ending(wanted.period.to, TREND_MONTHS);
-            let request = trend::TrendRequest {
-                root: &code,
-                units: &units,
-                form,
-                versions: &versions,
-                index: &form.headline,
-                months: &months,
-                field: wanted.field.as_deref(),
-                channels: match wanted.population {
-                    Population::Official => form.official_channels.as_deref(),
-                    Population::All => None,
-                },
-            };
-            let trend = match trend::monthly(conn, &month_cache, &request) {
-                Ok(trend) => trend,
-                Err(ReportError::Db(e)) => return Err(e),
-                Err(refused) => return Ok(Err(refused)),
-            };
-            let comment_query = CommentQuery {
-                units: &units,
-                versions: &versions,
-                from: wanted.period.from,
-                to: wanted.period.to,
-                search: Some(&wanted.search),
-                field: wanted.field.as_deref(),
-            };
-            let comments_total = comments::count(conn, &comment_query)?;
-            let offset = (wanted.comments_page - 1) * COMMENTS_PER_PAGE;
-            let comments = comments::page(conn, &comment_query, offset, COMMENTS_PER_PAGE)?;
-            let desks = db::desks::list(conn, Some(std::slice::from_ref(&code)))?;
-            let fields = db::reports::fields(conn, &units, &versions)?;
-            Ok(Ok(Loaded {
-                crumbs,
-                report,
-                trend,
-                names,
-                comments_total,
-                comments,
-                desks,
-                fields,
-            }))
+            dashboard::load(conn, spare.as_deref_mut(), &registry, &month_cache, &query)
         })
-        .await?
-        .map_err(|refused| AppError::bad_request(refused.message()))?;
+        .await?;
     render(
         &page,
         &unit,
         &filters,
         &registered.form,
         loaded,
-        min_sample,
+        limits.min_sample,
         today,
         &forms,
     )
@@ -355,7 +202,7 @@ fn render(
     unit: &Unit,
     filters: &Filters,
     form: &crate::forms::Form,
-    loaded: Loaded,
+    loaded: Dashboard,
     min_sample: u32,
     today: chrono::NaiveDate,
     forms: &FormRegistry,
@@ -367,29 +214,54 @@ fn render(
         .map(|i| i.label.get(lang).to_string())
         .unwrap_or_else(|| form.headline.clone());
     let headline = Figure::new(form, &form.headline, report.indices.get(&form.headline), lang);
+    let by_quarter = loaded.trend_by_quarter;
+    let short = |month: chrono::NaiveDate| {
+        if by_quarter {
+            format!(
+                "Q{}/{}",
+                chrono::Datelike::month0(&month) / 3 + 1,
+                month.format("%y")
+            )
+        } else {
+            month.format("%m/%y").to_string()
+        }
+    };
     let marks: Vec<charts::TrendMark> = loaded
         .trend
         .iter()
         .map(|point| charts::TrendMark {
-            label: point.month.format("%m/%y").to_string(),
-            value: point.estimate.value.map(crate::indices::stats::round2),
+            label: short(point.month),
+            value: point.estimate.value.map(round2),
             low_sample: point.estimate.n < i64::from(min_sample),
         })
         .collect();
     let trend_title = format!(
         "{} — {}",
         headline_label,
-        lang.pick("12 tháng, theo tháng", "12 months, by month")
+        if by_quarter {
+            lang.pick("4 quý, theo quý", "4 quarters, by quarter")
+        } else {
+            lang.pick("12 tháng, theo tháng", "12 months, by month")
+        }
     );
     let trend_rows = loaded
         .trend
         .iter()
         .map(|point| TrendRow {
-            month: point.month.format("%m/%Y").to_string(),
-            value: point.estimate.value.map_or_else(
-                || "—".into(),
-                |v| lang.number(crate::indices::stats::round2(v), 2),
-            ),
+            month: if by_quarter {
+                format!(
+                    "{} {}/{}",
+                    lang.pick("Quý", "Quarter"),
+                    chrono::Datelike::month0(&point.month) / 3 + 1,
+                    point.month.format("%Y")
+                )
+            } else {
+                point.month.format("%m/%Y").to_string()
+            },
+            value: point
+                .estimate
+                .value
+                .map_or_else(|| "—".into(), |v| lang.number(round2(v), 2)),
             n: lang.number(point.estimate.n as f64, 0),
             low_sample: point.estimate.n < i64::from(min_sample),
         })
@@ -466,11 +338,16 @@ fn render(
             .map(|code| loaded.names.get(code).cloned().unwrap_or_else(|| code.clone()))
             .collect(),
         headline,
+        cards: crate::present::cards(form, &report.indices, lang),
+        focus: FocusView::new(&loaded.focus, form, report, lang),
+        standing: loaded.standing.as_ref().map(|s| view::standing_text(s, lang)),
         layout: crate::present::layout(form, &report.indices, lang),
         responses: lang.number(report.responses as f64, 0),
         previous_responses: lang.number(report.previous.responses as f64, 0),
         trend_svg: charts::trend(&marks, &trend_title, lang),
+        trend_narrow_svg: charts::trend_sized(&marks, &trend_title, lang, charts::TrendSize::NARROW),
         trend_rows,
+        trend_by_quarter: by_quarter,
         trend_pooled_note: report.rollup != Rollup::Pooled,
         children: view::ranking(&report.children, form, &form.headline, filters.sort, lang),
         sort: filters.sort,

@@ -1,8 +1,11 @@
-//! The dashboard's ranking of child units, worked out from a report.
+//! The dashboard's ranking of child units, what to fix first and where the unit stands,
+//! written for people from the report.
 
 use crate::forms::Form;
 use crate::i18n::Lang;
-use crate::indices::report::ChildReport;
+use crate::indices::focus::{Focus, RankedUnit};
+use crate::indices::report::{ChildReport, Report};
+pub use crate::present::standing_text;
 use crate::present::{Figure, sample_text};
 
 use super::filters::Sort;
@@ -45,4 +48,43 @@ pub fn ranking(children: &[ChildReport], form: &Form, index: &str, sort: Sort, l
             figure: Figure::new(form, index, child.indices.get(index), lang),
         })
         .collect()
+}
+
+/// A unit at the top or bottom of the ranking.
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub rank: usize,
+    pub value: String,
+}
+
+/// «Cần cải thiện trước»: the weakest criteria, the lowest and the highest ranked units.
+pub struct FocusView {
+    pub weakest: Vec<Figure>,
+    pub lowest: Vec<UnitLine>,
+    pub highest: Vec<UnitLine>,
+}
+
+impl FocusView {
+    pub fn new(focus: &Focus, form: &Form, report: &Report, lang: Lang) -> FocusView {
+        let line = |u: &RankedUnit| UnitLine {
+            code: u.unit.clone(),
+            name: u.name.clone(),
+            rank: u.rank,
+            value: lang.number(u.value, 2),
+        };
+        FocusView {
+            weakest: focus
+                .weakest
+                .iter()
+                .map(|c| Figure::new(form, &c.id, report.indices.get(&c.id), lang))
+                .collect(),
+            lowest: focus.lowest.iter().map(line).collect(),
+            highest: focus.highest.iter().map(line).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.weakest.is_empty() && self.lowest.is_empty() && self.highest.is_empty()
+    }
 }
